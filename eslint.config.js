@@ -1,0 +1,73 @@
+// @ts-check
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import { importX } from 'eslint-plugin-import-x';
+import tseslint from 'typescript-eslint';
+
+/** Folders and the project folders each may import (DESIGN.md's folder table). */
+const BOUNDARIES = {
+  schemas: [],
+  lib: ['schemas'],
+  processors: ['lib', 'schemas'],
+  api: ['lib', 'schemas'],
+  agents: ['lib', 'schemas'],
+  bench: ['lib', 'schemas', 'processors'],
+  cli: ['lib', 'schemas', 'processors', 'api', 'agents'],
+};
+const FOLDERS = Object.keys(BOUNDARIES);
+
+/** Relative import specifiers that reach into `folder` from up to four levels deep. */
+function reach(folder) {
+  return [1, 2, 3, 4].flatMap((depth) => {
+    const up = '../'.repeat(depth);
+    return [`${up}${folder}`, `${up}${folder}/**`];
+  });
+}
+
+const boundaryRules = Object.entries(BOUNDARIES).map(([folder, allowed]) => {
+  const forbidden = FOLDERS.filter((other) => other !== folder && !allowed.includes(other));
+  return {
+    files: [`${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((other) => ({
+            group: reach(other),
+            message: `${folder}/ may not import ${other}/ (see DESIGN.md, "Folders"); they meet only in Kafka topics and ClickHouse tables.`,
+          })),
+        },
+      ],
+    },
+  };
+});
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', '.state/**', 'coverage/**', 'deploy/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.strictTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { typescript: true, node: true } },
+    rules: {
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
+      'import-x/no-cycle': 'error',
+      'import-x/no-self-import': 'error',
+      'no-console': 'error',
+    },
+  },
+  {
+    files: ['**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+  },
+  ...boundaryRules,
+  prettier,
+);

@@ -1,0 +1,156 @@
+import { createClient, ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import type { Config } from './config.js';
+import { ErrorCode, TelemetryError } from './errors.js';
+
+export type { ClickHouseClient } from '@clickhouse/client';
+
+/** Inserts rows into one table. Table modules depend on this, not on the client. */
+export interface ClickHouseWriter {
+  insert(table: string, rows: readonly object[]): Promise<void>;
+}
+
+/** Runs a read query and returns its rows. */
+export interface ClickHouseReader {
+  query<T>(sql: string): Promise<T[]>;
+}
+
+/** Runs a statement that returns no rows (DDL). */
+export interface ClickHouseExecutor {
+  command(sql: string): Promise<void>;
+}
+
+export type ClickHouseAccess = ClickHouseWriter & ClickHouseReader & ClickHouseExecutor;
+
+export interface ClickHouseClientOptions {
+  /** Overrides the configured database (`default` to run `CREATE DATABASE`). */
+  database?: string;
+  /** Per-request timeout. Default 30 s. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * A ClickHouse HTTP client for the configured server. SQL written for this project runs on ClickHouse
+ * 18.16 (Debian's build, used by the tests) and on current releases: see DESIGN.md.
+ */
+export function createClickHouseClient(
+  config: Config,
+  options: ClickHouseClientOptions = {},
+): ClickHouseClient {
+  return createClient({
+    url: config.clickhouse.url,
+    username: config.clickhouse.username,
+    password: config.clickhouse.password,
+    database: options.database ?? config.clickhouse.database,
+    request_timeout: options.requestTimeoutMs ?? 30_000,
+    application: config.kafka.clientId,
+    compression: { request: false, response: false },
+    keep_alive: { enabled: true },
+  });
+}
+
+/**
+ * ClickHouse server error codes that describe a transient condition: retrying the same request later
+ * can succeed (timeouts, overload, too many parts, read-only replica, memory pressure).
+ */
+const TRANSIENT_SERVER_CODES: ReadonlySet<string> = new Set([
+  '159', // TIMEOUT_EXCEEDED
+  '160', // TOO_SLOW
+  '164', // READONLY (replica temporarily read-only)
+  '202', // TOO_MANY_SIMULTANEOUS_QUERIES
+  '203', // NO_FREE_CONNECTION
+  '209', // SOCKET_TIMEOUT
+  '210', // NETWORK_ERROR
+  '241', // MEMORY_LIMIT_EXCEEDED
+  '242', // TABLE_IS_READ_ONLY
+  '252', // TOO_MANY_PARTS
+  '319', // UNKNOWN_STATUS_OF_INSERT
+  '425', // SYSTEM_ERROR
+]);
+
+/** Node and undici error codes of a connection that failed or broke. */
+const TRANSIENT_SYSTEM_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function systemCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current !== undefined && depth < 4; depth++) {
+    if (
+      typeof current === 'object' &&
+      current !== null &&
+      'code' in current &&
+      typeof current.code === 'string'
+    ) {
+      return current.code;
+    }
+    current = current instanceof Error ? current.cause : undefined;
+  }
+  return undefined;
+}
+
+/** Classifies a ClickHouse client failure by server error code or socket error code. */
+export function toClickHouseTelemetryError(error: unknown, what: string): TelemetryError {
+  if (error instanceof TelemetryError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ClickHouseError) {
+    const transient = TRANSIENT_SERVER_CODES.has(error.code);
+    return new TelemetryError(
+      transient ? ErrorCode.CLICKHOUSE_UNAVAILABLE : ErrorCode.CLICKHOUSE_QUERY_FAILED,
+      `${what}: ${message}`,
+      {
+        cause: error,
+        details: { clickhouseCode: error.code, ...(error.type ? { clickhouseType: error.type } : {}) },
+      },
+    );
+  }
+  const code = systemCode(error);
+  if (code !== undefined && TRANSIENT_SYSTEM_CODES.has(code)) {
+    return new TelemetryError(ErrorCode.CLICKHOUSE_UNAVAILABLE, `${what}: ${message}`, {
+      cause: error,
+      details: { systemCode: code },
+    });
+  }
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return new TelemetryError(ErrorCode.CLICKHOUSE_UNAVAILABLE, `${what}: ${message}`, { cause: error });
+  }
+  return new TelemetryError(ErrorCode.CLICKHOUSE_QUERY_FAILED, `${what}: ${message}`, { cause: error });
+}
+
+/** Adapts the client to the narrow interfaces, translating every failure into the taxonomy. */
+export function clickHouseAccess(client: ClickHouseClient): ClickHouseAccess {
+  return {
+    async insert(table, rows) {
+      if (rows.length === 0) return;
+      try {
+        await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+      } catch (error) {
+        throw toClickHouseTelemetryError(error, `insert into ${table}`);
+      }
+    },
+    async query<T>(sql: string): Promise<T[]> {
+      try {
+        const result = await client.query({ query: sql, format: 'JSONEachRow' });
+        return await result.json<T>();
+      } catch (error) {
+        throw toClickHouseTelemetryError(error, 'query');
+      }
+    },
+    async command(sql) {
+      try {
+        await client.command({ query: sql });
+      } catch (error) {
+        throw toClickHouseTelemetryError(error, 'command');
+      }
+    },
+  };
+}

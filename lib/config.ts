@@ -1,0 +1,110 @@
+import { z } from 'zod';
+import { normalizeAgentName } from '../schemas/topics.js';
+import { ErrorCode, TelemetryError } from './errors.js';
+
+/** The environment as a plain record; pass `process.env` from a composition root, a literal in tests. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_AGENTS = ['orchestrator', 'researcher', 'writer', 'coder', 'reviewer'] as const;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const hostPort = /^[^\s:,]+:\d{1,5}$/;
+
+const csv = (value: string): string[] =>
+  value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part.length > 0);
+
+const positiveInt = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+
+/**
+ * Every variable the project reads, with its default. Names are the public contract (README's
+ * configuration table and the Kubernetes manifests use them).
+ */
+const EnvSchema = z.object({
+  KAFKA_BOOTSTRAP_SERVERS: z
+    .string()
+    .default('127.0.0.1:9092')
+    .transform(csv)
+    .pipe(z.array(z.string().regex(hostPort, 'expected host:port')).min(1, 'at least one host:port')),
+  KAFKA_CLIENT_ID: z.string().min(1).default('agent-telemetry'),
+  SCHEMA_REGISTRY_URL: z.url().default('http://127.0.0.1:8081/apis/ccompat/v7'),
+  CLICKHOUSE_URL: z.url().default('http://127.0.0.1:8123'),
+  CLICKHOUSE_USER: z.string().min(1).default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'letters, digits and underscores, not starting with a digit')
+    .default('agent_telemetry'),
+  AGENT_NAMES: z
+    .string()
+    .default(DEFAULT_AGENTS.join(','))
+    .transform((value) => csv(value).map(normalizeAgentName))
+    .pipe(
+      z
+        .array(
+          z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'agent names may use letters, digits, ".", "_" and "-"'),
+        )
+        .min(1, 'at least one agent'),
+    ),
+  TOPIC_PARTITIONS: positiveInt(3, 1000),
+  TOPIC_REPLICATION_FACTOR: positiveInt(1, 7),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  SHUTDOWN_DEADLINE_MS: positiveInt(20_000, 600_000),
+});
+
+export interface Config {
+  kafka: { brokers: string[]; clientId: string };
+  registry: { url: string };
+  clickhouse: { url: string; username: string; password: string; database: string };
+  agents: string[];
+  topics: { partitions: number; replicationFactor: number };
+  log: { level: (typeof LOG_LEVELS)[number] };
+  /** Graceful shutdown must finish within this; keep it below the Kubernetes grace period. */
+  shutdownDeadlineMs: number;
+}
+
+/** Names of every environment variable `loadConfig` reads (checked against the manifests by test). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
+/**
+ * Parses the configuration once, at the edge. Throws a `CONFIG_INVALID` error that lists every
+ * problem, one per line, each naming its variable.
+ */
+export function loadConfig(env: Environment): Config {
+  const blankAsUnset = Object.fromEntries(
+    CONFIG_VARIABLES.map((name) => {
+      const value = env[name];
+      return [name, value === undefined || value.trim() === '' ? undefined : value.trim()];
+    }),
+  );
+  const parsed = EnvSchema.safeParse(blankAsUnset);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '(environment)');
+      return `  ${variable}=${JSON.stringify(env[variable] ?? '')}: ${issue.message}`;
+    });
+    throw new TelemetryError(
+      ErrorCode.CONFIG_INVALID,
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.join('\n')}`,
+    );
+  }
+  const e = parsed.data;
+  return {
+    kafka: { brokers: e.KAFKA_BOOTSTRAP_SERVERS, clientId: e.KAFKA_CLIENT_ID },
+    registry: { url: e.SCHEMA_REGISTRY_URL.replace(/\/+$/, '') },
+    clickhouse: {
+      url: e.CLICKHOUSE_URL,
+      username: e.CLICKHOUSE_USER,
+      password: e.CLICKHOUSE_PASSWORD,
+      database: e.CLICKHOUSE_DATABASE,
+    },
+    agents: [...new Set(e.AGENT_NAMES)],
+    topics: { partitions: e.TOPIC_PARTITIONS, replicationFactor: e.TOPIC_REPLICATION_FACTOR },
+    log: { level: e.LOG_LEVEL },
+    shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+  };
+}

@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { migrationsDirectory } from '../schemas/schema-files.js';
+import type { ClickHouseExecutor, ClickHouseReader, ClickHouseWriter } from './clickhouse.js';
+import { ErrorCode, TelemetryError } from './errors.js';
+import type { Logger } from './logger.js';
+import { quoteIdentifier } from './sql.js';
+
+export interface Migration {
+  version: number;
+  name: string;
+  checksum: string;
+  statements: string[];
+}
+
+export interface MigrationResult {
+  applied: Migration[];
+  alreadyApplied: number;
+}
+
+const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+export const MIGRATIONS_TABLE = 'schema_migrations';
+
+/** Splits a migration file into statements: `;` at the end of a line ends one; `--` lines are comments. */
+export function splitStatements(sql: string): string[] {
+  const statements: string[] = [];
+  let current: string[] = [];
+  for (const line of sql.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed.startsWith('--') || trimmed === '') continue;
+    if (trimmed.endsWith(';')) {
+      current.push(line.replace(/;\s*$/, ''));
+      statements.push(current.join('\n').trim());
+      current = [];
+    } else {
+      current.push(line);
+    }
+  }
+  const rest = current.join('\n').trim();
+  if (rest !== '') statements.push(rest);
+  return statements;
+}
+
+/** Reads the ordered migration files; versions must be unique and contiguous from 1. */
+export async function loadMigrations(directory: URL = migrationsDirectory()): Promise<Migration[]> {
+  const names = (await readdir(fileURLToPath(directory))).filter((name) => name.endsWith('.sql')).sort();
+  const migrations: Migration[] = [];
+  for (const name of names) {
+    const match = FILE_NAME.exec(name);
+    if (match === null) {
+      throw new TelemetryError(
+        ErrorCode.MIGRATION_FAILED,
+        `migration file ${name} is not named NNNN_snake_case.sql`,
+      );
+    }
+    const version = Number(match[1]);
+    if (version !== migrations.length + 1) {
+      throw new TelemetryError(
+        ErrorCode.MIGRATION_FAILED,
+        `migration ${name} has version ${version}, expected ${migrations.length + 1}`,
+      );
+    }
+    const text = await readFile(new URL(name, directory), 'utf8');
+    migrations.push({
+      version,
+      name,
+      checksum: createHash('sha256').update(text).digest('hex'),
+      statements: splitStatements(text),
+    });
+  }
+  return migrations;
+}
+
+export interface MigrateOptions {
+  /** Client bound to any existing database (typically `default`), used for CREATE DATABASE. */
+  server: ClickHouseExecutor;
+  /** Client bound to the target database. */
+  database: ClickHouseExecutor & ClickHouseReader & ClickHouseWriter;
+  databaseName: string;
+  logger: Logger;
+  migrations?: Migration[];
+}
+
+interface AppliedRow {
+  version: number;
+  name: string;
+  checksum: string;
+}
+
+/**
+ * Creates the database if needed and applies, in order, the migrations not yet recorded in
+ * `schema_migrations`. Safe to run twice and concurrently with itself: every statement is
+ * `IF NOT EXISTS`, and the version rows deduplicate. A changed applied migration is an error.
+ */
+export async function migrate(options: MigrateOptions): Promise<MigrationResult> {
+  const { server, database, databaseName, logger } = options;
+  const migrations = options.migrations ?? (await loadMigrations());
+  await server.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(databaseName)}`);
+  await database.command(
+    `CREATE TABLE IF NOT EXISTS ${MIGRATIONS_TABLE} (version UInt32, name String, checksum String, applied_at DateTime) ` +
+      `ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`,
+  );
+  const rows = await database.query<AppliedRow>(
+    `SELECT version, any(name) AS name, any(checksum) AS checksum FROM ${MIGRATIONS_TABLE} GROUP BY version ORDER BY version`,
+  );
+  const applied = new Map(rows.map((row) => [row.version, row]));
+  const done: Migration[] = [];
+  for (const migration of migrations) {
+    const previous = applied.get(migration.version);
+    if (previous !== undefined) {
+      if (previous.checksum !== migration.checksum) {
+        throw new TelemetryError(
+          ErrorCode.MIGRATION_FAILED,
+          `migration ${migration.name} changed after it was applied (recorded as ${previous.name}); ` +
+            'add a new migration instead of editing an applied one',
+        );
+      }
+      continue;
+    }
+    for (const statement of migration.statements) {
+      try {
+        await database.command(statement);
+      } catch (error) {
+        throw new TelemetryError(ErrorCode.MIGRATION_FAILED, `migration ${migration.name} failed`, {
+          cause: error,
+        });
+      }
+    }
+    await database.insert(MIGRATIONS_TABLE, [
+      {
+        version: migration.version,
+        name: migration.name,
+        checksum: migration.checksum,
+        applied_at: Math.floor(Date.now() / 1000),
+      },
+    ]);
+    logger.info({ migration: migration.name, database: databaseName }, 'migration applied');
+    done.push(migration);
+  }
+  return { applied: done, alreadyApplied: migrations.length - done.length };
+}
