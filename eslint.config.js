@@ -34,7 +34,7 @@ const boundaryRules = Object.entries(BOUNDARIES).map(([folder, allowed]) => {
         {
           patterns: forbidden.map((other) => ({
             group: reach(other),
-            message: `${folder}/ may not import ${other}/ (see DESIGN.md, "Folders"); they meet only in Kafka topics and ClickHouse tables.`,
+            message: `${folder}/ may not import ${other}/: see the folder table in DESIGN.md.`,
           })),
         },
       ],

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode, TelemetryError } from './errors.js';
+import { loadMigrations, migrate, type Migration } from './migrations.js';
+import { createTestDatabase, testLogger, type TestDatabase } from './test-support.js';
+
+describe('ClickHouse migrations against the real server', () => {
+  let db: TestDatabase;
+  let migrations: Migration[];
+  const logger = testLogger();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('it_migrate');
+    migrations = await loadMigrations();
+  });
+
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('applies every migration to an empty database, then nothing on a second run', async () => {
+    const first = await migrate({ server: db.server, database: db.access, databaseName: db.name, logger });
+    expect(first.applied.map((m) => m.version)).toEqual(migrations.map((m) => m.version));
+    const second = await migrate({ server: db.server, database: db.access, databaseName: db.name, logger });
+    expect(second.applied).toEqual([]);
+    expect(second.alreadyApplied).toBe(migrations.length);
+    const recorded = await db.access.query<{ n: string }>('SELECT count() AS n FROM schema_migrations FINAL');
+    expect(Number(recorded[0]?.n)).toBe(migrations.length);
+  });
+
+  it('creates the database when it does not exist', async () => {
+    const fresh = `${db.name}_created`;
+    try {
+      await migrate({ server: db.server, database: db.server, databaseName: fresh, logger, migrations: [] });
+      const rows = await db.server.query<{ name: string }>(
+        `SELECT name FROM system.databases WHERE name = '${fresh}'`,
+      );
+      expect(rows).toHaveLength(1);
+    } finally {
+      await db.server.command(`DROP DATABASE IF EXISTS ${fresh}`);
+    }
+  });
+
+  it('refuses to run when an applied migration was edited', async () => {
+    const edited = migrations.map((m, i) => (i === 0 ? { ...m, checksum: '0'.repeat(64) } : m));
+    const error = await migrate({
+      server: db.server,
+      database: db.access,
+      databaseName: db.name,
+      logger,
+      migrations: edited,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TelemetryError);
+    expect((error as TelemetryError).code).toBe(ErrorCode.MIGRATION_FAILED);
+    expect((error as TelemetryError).message).toContain(migrations[0]?.name);
+  });
+
+  it('keeps one message_log row per message when the same batch is inserted twice', async () => {
+    const row = (id: string, offset: number) => ({
+      message_id: id,
+      topic: 'agent-queue-researcher',
+      partition: 0,
+      offset,
+      schema_id: 1,
+      source_agent: 'orchestrator',
+      target_agent: 'researcher',
+      message_type: 'task',
+      priority: 'high',
+      trace_id: '4bf92f3577b34da6a3ce929d0e0e4736',
+      span_id: '00f067aa0ba902b7',
+      parent_message_id: '',
+      reason: 'it\'s "quoted"',
+      payload: '{"goal":"x"}',
+      ttl_seconds: 300,
+      attempt: 1,
+      max_retries: 2,
+      deadline_ms: 0,
+      job_id: 'job-1',
+      sent_at_ms: 1_764_000_000_000 + offset,
+      observed_at_ms: 1_764_000_000_500 + offset,
+    });
+    const batch = [row('m-1', 0), row('m-2', 1), row('m-3', 2)];
+    await db.access.insert('message_log', batch);
+    await db.access.insert('message_log', batch);
+    const raw = await db.access.query<{ n: string }>('SELECT count() AS n FROM message_log');
+    const exact = await db.access.query<{ n: string }>('SELECT count() AS n FROM message_log FINAL');
+    expect(Number(raw[0]?.n)).toBeGreaterThanOrEqual(3);
+    expect(Number(exact[0]?.n)).toBe(3);
+    const back = await db.access.query<{ reason: string; event_date: string }>(
+      "SELECT reason, event_date FROM message_log FINAL WHERE message_id = 'm-1'",
+    );
+    expect(back).toEqual([{ reason: 'it\'s "quoted"', event_date: '2025-11-24' }]);
+  });
+});

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { loadMigrations, splitStatements } from './migrations.js';
+
+describe('migration files', () => {
+  it('split into statements at line-ending semicolons, skipping comments', () => {
+    const sql =
+      "-- header\nCREATE TABLE a (x String DEFAULT ';')\nENGINE = Memory;\n\n-- next\nCREATE TABLE b (y UInt8) ENGINE = Memory;\n";
+    expect(splitStatements(sql)).toEqual([
+      "CREATE TABLE a (x String DEFAULT ';')\nENGINE = Memory",
+      'CREATE TABLE b (y UInt8) ENGINE = Memory',
+    ]);
+  });
+
+  it('are numbered from 1 without gaps, each with a checksum and at least one statement', async () => {
+    const migrations = await loadMigrations();
+    expect(migrations.length).toBeGreaterThan(0);
+    migrations.forEach((migration, index) => {
+      expect(migration.version).toBe(index + 1);
+      expect(migration.checksum).toMatch(/^[0-9a-f]{64}$/);
+      expect(migration.statements.length).toBeGreaterThan(0);
+    });
+  });
+
+  it('avoid SQL that ClickHouse 18.16 lacks', async () => {
+    const forbidden = [
+      /DateTime64/i,
+      /\bJSONExtract/i,
+      /SimpleAggregateFunction/i,
+      /\bTTL\b/,
+      /\bMap\(/,
+      /\{\w+:\w+\}/,
+    ];
+    for (const migration of await loadMigrations()) {
+      for (const statement of migration.statements) {
+        for (const pattern of forbidden)
+          expect(statement, `${migration.name}: ${String(pattern)}`).not.toMatch(pattern);
+      }
+    }
+  });
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Quick start, step 1: provisions and starts everything the main job needs, in the background, and
+# returns when it is healthy, printing the addresses. Safe to run again: what runs is left running.
+#   - the local stack: Kafka, the schema registry and ClickHouse (scripts/stack.sh up)
+#   - the build of the TypeScript sources (dist/)
+#   - the topics (agent-queue-<agent> per configured agent, errors, DLQ) and the ClickHouse migrations
+# Stop it all with ./scripts/stop.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+# shellcheck source=scripts/local-env.sh
+source "$ROOT/scripts/local-env.sh"
+
+"$ROOT/scripts/stack.sh" up
+
+if [[ ! -f dist/cli/main.js || -n $(find schemas lib cli processors api agents -newer dist/cli/main.js -type f 2>/dev/null | head -1) ]]; then
+  echo "building TypeScript sources into dist/"
+  npm run --silent build
+fi
+
+node dist/cli/main.js topics
+node dist/cli/main.js migrate
+
+cat <<EOT
+
+agent-telemetry is up.
+  Kafka             ${KAFKA_BOOTSTRAP_SERVERS}
+  Schema registry   ${SCHEMA_REGISTRY_URL}
+  ClickHouse        ${CLICKHOUSE_URL}  (database ${CLICKHOUSE_DATABASE:-agent_telemetry})
+Stop with ./scripts/stop.sh
+EOT
