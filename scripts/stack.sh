@@ -18,11 +18,14 @@
 #   AGENT_TELEMETRY_STATE_DIR   (<repo>/.state)
 #   AGENT_TELEMETRY_CACHE_DIR   ($HOME/.cache/agent-telemetry)
 #   AGENT_TELEMETRY_SKIP_NPM    (unset)  1: `up` leaves node_modules alone
+#   AGENT_TELEMETRY_TAKEOVER    (unset)  1: `up` stops another checkout's stack holding our
+#                               ports (always done when CI=true); otherwise that is an error
+#   AGENT_TELEMETRY_JVM_DIR     (/usr/lib/jvm)  where the registry's JDK 21+ is looked for
 #   KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)  KAFKA_VERSION (4.3.1)  KAFKA_HEAP (512m)
 #   KAFKA_JAVA                  (java of JAVA_HOME, else java on PATH; 17+)
 #   REGISTRY_PORT (8081)  REGISTRY_MANAGEMENT_PORT (8091)  REGISTRY_HEAP (512m)
 #   APICURIO_VERSION            (3.3.3 with a JDK 21+ from /usr/lib/jvm, else 3.0.9 on Java 17)
-#   REGISTRY_JAVA               (newest JDK 21+ under AGENT_TELEMETRY_JVM_DIR, /usr/lib/jvm)
+#   REGISTRY_JAVA               (the newest JDK 21+ under AGENT_TELEMETRY_JVM_DIR)
 #   REGISTRY_DEFAULT_COMPATIBILITY (BACKWARD)  global compatibility rule, NONE to switch off
 #   CLICKHOUSE_HTTP_PORT (8123)  CLICKHOUSE_TCP_PORT (9000)
 #   STACK_DEBUG                 (unset)  1: trace every command
@@ -63,6 +66,9 @@ CLICKHOUSE_TCP_PORT=${CLICKHOUSE_TCP_PORT:-9000}
 APICURIO_LATEST=3.3.3        # needs Java 21+
 APICURIO_JAVA17=3.0.9        # the newest served release that runs on Java 17
 DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
+# dependency:get of 2.8 (Maven 3.8's default) fetches an artifact whose parent pom is missing
+# from Central (apicurio-registry-app 3.0.9); 3.x refuses to
+DEPENDENCY_PLUGIN_GET=org.apache.maven.plugins:maven-dependency-plugin:2.8
 
 KAFKA_START_TIMEOUT=90
 REGISTRY_START_TIMEOUT=180
@@ -148,33 +154,66 @@ port_open() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
-# port_user PORT: "process (pid N)" listening on PORT, "" when nobody listens.
+# port_user PORT: who listens on PORT, in PORT_PROC ("" when nobody) and PORT_PID ("" if unknown).
 port_user() {
-  local port=$1 line proc pid
+  local port=$1 line
+  PORT_PROC=""
+  PORT_PID=""
   if command -v ss >/dev/null 2>&1; then
     line=$(ss -Hltnp "( sport = :$port )" 2>/dev/null | head -n 1) || true
     [[ -n $line ]] || return 0
+    PORT_PROC="an unknown process"
     if [[ $line =~ \(\(\"([^\"]*)\",pid=([0-9]+) ]]; then
-      proc=${BASH_REMATCH[1]}
-      pid=${BASH_REMATCH[2]}
-      printf '%s (pid %s)\n' "$proc" "$pid"
-    else
-      printf 'an unknown process\n'
+      PORT_PROC=${BASH_REMATCH[1]}
+      PORT_PID=${BASH_REMATCH[2]}
     fi
   elif port_open "$port"; then
-    printf 'an unknown process\n'
+    PORT_PROC="an unknown process"
   fi
 }
 
+# stack_of PID: the state folder of the agent-telemetry stack (of any checkout) that PID is a
+# service of, or nothing (exit 1).
+stack_of() {
+  local arg prev="" dir=""
+  [[ -r /proc/$1/cmdline ]] || return 1
+  while IFS= read -r -d '' arg; do
+    case $prev:$arg in
+      kafka.Kafka:*/kafka/server.properties) dir=${arg%/kafka/server.properties} ;;
+      *:--config-file=*/clickhouse/config.xml) dir=${arg#--config-file=}; dir=${dir%/clickhouse/config.xml} ;;
+      *:-Djava.io.tmpdir=*/registry/tmp) dir=${arg#-Djava.io.tmpdir=}; dir=${dir%/registry/tmp} ;;
+    esac
+    prev=$arg
+  done <"/proc/$1/cmdline"
+  [[ -n $dir && -d $dir/run ]] || return 1
+  printf '%s\n' "$dir"
+}
+
 # require_free_port PORT VARNAME SERVICE: fail with one line if something else listens there.
+# The stack of another checkout (a CI clone next to a developer's tree) is stopped when CI=true
+# or AGENT_TELEMETRY_TAKEOVER=1, and named otherwise.
 require_free_port() {
-  local port=$1 var=$2 service=$3 user hint=""
-  user=$(port_user "$port")
-  [[ -z $user ]] && return 0
-  case $user in
+  local port=$1 var=$2 service=$3 hint="" other i
+  port_user "$port"
+  [[ -z $PORT_PROC ]] && return 0
+  if [[ -n $PORT_PID ]] && other=$(stack_of "$PORT_PID") && [[ $other != "$STATE_DIR" ]]; then
+    if [[ ${CI:-} == true || ${AGENT_TELEMETRY_TAKEOVER:-} == 1 ]]; then
+      note "port $port is held by the local stack of another checkout ($other): stopping that stack"
+      AGENT_TELEMETRY_STATE_DIR=$other "$SCRIPT_DIR/stack.sh" down </dev/null >&2 9>&- ||
+        fail "could not stop the stack in $other that holds port $port: run AGENT_TELEMETRY_STATE_DIR=$other scripts/stack.sh down"
+      for ((i = 0; i < 20; i++)); do
+        port_user "$port"
+        [[ -z $PORT_PROC ]] && return 0
+        sleep 0.5
+      done
+    else
+      fail "port $port ($var, for $service) is held by the local stack of another checkout (state $other): stop it with AGENT_TELEMETRY_STATE_DIR=$other scripts/stack.sh down (or rerun with AGENT_TELEMETRY_TAKEOVER=1), or set $var to a free port"
+    fi
+  fi
+  case $PORT_PROC in
     clickhouse*) hint=" (a system ClickHouse? systemctl stop clickhouse-server)" ;;
   esac
-  fail "port $port ($var, for $service) is already in use by $user, which this stack did not start$hint: stop it, or set $var to a free port"
+  fail "port $port ($var, for $service) is already in use by $PORT_PROC${PORT_PID:+ (pid $PORT_PID)}, which this stack did not start$hint: stop it, or set $var to a free port"
 }
 
 pid_file() { printf '%s/%s.pid\n' "$RUN_DIR" "$1"; }
@@ -318,6 +357,12 @@ ensure_apt_packages() {
         "${missing[@]}"; } >>"$log" 2>&1 </dev/null ||
       fail "apt-get install failed for: ${missing[*]}: see $log, fix the apt sources and rerun" "$log"
   fi
+  # on a machine run by systemd the package starts its own server on 8123/9000: ours replaces it
+  if [[ " ${missing[*]} " == *" clickhouse-server "* ]] && command -v systemctl >/dev/null 2>&1 &&
+    systemctl is-active --quiet clickhouse-server 2>/dev/null; then
+    note "stopping and disabling the system clickhouse-server service the package started"
+    as_root systemctl disable --now clickhouse-server >>"$log" 2>&1 || true
+  fi
 }
 
 # kafka_java: the java that runs Kafka (17+), in KAFKA_JAVA_BIN.
@@ -373,26 +418,53 @@ resolve_registry_java() {
   elif ((need == 17)); then
     REGISTRY_JAVA_BIN=$KAFKA_JAVA_BIN
   else
-    fail "Apicurio Registry $APICURIO_VER needs Java 21+ and none was found under /usr/lib/jvm: install one (apt-get install openjdk-21-jre-headless where available), set REGISTRY_JAVA, or set APICURIO_VERSION=$APICURIO_JAVA17"
+    fail "Apicurio Registry $APICURIO_VER needs Java 21+ and none was found under ${AGENT_TELEMETRY_JVM_DIR:-/usr/lib/jvm}: install one (apt-get install openjdk-21-jre-headless where available), set REGISTRY_JAVA, or set APICURIO_VERSION=$APICURIO_JAVA17"
   fi
 }
 
 kafka_home() { printf '%s/kafka-%s\n' "$CACHE_DIR" "$KAFKA_VERSION"; }
 apicurio_home() { printf '%s/apicurio-registry-%s\n' "$CACHE_DIR" "$APICURIO_VER"; }
 
+# apicurio_jar HOME: the runnable jar of an unpacked Apicurio (fast-jar layout since 3.1,
+# a legacy *-runner.jar before).
+apicurio_jar() {
+  local jar
+  if [[ -f $1/app/quarkus-run.jar ]]; then
+    printf '%s\n' "$1/app/quarkus-run.jar"
+    return 0
+  fi
+  for jar in "$1"/app/*-runner.jar; do
+    [[ -f $jar ]] && printf '%s\n' "$jar" && return 0
+  done
+  return 1
+}
+
+# run_mvn LOG ARGS...: Maven in batch mode, quiet, with its own local repository in the cache
+# folder (so the cache alone makes a later `up` download nothing), run from an empty directory
+# (outside any project). The log is rewritten each time, without colour codes.
+run_mvn() {
+  local log=$1 work rc=0
+  shift
+  command -v mvn >/dev/null 2>&1 || fail "mvn not found: install Maven (apt-get install maven)"
+  work=$(mktemp -d "${TMPDIR:-/tmp}/agent-telemetry-mvn.XXXXXX")
+  (cd -- "$work" && mvn -B -q -Dstyle.color=never "-Dmaven.repo.local=$CACHE_DIR/m2" "$@") \
+    >"$log" 2>&1 </dev/null || rc=$?
+  rm -rf -- "$work"
+  sed -i 's/\x1b\[[0-9;]*m//g' "$log"
+  return "$rc"
+}
+
 # Kafka jars (kafka_2.13, kafka-tools, runtime dependencies, log4j2 binding) into the cache.
 ensure_kafka_libs() {
-  local home tmp log=$LOG_DIR/maven.log
+  local home tmp log=$LOG_DIR/maven-kafka.log
   home=$(kafka_home)
   [[ -f $home/.complete ]] && return 0
-  command -v mvn >/dev/null 2>&1 || fail "mvn not found: install Maven (apt-get install maven)"
   note "downloading Kafka $KAFKA_VERSION from Maven Central (about 45 MB; log: $log)"
   tmp=$home.partial.$$
   rm -rf -- "$tmp"
   mkdir -p "$tmp"
-  if ! (cd -- "$tmp" && mvn -B -q -f "$STACK_DIR/kafka-pom.xml" "-Dkafka.version=$KAFKA_VERSION" \
-    -DincludeScope=runtime "-DoutputDirectory=$tmp/libs" "$DEPENDENCY_PLUGIN:copy-dependencies") \
-    >>"$log" 2>&1 </dev/null; then
+  if ! run_mvn "$log" -f "$STACK_DIR/kafka-pom.xml" "-Dkafka.version=$KAFKA_VERSION" \
+    -DincludeScope=runtime "-DoutputDirectory=$tmp/libs" "$DEPENDENCY_PLUGIN:copy-dependencies"; then
     rm -rf -- "$tmp"
     fail "Maven could not fetch org.apache.kafka:kafka_2.13:$KAFKA_VERSION (with kafka-tools and dependencies) from Maven Central: check access to it, or set KAFKA_VERSION to a published 4.x release; see $log" "$log"
   fi
@@ -403,27 +475,30 @@ ensure_kafka_libs() {
   mv -- "$tmp" "$home"
 }
 
-# Apicurio Registry's Quarkus app (tar.gz:all) unpacked into the cache.
+# Apicurio Registry's Quarkus app (the tar.gz:all artifact) unpacked into the cache. Fetched with
+# dependency:get -Dtransitive=false, then unpacked with tar: dependency:unpack/copy (and get of
+# plugin 3.x) also resolve the artifact's parent pom, which Central lacks for some releases.
 ensure_apicurio() {
-  local home tmp artifact log=$LOG_DIR/maven.log
+  local home tmp artifact tarball log=$LOG_DIR/maven-apicurio.log
   home=$(apicurio_home)
   [[ -f $home/.complete ]] && return 0
-  command -v mvn >/dev/null 2>&1 || fail "mvn not found: install Maven (apt-get install maven)"
   artifact=io.apicurio:apicurio-registry-app:$APICURIO_VER:tar.gz:all
-  note "downloading Apicurio Registry $APICURIO_VER from Maven Central (about 150 MB; log: $log)"
+  tarball=$CACHE_DIR/m2/io/apicurio/apicurio-registry-app/$APICURIO_VER/apicurio-registry-app-$APICURIO_VER-all.tar.gz
+  if [[ ! -f $tarball ]]; then
+    note "downloading Apicurio Registry $APICURIO_VER from Maven Central (about 150 MB; log: $log)"
+    run_mvn "$log" "$DEPENDENCY_PLUGIN_GET:get" "-Dartifact=$artifact" -Dtransitive=false ||
+      fail "Maven could not fetch $artifact from Maven Central: check access to it, or set APICURIO_VERSION to a published 3.x release; see $log" "$log"
+    [[ -f $tarball ]] || fail "Maven ran but $tarball is missing: see $log" "$log"
+  fi
   tmp=$home.partial.$$
   rm -rf -- "$tmp"
-  mkdir -p "$tmp/work"
-  # run outside any project: the plugin keeps its markers under the work dir, removed after
-  if ! (cd -- "$tmp/work" && mvn -B -q "$DEPENDENCY_PLUGIN:unpack" "-Dartifact=$artifact" \
-    "-DoutputDirectory=$tmp/app") >>"$log" 2>&1 </dev/null; then
+  mkdir -p "$tmp/app"
+  tar -xzf "$tarball" -C "$tmp/app" 2>>"$log" ||
+    fail "could not unpack $tarball (a partial download?): delete it and rerun" "$log"
+  if ! apicurio_jar "$tmp" >/dev/null; then
     rm -rf -- "$tmp"
-    fail "Maven could not fetch $artifact from Maven Central: check access to it, or set APICURIO_VERSION to a published 3.x release; see $log" "$log"
+    fail "$artifact unpacked without quarkus-run.jar or *-runner.jar: delete $tarball and rerun"
   fi
-  [[ -f $tmp/app/quarkus-run.jar ]] ||
-    fail "$artifact unpacked without quarkus-run.jar (in $tmp/app): see $log" "$log"
-  find "$tmp/app" -depth -name PaxHeaders.X -exec rm -rf -- {} +
-  rm -rf -- "$tmp/work"
   touch "$tmp/.complete"
   rm -rf -- "$home"
   mv -- "$tmp" "$home"
@@ -532,8 +607,9 @@ registry_version() {
 }
 
 start_registry() {
-  local home log=$LOG_DIR/registry.log
-  home=$(apicurio_home)
+  local jar log=$LOG_DIR/registry.log
+  jar=$(apicurio_jar "$(apicurio_home)") ||
+    fail "no runnable jar in $(apicurio_home): delete that folder and rerun"
   require_free_port "$REGISTRY_PORT" REGISTRY_PORT "the schema registry"
   require_free_port "$REGISTRY_MANAGEMENT_PORT" REGISTRY_MANAGEMENT_PORT "the registry's management interface"
   mkdir -p "$REGISTRY_DIR/config" "$REGISTRY_DIR/snapshots" "$REGISTRY_DIR/tmp"
@@ -544,7 +620,7 @@ start_registry() {
   note "registry: starting Apicurio Registry $APICURIO_VER on $(registry_url) with $REGISTRY_JAVA_BIN (log: $log)"
   start_daemon registry "$log" "$REGISTRY_DIR" \
     "$REGISTRY_JAVA_BIN" -Xms128m "-Xmx$REGISTRY_HEAP" -Djava.awt.headless=true \
-    "-Djava.io.tmpdir=$REGISTRY_DIR/tmp" -jar "$home/app/quarkus-run.jar"
+    "-Djava.io.tmpdir=$REGISTRY_DIR/tmp" -jar "$jar"
 }
 
 # ------------------------------------------------------------------------------- clickhouse
@@ -681,7 +757,7 @@ cmd_status() {
     if pid=$(service_pid "$service"); then
       if [[ $service == kafka ]]; then
         # check with the java and jars the running broker was started with
-        KAFKA_JAVA_BIN=$(tr '\0' '\n' <"/proc/$pid/cmdline" | head -n 1)
+        IFS= read -r -d '' KAFKA_JAVA_BIN <"/proc/$pid/cmdline" || true
         KAFKA_VERSION=$(kafka_version)
       fi
       if "${service}_answers"; then

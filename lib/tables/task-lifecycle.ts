@@ -1,0 +1,125 @@
+import type { ClickHouseReader, ClickHouseWriter } from '../clickhouse.js';
+import { quoteString } from '../sql.js';
+
+/**
+ * `task_events` → `task_lifecycle` → `task_state` (migration 0002): the pending-task view. Writers
+ * insert events; readers query the view's aggregate with the agent filter applied inside it, so the
+ * primary key (agent, task_id) prunes the scan.
+ */
+export const TASK_EVENTS = 'task_events';
+
+/** Ranks stored in `resolved_key % 4`. */
+export const ResolutionRank = { completed: 1, failed: 2, cancelled: 3 } as const;
+export type Resolution = keyof typeof ResolutionRank;
+
+export const PRIORITY_RANK = { low: 1, normal: 2, high: 3, critical: 4 } as const;
+
+export interface TaskEventRow {
+  agent: string;
+  task_id: string;
+  has_task: 0 | 1;
+  requester: string;
+  target: string;
+  priority: number;
+  attempt: number;
+  max_retries: number;
+  submitted_at_ms: number;
+  expires_at_ms: number;
+  deadline_ms: number;
+  trace_id: string;
+  job_id: string;
+  /** resolved_at_ms * 4 + rank, or 0 for the task row. */
+  resolved_key: number;
+  resolved_by: string;
+  observed_at_ms: number;
+}
+
+export function insertTaskEvents(writer: ClickHouseWriter, rows: readonly TaskEventRow[]): Promise<void> {
+  return writer.insert(TASK_EVENTS, rows);
+}
+
+export const TaskStateValue = ['pending', 'completed', 'failed', 'cancelled', 'expired'] as const;
+export type TaskStateValue = (typeof TaskStateValue)[number];
+
+export interface TaskStateRow {
+  task_id: string;
+  agent: string;
+  requester: string;
+  priority: 'low' | 'normal' | 'high' | 'critical';
+  attempt: number;
+  max_retries: number;
+  submitted_at_ms: number;
+  expires_at_ms: number;
+  deadline_ms: number;
+  trace_id: string;
+  job_id: string;
+  state: TaskStateValue;
+  resolved_at_ms: number;
+  latency_ms: number;
+  resolved_by: string;
+}
+
+/** 64-bit integers arrive as JSON strings from ClickHouse's JSON formats. */
+type Wire<T, K extends keyof T> = Omit<T, K> & { [P in K]: string | number };
+type TaskStateWire = Wire<TaskStateRow, 'submitted_at_ms' | 'expires_at_ms' | 'deadline_ms' | 'resolved_at_ms' | 'latency_ms'>;
+
+export interface TaskQuery {
+  agent?: string;
+  states?: readonly TaskStateValue[];
+  taskIds?: readonly string[];
+  /** Evaluate expiry at this instant (epoch ms); defaults to the server's clock. */
+  nowMs?: number;
+  limit?: number;
+}
+
+/**
+ * Tasks with their current state, oldest first. The agent and id filters are applied before the
+ * aggregation (they are key columns), the state filter after it.
+ */
+export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}): Promise<TaskStateRow[]> {
+  const where: string[] = [];
+  if (query.agent !== undefined) where.push(`agent = ${quoteString(query.agent)}`);
+  if (query.taskIds !== undefined) {
+    if (query.taskIds.length === 0) return [];
+    where.push(`task_id IN (${query.taskIds.map(quoteString).join(', ')})`);
+  }
+  const now =
+    query.nowMs === undefined
+      ? 'toUInt64(toUnixTimestamp(now())) * 1000'
+      : `toUInt64(${Math.trunc(query.nowMs)})`;
+  const states =
+    query.states === undefined || query.states.length === 0
+      ? ''
+      : `AND state IN (${query.states.map(quoteString).join(', ')})`;
+  const sql = `
+    SELECT task_id, agent, requester, ['low', 'normal', 'high', 'critical'][priority_rank] AS priority, attempt,
+           max_retries, submitted_at_ms, expires_at_ms, deadline_ms, trace_id, job_id,
+           multiIf(resolution_key % 4 = 1, 'completed', resolution_key % 4 = 2, 'failed',
+                   resolution_key % 4 = 3, 'cancelled',
+                   expires_at_ms > 0 AND expires_at_ms <= ${now}, 'expired', 'pending') AS state,
+           if(resolution_key > 0, intDiv(resolution_key, 4), if(state = 'expired', expires_at_ms, 0)) AS resolved_at_ms,
+           if(resolved_at_ms > 0, toInt64(resolved_at_ms) - toInt64(submitted_at_ms), -1) AS latency_ms,
+           resolved_by
+    FROM (
+      SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(requester) AS requester,
+             maxMerge(priority) AS priority_rank, maxMerge(attempt) AS attempt, maxMerge(max_retries) AS max_retries,
+             maxMerge(submitted_at_ms) AS submitted_at_ms, maxMerge(expires_at_ms) AS expires_at_ms,
+             maxMerge(deadline_ms) AS deadline_ms, maxMerge(trace_id) AS trace_id, maxMerge(job_id) AS job_id,
+             minIfMerge(resolution_key) AS resolution_key, argMinIfMerge(resolved_by) AS resolved_by
+      FROM task_lifecycle
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      GROUP BY agent, task_id
+    )
+    WHERE has_task_merged = 1 ${states}
+    ORDER BY submitted_at_ms, task_id
+    ${query.limit === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(query.limit))}`}`;
+  const rows = await reader.query<TaskStateWire>(sql);
+  return rows.map((row) => ({
+    ...row,
+    submitted_at_ms: Number(row.submitted_at_ms),
+    expires_at_ms: Number(row.expires_at_ms),
+    deadline_ms: Number(row.deadline_ms),
+    resolved_at_ms: Number(row.resolved_at_ms),
+    latency_ms: Number(row.latency_ms),
+  }));
+}
