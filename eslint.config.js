@@ -1,7 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
-import { importX } from 'eslint-plugin-import-x';
+import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 /** Folders and the project folders each may import (DESIGN.md's folder table). */
@@ -51,7 +51,12 @@ export default tseslint.config(
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver': { typescript: true, node: true } },
+    settings: {
+      'import-x/resolver': { typescript: true, node: true },
+      // dependencies are parsed too, so that no-cycle can follow imports through .ts files
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/extensions': ['.ts', '.js'],
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-floating-promises': 'error',
@@ -60,6 +65,7 @@ export default tseslint.config(
         { allowNumber: true, allowBoolean: true },
       ],
       'import-x/no-cycle': 'error',
+      'import-x/no-unresolved': 'error',
       'import-x/no-self-import': 'error',
       'no-console': 'error',
     },

@@ -54,6 +54,22 @@ const EnvSchema = z.object({
   TOPIC_REPLICATION_FACTOR: positiveInt(1, 7),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   SHUTDOWN_DEADLINE_MS: positiveInt(20_000, 600_000),
+  PROCESSOR_GROUP_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-"')
+    .refine((group) => !group.startsWith('agent-'), 'must not be an agent group (agent-<name>)')
+    .default('telemetry-processors'),
+  PROCESSOR_BATCH_SIZE: positiveInt(5_000, 1_000_000),
+  PROCESSOR_FLUSH_INTERVAL_MS: positiveInt(200, 60_000),
+  PROCESSOR_MAX_BUFFERED: positiveInt(50_000, 10_000_000),
+  PROCESSOR_MAX_POLL_BATCH: positiveInt(2_000, 100_000),
+  PROCESSOR_METADATA_REFRESH_MS: positiveInt(5_000, 600_000),
+  PROCESSOR_POISON_MAX_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
+  PROCESSOR_POISON_WINDOW: positiveInt(1_000, 1_000_000),
+  PROCESSOR_POISON_MIN_MESSAGES: positiveInt(100, 1_000_000),
+  PROCESSOR_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  LAG_SAMPLE_INTERVAL_MS: positiveInt(5_000, 3_600_000),
+  LAG_RETENTION_DAYS: positiveInt(7, 3_650),
 });
 
 export interface Config {
@@ -65,6 +81,18 @@ export interface Config {
   log: { level: (typeof LOG_LEVELS)[number] };
   /** Graceful shutdown must finish within this; keep it below the Kubernetes grace period. */
   shutdownDeadlineMs: number;
+  processors: {
+    groupId: string;
+    batchSize: number;
+    flushIntervalMs: number;
+    maxBufferedMessages: number;
+    maxPollBatch: number;
+    metadataRefreshMs: number;
+    poison: { maxRatio: number; window: number; minMessages: number };
+    /** Port of /metrics, /healthz and /readyz; 0 turns the server off. */
+    httpPort: number;
+  };
+  lag: { sampleIntervalMs: number; retentionDays: number };
 }
 
 /** Names of every environment variable `loadConfig` reads (checked against the manifests by test). */
@@ -106,5 +134,20 @@ export function loadConfig(env: Environment): Config {
     topics: { partitions: e.TOPIC_PARTITIONS, replicationFactor: e.TOPIC_REPLICATION_FACTOR },
     log: { level: e.LOG_LEVEL },
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    processors: {
+      groupId: e.PROCESSOR_GROUP_ID,
+      batchSize: e.PROCESSOR_BATCH_SIZE,
+      flushIntervalMs: e.PROCESSOR_FLUSH_INTERVAL_MS,
+      maxBufferedMessages: e.PROCESSOR_MAX_BUFFERED,
+      maxPollBatch: e.PROCESSOR_MAX_POLL_BATCH,
+      metadataRefreshMs: e.PROCESSOR_METADATA_REFRESH_MS,
+      poison: {
+        maxRatio: e.PROCESSOR_POISON_MAX_RATIO,
+        window: e.PROCESSOR_POISON_WINDOW,
+        minMessages: e.PROCESSOR_POISON_MIN_MESSAGES,
+      },
+      httpPort: e.PROCESSOR_HTTP_PORT,
+    },
+    lag: { sampleIntervalMs: e.LAG_SAMPLE_INTERVAL_MS, retentionDays: e.LAG_RETENTION_DAYS },
   };
 }

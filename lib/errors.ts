@@ -32,6 +32,8 @@ export const ErrorCode = {
   DECODE_INVALID_AVRO: 'DECODE_INVALID_AVRO',
   /** A valid record whose schema is not the one this stream expects. */
   DECODE_UNEXPECTED_RECORD: 'DECODE_UNEXPECTED_RECORD',
+  /** Too many undecodable messages in a window: the processors stop instead of dead-lettering all. */
+  POISON_RATIO_EXCEEDED: 'POISON_RATIO_EXCEEDED',
   /** A value that does not satisfy the writer schema. */
   ENCODE_INVALID_VALUE: 'ENCODE_INVALID_VALUE',
   /** Input from a caller (HTTP parameter, CLI argument) is invalid. */

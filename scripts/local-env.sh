@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by start.sh, stop.sh and test.sh: points the application at the local stack's ports
 # (scripts/stack.sh honours the same port variables), unless the caller set the addresses already.
 export KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-9092}}

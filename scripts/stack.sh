@@ -504,23 +504,30 @@ ensure_apicurio() {
   mv -- "$tmp" "$home"
 }
 
-# npm dependencies: `npm ci` when node_modules is missing or older than package-lock.json.
+# npm dependencies: `npm ci` (the lock file as committed) when node_modules is missing or older
+# than package-lock.json. librdkafka is built from the package's sources against Debian's libraries
+# (CKJS_LINKING=dynamic); node-gyp takes Node's headers from the system when they are installed
+# there, since it cannot download them on a closed network.
 ensure_npm_deps() {
   local lock=$REPO_ROOT/package-lock.json installed=$REPO_ROOT/node_modules/.package-lock.json
   local log=$LOG_DIR/npm.log
   [[ ${AGENT_TELEMETRY_SKIP_NPM:-} == 1 ]] && return 0
-  [[ -f $REPO_ROOT/package.json ]] || return 0
-  if [[ ! -f $lock ]]; then
-    note "package.json has no package-lock.json yet: skipping npm ci"
-    return 0
-  fi
+  [[ -f $REPO_ROOT/package.json && -f $lock ]] || return 0
   if [[ -f $installed && ! $lock -nt $installed ]]; then
     return 0
   fi
   command -v npm >/dev/null 2>&1 || fail "npm not found: install Node.js 20+ with npm"
+  if [[ -z ${npm_config_nodedir:-} && -f /usr/include/node/common.gypi ]]; then
+    export npm_config_nodedir=/usr
+  fi
   note "installing npm dependencies: CKJS_LINKING=dynamic npm ci (2-3 min on 2 cores; log: $log)"
-  (cd -- "$REPO_ROOT" && CKJS_LINKING=dynamic npm ci --no-audit --no-fund) >>"$log" 2>&1 </dev/null ||
-    fail "npm ci failed (the services are up): see $log, fix and rerun scripts/stack.sh up" "$log"
+  : >"$log"
+  if (cd -- "$REPO_ROOT" && CKJS_LINKING=dynamic npm ci --no-audit --no-fund) >>"$log" 2>&1 </dev/null; then
+    return 0
+  fi
+  printf 'stack.sh: npm dependencies failed to install (the services are up): see %s, fix and rerun scripts/stack.sh up\n' "$log" >&2
+  { grep -m 12 -E 'npm (error|ERR!)|gyp ERR!' "$log" || true; } | sed 's/^/  /' >&2
+  exit 1
 }
 
 # ------------------------------------------------------------------------------------- kafka

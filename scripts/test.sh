@@ -26,6 +26,7 @@ step() {
 
 was_running=0
 if "$ROOT/scripts/stack.sh" status >/dev/null 2>&1; then was_running=1; fi
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 cleanup() {
   local code=$?
   if [[ $was_running == 0 && ${KEEP_STACK:-0} != 1 ]]; then

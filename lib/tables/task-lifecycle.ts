@@ -61,7 +61,10 @@ export interface TaskStateRow {
 
 /** 64-bit integers arrive as JSON strings from ClickHouse's JSON formats. */
 type Wire<T, K extends keyof T> = Omit<T, K> & { [P in K]: string | number };
-type TaskStateWire = Wire<TaskStateRow, 'submitted_at_ms' | 'expires_at_ms' | 'deadline_ms' | 'resolved_at_ms' | 'latency_ms'>;
+type TaskStateWire = Wire<
+  TaskStateRow,
+  'submitted_at_ms' | 'expires_at_ms' | 'deadline_ms' | 'resolved_at_ms' | 'latency_ms'
+>;
 
 export interface TaskQuery {
   agent?: string;

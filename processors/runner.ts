@@ -1,0 +1,496 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CodecError } from '../schemas/codec-errors.js';
+import { RecordKind, type SchemaCodec } from '../schemas/codec.js';
+import { DLQ_TOPIC, ERRORS_TOPIC, QUEUE_TOPIC_PATTERN } from '../schemas/topics.js';
+import type { ClickHouseWriter } from '../lib/clickhouse.js';
+import { ErrorCode, TelemetryError, toTelemetryError } from '../lib/errors.js';
+import {
+  type Consumer,
+  type Kafka,
+  KafkaErrorCodes,
+  type Producer,
+  toKafkaTelemetryError,
+} from '../lib/kafka.js';
+import type { Logger } from '../lib/logger.js';
+import type { KafkaJS } from '@confluentinc/kafka-javascript';
+import { Batch } from './batch.js';
+import { deadLetterFor, type PoisonCause } from './dead-letter.js';
+import { InvalidRecordError, TABLE_NAMES, mapAgentMessage, mapDetailedError } from './mappers.js';
+import type { ProcessorMetrics } from './metrics.js';
+import { PoisonGuard } from './poison-guard.js';
+
+/** Options of the runner; `processors/options.ts` builds them from the configuration. */
+export interface RunnerOptions {
+  kafka: Kafka;
+  codec: SchemaCodec;
+  writer: ClickHouseWriter;
+  logger: Logger;
+  metrics: ProcessorMetrics;
+  /** Consumer group of the processors; never one of the agents' groups. */
+  groupId: string;
+  /** Store a batch once this many messages are buffered. */
+  batchSize: number;
+  /** Store a non-empty batch at least this often (freshness). */
+  flushIntervalMs: number;
+  /** Above this many buffered messages (in hand plus being stored), consumption pauses. */
+  maxBufferedMessages: number;
+  /** How often subscribed topic patterns are re-evaluated (a new agent's queue is picked up). */
+  metadataRefreshMs: number;
+  /** Messages handed to one eachBatch call (`js.consumer.max.batch.size`). */
+  maxPollBatch: number;
+  poison: { window: number; maxRatio: number; minMessages: number };
+  retry: { initialMs: number; maxMs: number };
+  /** On a revoke, how long to try to store and commit what is in hand before letting it go. */
+  revokeFlushTimeoutMs: number;
+  /** Called once if the runner stops on its own (poison ratio, an insert that cannot succeed). */
+  onFatal?: (error: TelemetryError) => void;
+  now?: () => number;
+}
+
+export const RunnerState = {
+  CREATED: 'created',
+  STARTING: 'starting',
+  RUNNING: 'running',
+  STOPPING: 'stopping',
+  STOPPED: 'stopped',
+  FAILED: 'failed',
+} as const;
+export type RunnerState = (typeof RunnerState)[keyof typeof RunnerState];
+
+/** Read through a function: the flag changes while a store awaits, which narrowing cannot see. */
+function isAbandoned(entry: { abandoned: boolean } | undefined): boolean {
+  return entry?.abandoned === true;
+}
+
+interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+/**
+ * The one runner that touches Kafka for the processors: subscribe, decode, buffer, store, commit,
+ * pause, shut down. Delivery is at-least-once into idempotent tables: a batch's rows are inserted and
+ * its dead letters produced, and only then are its offsets committed.
+ *
+ * Backpressure: the buffer is bounded. When it is full, or while a batch cannot be stored
+ * (ClickHouse down), every assigned partition is paused; the consumer keeps polling, so it stays in
+ * its group, and consumption resumes by itself once the batch is stored.
+ */
+export class ProcessorRunner {
+  readonly #o: RunnerOptions;
+  readonly #log: Logger;
+  readonly #now: () => number;
+  readonly #consumer: Consumer;
+  readonly #producer: Producer;
+  readonly #poison: PoisonGuard;
+  #state: RunnerState = RunnerState.CREATED;
+  #current: Batch;
+  /** The batch being stored, if any: one store in flight at a time. */
+  #storing: { batch: Batch; done: Promise<void>; abandoned: boolean } | undefined;
+  #assigned: TopicPartition[] = [];
+  #paused = false;
+  #storeFailing = false;
+  #timer: NodeJS.Timeout | undefined;
+  #inBatch = 0;
+  #idle: (() => void) | undefined;
+  readonly #stopSignal = new AbortController();
+  #stopped: Promise<void> | undefined;
+  #fatal: TelemetryError | undefined;
+
+  constructor(options: RunnerOptions) {
+    this.#o = options;
+    this.#log = options.logger.child({ component: 'processor-runner', group: options.groupId });
+    this.#now = options.now ?? Date.now;
+    this.#current = new Batch(this.#now());
+    this.#poison = new PoisonGuard(options.poison);
+    this.#consumer = options.kafka.consumer({
+      kafkaJS: { groupId: options.groupId, fromBeginning: true, autoCommit: false },
+      'js.consumer.max.batch.size': options.maxPollBatch,
+      'topic.metadata.refresh.interval.ms': options.metadataRefreshMs,
+      // eager protocol: a revoke takes every partition, so what is in hand can be stored or let go whole
+      'partition.assignment.strategy': 'range,roundrobin',
+      'fetch.wait.max.ms': 100,
+      rebalance_cb: (error: KafkaJS.KafkaJSError, assignment: TopicPartition[]) =>
+        this.#onRebalance(error, assignment),
+    });
+    this.#producer = options.kafka.producer({
+      kafkaJS: { acks: -1, idempotent: true },
+      'linger.ms': 5,
+    });
+  }
+
+  get state(): RunnerState {
+    return this.#state;
+  }
+
+  /** Messages taken but not yet committed. */
+  get buffered(): number {
+    return this.#current.messages + (this.#storing?.batch.messages ?? 0);
+  }
+
+  async start(): Promise<void> {
+    if (this.#state !== RunnerState.CREATED) throw new Error(`runner cannot start from state ${this.#state}`);
+    this.#state = RunnerState.STARTING;
+    try {
+      await this.#producer.connect();
+      await this.#consumer.connect();
+      await this.#consumer.subscribe({ topics: [QUEUE_TOPIC_PATTERN, ERRORS_TOPIC] });
+      await this.#consumer.run({
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: 1,
+        eachBatch: (payload) => this.#eachBatch(payload),
+      });
+    } catch (error) {
+      this.#state = RunnerState.FAILED;
+      throw toKafkaTelemetryError(error, 'starting the processors consumer');
+    }
+    this.#state = RunnerState.RUNNING;
+    const tick = Math.max(10, Math.floor(this.#o.flushIntervalMs / 4));
+    this.#timer = setInterval(() => {
+      if (this.#current.messages > 0 && this.#now() - this.#current.startedAtMs >= this.#o.flushIntervalMs) {
+        this.#kickStore();
+      }
+    }, tick);
+    this.#log.info(
+      {
+        batchSize: this.#o.batchSize,
+        flushIntervalMs: this.#o.flushIntervalMs,
+        maxBuffered: this.#o.maxBufferedMessages,
+      },
+      'processors consuming',
+    );
+  }
+
+  /**
+   * Graceful stop: no new messages are taken, the batch in hand is stored and committed (retrying
+   * while ClickHouse is unavailable, until the caller's deadline ends the process), then the consumer
+   * leaves its group and the producer flushes. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopped ??= this.#stop();
+    return this.#stopped;
+  }
+
+  async #stop(): Promise<void> {
+    const failed = this.#state === RunnerState.FAILED;
+    if (!failed) this.#state = RunnerState.STOPPING;
+    clearInterval(this.#timer);
+    this.#updatePause();
+    await this.#waitIdle();
+    if (!failed) {
+      try {
+        await this.#storing?.done;
+        if (this.#current.messages > 0) await this.#storeBatch(this.#swap());
+      } catch (error) {
+        this.#log.error(
+          { err: error },
+          'could not store the last batch; its messages stay uncommitted and will be re-read',
+        );
+      }
+    }
+    this.#stopSignal.abort();
+    await this.#consumer.disconnect().catch((error: unknown) => {
+      this.#log.warn({ err: error }, 'consumer disconnect failed');
+    });
+    await this.#producer.disconnect().catch((error: unknown) => {
+      this.#log.warn({ err: error }, 'producer disconnect failed');
+    });
+    if (!failed) this.#state = RunnerState.STOPPED;
+    this.#log.info({ state: this.#state }, 'processors stopped');
+  }
+
+  async #eachBatch(payload: KafkaJS.EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (this.#state !== RunnerState.RUNNING) return; // nothing resolved: the library seeks back
+    this.#inBatch += 1;
+    try {
+      const stream = batch.topic === ERRORS_TOPIC ? 'errors' : 'queue';
+      let lastTaken: string | undefined;
+      let taken = 0;
+      for (const message of batch.messages) {
+        if (!this.#isRunning() || !payload.isRunning() || payload.isStale()) break;
+        const outcome = await this.#take(batch.topic, batch.partition, message);
+        if (outcome === 'retry') {
+          this.#retryPartitionLater(payload, batch.topic, batch.partition);
+          break;
+        }
+        if (outcome === 'fatal') break;
+        lastTaken = message.offset;
+        taken += 1;
+      }
+      if (lastTaken !== undefined) payload.resolveOffset(lastTaken);
+      if (taken > 0) this.#o.metrics.consumed.inc({ stream }, taken);
+      this.#o.metrics.buffered.set(this.buffered);
+      if (this.#current.messages >= this.#o.batchSize) this.#kickStore();
+      this.#updatePause();
+    } finally {
+      this.#inBatch -= 1;
+      if (this.#inBatch === 0) this.#idle?.();
+    }
+  }
+
+  /** Decodes and maps one message into the batch in hand, or dead-letters it. */
+  async #take(
+    topic: string,
+    partition: number,
+    message: KafkaJS.KafkaMessage,
+  ): Promise<'taken' | 'retry' | 'fatal'> {
+    const offset = Number(message.offset);
+    const value = message.value;
+    let cause: PoisonCause;
+    if (value === null || value.length === 0) {
+      cause = { code: 'EMPTY_VALUE', reason: 'message has no value (tombstone or empty)', schemaId: -1 };
+    } else {
+      const expected = topic === ERRORS_TOPIC ? RecordKind.DETAILED_ERROR : RecordKind.AGENT_MESSAGE;
+      try {
+        const decoded = this.#o.codec.tryDecodeCached(value) ?? (await this.#o.codec.decodeAny(value));
+        if (decoded.kind !== expected) {
+          throw new CodecError('UNEXPECTED_RECORD', `expected ${expected} on ${topic}, got ${decoded.kind}`, {
+            schemaId: decoded.schemaId,
+          });
+        }
+        const batch = this.#current; // read after the await: a store may have swapped it
+        const source = { topic, partition, offset, schemaId: decoded.schemaId, observedAtMs: this.#now() };
+        if (decoded.kind === RecordKind.AGENT_MESSAGE) mapAgentMessage(decoded.value, source, batch.rows);
+        else mapDetailedError(decoded.value, source, batch.rows);
+        batch.take(topic, partition, offset);
+        return this.#poison.record(false) ? this.#poisonRatioExceeded() : 'taken';
+      } catch (error) {
+        if (error instanceof CodecError && error.retryable) {
+          this.#log.warn({ err: error, topic, partition, offset }, 'schema registry unavailable; will retry');
+          return 'retry';
+        }
+        if (error instanceof CodecError) {
+          cause = { code: error.code, reason: error.message, schemaId: error.schemaId ?? -1 };
+        } else if (error instanceof InvalidRecordError) {
+          cause = {
+            code: error.code,
+            reason: error.message,
+            schemaId: value.length >= 5 ? value.readInt32BE(1) : -1,
+          };
+        } else {
+          throw error;
+        }
+      }
+    }
+    const batch = this.#current;
+    const letter = deadLetterFor({ topic, partition, message, cause, observedAtMs: this.#now() });
+    batch.deadLetters.push(letter.record);
+    batch.rows.dead_letters.push(letter.row);
+    batch.take(topic, partition, offset);
+    this.#o.metrics.deadLettered.inc({ code: cause.code });
+    this.#log.warn(
+      { topic, partition, offset, code: cause.code, reason: cause.reason },
+      'message dead-lettered',
+    );
+    return this.#poison.record(true) ? this.#poisonRatioExceeded() : 'taken';
+  }
+
+  #poisonRatioExceeded(): 'fatal' {
+    const { window, maxRatio } = this.#o.poison;
+    this.#fail(
+      new TelemetryError(
+        ErrorCode.POISON_RATIO_EXCEEDED,
+        `more than ${Math.round(maxRatio * 100)}% of the last ${Math.min(window, this.#poison.seen)} messages were undecodable ` +
+          `(${Math.round(this.#poison.ratio() * 100)}%): stopping instead of dead-lettering everything. ` +
+          'Check that producers use the schema registry this processor uses, then restart.',
+      ),
+    );
+    return 'fatal';
+  }
+
+  #retryPartitionLater(payload: KafkaJS.EachBatchPayload, topic: string, partition: number): void {
+    const resume = payload.pause();
+    const delay = this.#o.retry.maxMs;
+    this.#log.info(
+      { topic, partition, delayMs: delay },
+      'partition paused until the schema registry answers',
+    );
+    setTimeout(resume, delay).unref();
+  }
+
+  #swap(): Batch {
+    const batch = this.#current;
+    this.#current = new Batch(this.#now());
+    return batch;
+  }
+
+  /** Starts storing the batch in hand unless a store is already in flight. */
+  #kickStore(): void {
+    if (this.#storing !== undefined || this.#current.messages === 0) return;
+    if (this.#state !== RunnerState.RUNNING) return;
+    const batch = this.#swap();
+    const entry = { batch, abandoned: false, done: Promise.resolve() };
+    entry.done = this.#storeBatch(batch, entry)
+      .catch((error: unknown) => {
+        if (!entry.abandoned) this.#fail(toTelemetryError(error));
+      })
+      .finally(() => {
+        this.#storing = undefined;
+        this.#o.metrics.buffered.set(this.buffered);
+        this.#updatePause();
+        // a full batch may have built up meanwhile
+        if (this.#current.messages >= this.#o.batchSize) this.#kickStore();
+      });
+    this.#storing = entry;
+  }
+
+  /** Inserts the batch's rows, produces its dead letters, commits its offsets; retries outages. */
+  async #storeBatch(batch: Batch, entry?: { abandoned: boolean }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      if (isAbandoned(entry)) return;
+      try {
+        const started = performance.now();
+        await Promise.all(
+          TABLE_NAMES.map(async (table) => {
+            const rows = batch.rows[table];
+            if (rows.length === 0) return;
+            await this.#o.writer.insert(table, rows);
+            this.#o.metrics.insertedRows.inc({ table }, rows.length);
+          }),
+        );
+        this.#o.metrics.insertSeconds.observe((performance.now() - started) / 1000);
+        await this.#produceDeadLetters(batch);
+        if (isAbandoned(entry)) return;
+        await this.#commit(batch);
+        this.#o.metrics.batchMessages.observe(batch.messages);
+        if (this.#storeFailing) this.#log.info({ attempt }, 'storing batches again');
+        this.#storeFailing = false;
+        return;
+      } catch (error) {
+        const failure = toTelemetryError(error);
+        this.#o.metrics.flushFailures.inc({ code: failure.code });
+        if (!failure.retryable) throw failure;
+        if (this.#stopSignal.signal.aborted) throw failure;
+        this.#storeFailing = true;
+        this.#updatePause();
+        const delay = Math.min(this.#o.retry.maxMs, this.#o.retry.initialMs * 2 ** Math.min(attempt - 1, 16));
+        this.#log.warn(
+          { err: failure, code: failure.code, attempt, delayMs: delay, messages: batch.messages },
+          'batch not stored; consumption paused, retrying',
+        );
+        try {
+          await sleep(delay, undefined, { signal: this.#stopSignal.signal });
+        } catch {
+          throw failure;
+        }
+      }
+    }
+  }
+
+  async #produceDeadLetters(batch: Batch): Promise<void> {
+    if (batch.deadLetters.length === 0) return;
+    try {
+      await this.#producer.send({ topic: DLQ_TOPIC, messages: batch.deadLetters });
+    } catch (error) {
+      throw toKafkaTelemetryError(error, 'producing dead letters');
+    }
+  }
+
+  async #commit(batch: Batch): Promise<void> {
+    const assigned = new Set(this.#assigned.map((tp) => `${tp.topic}\u0000${tp.partition}`));
+    const commits = batch.commits().filter((c) => assigned.has(`${c.topic}\u0000${c.partition}`));
+    if (commits.length === 0) return;
+    const started = performance.now();
+    try {
+      await this.#consumer.commitOffsets(commits);
+    } catch (error) {
+      throw toKafkaTelemetryError(error, 'committing offsets');
+    }
+    this.#o.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  /** Pauses every assigned partition while the buffer is full or batches cannot be stored. */
+  #updatePause(): void {
+    const shouldPause =
+      this.#state !== RunnerState.RUNNING ||
+      this.#storeFailing ||
+      this.buffered >= this.#o.maxBufferedMessages;
+    if (shouldPause === this.#paused || this.#assigned.length === 0) return;
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of this.#assigned)
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
+    try {
+      if (shouldPause) this.#consumer.pause(topics);
+      else this.#consumer.resume(topics);
+      this.#paused = shouldPause;
+      this.#o.metrics.paused.set(shouldPause ? 1 : 0);
+      this.#log.info(
+        { paused: shouldPause, buffered: this.buffered, storeFailing: this.#storeFailing },
+        'consumption',
+      );
+    } catch (error) {
+      this.#log.warn({ err: error }, 'pause/resume failed; will retry on the next batch');
+    }
+  }
+
+  async #onRebalance(error: KafkaJS.KafkaJSError, assignment: TopicPartition[]): Promise<void> {
+    if (error.code === KafkaErrorCodes.ERR__ASSIGN_PARTITIONS) {
+      this.#assigned = assignment.map(({ topic, partition }) => ({ topic, partition }));
+      this.#log.info({ partitions: this.#assigned.length }, 'partitions assigned');
+      // new partitions start unpaused; apply the pause state once the assignment is in place
+      this.#paused = false;
+      setImmediate(() => {
+        this.#updatePause();
+      });
+      return;
+    }
+    if (error.code !== KafkaErrorCodes.ERR__REVOKE_PARTITIONS) return;
+    this.#log.info({ partitions: assignment.length }, 'partitions revoked: storing what is in hand first');
+    await this.#drainForRevoke();
+    this.#assigned = [];
+    this.#paused = false;
+  }
+
+  /** Stores and commits everything in hand before a revoke completes, or lets it go after a timeout. */
+  async #drainForRevoke(): Promise<void> {
+    if (this.#state === RunnerState.FAILED) return;
+    const timeout = sleep(this.#o.revokeFlushTimeoutMs, 'timeout' as const, { ref: false });
+    const inFlight = this.#storing;
+    const own = { abandoned: false };
+    const drain = (async () => {
+      await inFlight?.done;
+      if (this.#current.messages > 0) await this.#storeBatch(this.#swap(), own);
+      return 'stored' as const;
+    })();
+    const outcome = await Promise.race([drain, timeout]).catch(() => 'failed' as const);
+    if (outcome !== 'stored') {
+      own.abandoned = true;
+      if (inFlight !== undefined) inFlight.abandoned = true;
+      const dropped = this.#current.messages;
+      this.#current = new Batch(this.#now());
+      this.#log.warn(
+        { outcome, dropped },
+        'could not store the batch before the revoke; its offsets stay uncommitted and the next owner re-reads them',
+      );
+    }
+  }
+
+  #fail(error: TelemetryError): void {
+    if (this.#state === RunnerState.FAILED) return;
+    this.#fatal = error;
+    this.#state = RunnerState.FAILED;
+    this.#log.fatal({ err: error, code: error.code }, 'processors stopping on a fatal error');
+    this.#updatePause();
+    this.#o.onFatal?.(error);
+  }
+
+  #isRunning(): boolean {
+    return this.#state === RunnerState.RUNNING;
+  }
+
+  get fatalError(): TelemetryError | undefined {
+    return this.#fatal;
+  }
+
+  #waitIdle(): Promise<void> {
+    if (this.#inBatch === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#idle = () => {
+        this.#idle = undefined;
+        resolve();
+      };
+    });
+  }
+}
