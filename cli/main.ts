@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig, type Config } from '../lib/config.js';
 import { isTelemetryError } from '../lib/errors.js';
+import { Lifecycle } from '../lib/lifecycle.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
 
@@ -9,11 +10,36 @@ import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
  * The `agent-telemetry` binary: the composition root of every command. It is the only module that
  * reads `process.env`; each command receives the parsed configuration.
  */
-function context(): { config: Config; logger: Logger } {
+function context(component = 'cli'): { config: Config; logger: Logger } {
   const config = loadConfig(process.env);
   // command output goes to stdout; logs go to stderr so `--json` output stays parseable
-  const logger = createLogger({ level: config.log.level, component: 'cli', destination: process.stderr });
+  const logger = createLogger({ level: config.log.level, component, destination: process.stderr });
   return { config, logger };
+}
+
+/** Runs a long-lived service until SIGTERM/SIGINT, or until it fails on its own (exit 1). */
+async function runService(
+  component: string,
+  start: (
+    config: Config,
+    logger: Logger,
+    lifecycle: Lifecycle,
+    onFatal: (error: Error) => void,
+  ) => Promise<unknown>,
+): Promise<void> {
+  const { config, logger } = context(component);
+  const lifecycle = new Lifecycle({ logger, deadlineMs: config.shutdownDeadlineMs });
+  lifecycle.installSignalHandlers();
+  const onFatal = (error: Error): void => {
+    process.stderr.write(`agent-telemetry ${component}: ${error.message}\n`);
+    void lifecycle.shutdown('fatal error').then(() => process.exit(1));
+  };
+  try {
+    await start(config, logger, lifecycle, onFatal);
+  } catch (error) {
+    await lifecycle.shutdown('start failed');
+    throw error;
+  }
 }
 
 function program(): Command {
@@ -57,6 +83,17 @@ function program(): Command {
     .action(async () => {
       const { config, logger } = context();
       process.exitCode = await runMigrate(config, logger, process.stdout);
+    });
+
+  root
+    .command('processors')
+    .description(
+      'Run the stream processors in the foreground: consume every agent queue and the errors topic read-only ' +
+        '(group PROCESSOR_GROUP_ID), store them in ClickHouse, sample consumer lag; stops cleanly on SIGTERM/SIGINT',
+    )
+    .action(async () => {
+      const { startProcessors } = await import('../processors/main.js');
+      await runService('processors', startProcessors);
     });
 
   return root;

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { clickHouseAccess, createClickHouseClient, type ClickHouseAccess } from './clickhouse.js';
 import { loadConfig, type Config } from './config.js';
+import type { RecordKind, RecordValues, SchemaCodec } from '../schemas/codec.js';
+import { createKafka } from './kafka.js';
 import { createLogger, type Logger } from './logger.js';
+import { createCodec } from './registry.js';
 import { quoteIdentifier } from './sql.js';
 
 /**
@@ -57,4 +60,58 @@ export async function createTestDatabase(prefix = 'it'): Promise<TestDatabase> {
       }
     },
   };
+}
+
+export interface TestProducer {
+  /** Encodes with the registry and produces; resolves when the broker acknowledged. */
+  send<K extends RecordKind>(
+    topic: string,
+    kind: K,
+    values: readonly RecordValues[K][],
+    key?: (value: RecordValues[K]) => string,
+  ): Promise<void>;
+  /** Produces bytes as they are (poison, hand-made wire format). */
+  sendRaw(topic: string, values: readonly (Buffer | null)[], headers?: Record<string, string>): Promise<void>;
+  codec: SchemaCodec;
+  close(): Promise<void>;
+}
+
+/** A producer of project records for integration tests, over the real broker and registry. */
+export async function createTestProducer(config: Config): Promise<TestProducer> {
+  const producer = createKafka(config, testLogger(), 'it-producer').producer({
+    kafkaJS: { acks: -1 },
+    'linger.ms': 2,
+  });
+  await producer.connect();
+  const codec = createCodec(config);
+  return {
+    codec,
+    async send(topic, kind, values, key) {
+      const messages = await Promise.all(
+        values.map(async (value) => ({ key: key?.(value) ?? null, value: await codec.encode(kind, value) })),
+      );
+      await producer.send({ topic, messages });
+    },
+    async sendRaw(topic, values, headers) {
+      await producer.send({
+        topic,
+        messages: values.map((value) => ({ key: null, value, headers: headers ?? {} })),
+      });
+    },
+    close: () => producer.disconnect(),
+  };
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes; returns the last result. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  timeoutMs = 30_000,
+  everyMs = 250,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }

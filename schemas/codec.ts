@@ -65,6 +65,8 @@ interface PreparedRecord {
   fullName: string;
   /** Set once registered. */
   schemaId: number | undefined;
+  /** The registration in flight, shared by concurrent callers. */
+  registering: Promise<number> | undefined;
 }
 
 /** How bytes written with one schema id are read. `resolver` is undefined when writer equals reader. */
@@ -163,6 +165,7 @@ export class SchemaCodec {
         type,
         fullName,
         schemaId: undefined,
+        registering: undefined,
       };
       this.#records.set(spec.kind, record);
       this.#byFullName.set(fullName, record);
@@ -186,8 +189,15 @@ export class SchemaCodec {
     return ids;
   }
 
-  async #register(record: PreparedRecord): Promise<number> {
-    if (record.schemaId !== undefined) return record.schemaId;
+  #register(record: PreparedRecord): Promise<number> {
+    if (record.schemaId !== undefined) return Promise.resolve(record.schemaId);
+    record.registering ??= this.#registerOnce(record).finally(() => {
+      record.registering = undefined;
+    });
+    return record.registering;
+  }
+
+  async #registerOnce(record: PreparedRecord): Promise<number> {
     await this.#setCompatibility(record.subject);
     let id: number;
     try {
@@ -212,7 +222,21 @@ export class SchemaCodec {
         headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
         body: JSON.stringify({ compatibility: this.#compatibility }),
       });
+      // Apicurio answers 409 when the subject already has a compatibility rule: check that it is ours
+      if (response.status === 409) {
+        const current = await fetch(url);
+        if (current.ok) {
+          const body = (await current.json()) as { compatibilityLevel?: string; compatibility?: string };
+          const level = body.compatibilityLevel ?? body.compatibility;
+          if (level === this.#compatibility) return;
+          throw new CodecError(
+            CodecErrorCode.REGISTRY_REQUEST_FAILED,
+            `subject ${subject} has compatibility ${String(level)}, expected ${this.#compatibility}`,
+          );
+        }
+      }
     } catch (error) {
+      if (error instanceof CodecError) throw error;
       throw new CodecError(
         CodecErrorCode.REGISTRY_UNAVAILABLE,
         `setting compatibility of ${subject}: ${url} unreachable`,

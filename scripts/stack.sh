@@ -10,6 +10,7 @@
 #           answers, then print one line per service (address and version) on stdout
 #   down    stop the registry, then Kafka, then ClickHouse (SIGTERM, SIGKILL after a timeout)
 #   status  one line per service; exit 0 if all are up, 3 if any is down
+#   start SERVICE / stop SERVICE   one of kafka, registry, clickhouse alone (after a first `up`)
 #
 # Data, pid files and logs live in the state folder (logs/<service>.log); downloads in the cache
 # folder, which survives a fresh clone. Every command is idempotent and works from any cwd.
@@ -788,18 +789,48 @@ cmd_status() {
   ((down == 0)) || return 3
 }
 
+# start SERVICE / stop SERVICE: one service alone (after a first `up` installed everything), for
+# maintenance and for the tests that take a service away and bring it back.
+cmd_start_one() {
+  local service=$1 timeout log
+  take_lock
+  case $service in
+    kafka) resolve_kafka_java; timeout=$KAFKA_START_TIMEOUT ;;
+    registry) resolve_registry_java; timeout=$REGISTRY_START_TIMEOUT ;;
+    clickhouse) timeout=$CLICKHOUSE_START_TIMEOUT ;;
+    *) usage_error ;;
+  esac
+  log="$LOG_DIR/$service.log"
+  ensure_started "$service"
+  wait_ready "$service" "$timeout" "$log"
+}
+
+cmd_stop_one() {
+  take_lock
+  case $1 in
+    registry) stop_service registry 30 ;;
+    kafka) stop_service kafka 60 ;;
+    clickhouse) stop_service clickhouse 30 ;;
+    *) usage_error ;;
+  esac
+}
+
+usage_error() {
+  printf 'usage: scripts/stack.sh up|down|status|start SERVICE|stop SERVICE (SERVICE: kafka, registry, clickhouse; see --help)\n' >&2
+  exit 2
+}
+
 main() {
   case ${1:-} in
     up) cmd_up ;;
     down) cmd_down ;;
+    start) cmd_start_one "${2:-}" ;;
+    stop) cmd_stop_one "${2:-}" ;;
     status) cmd_status || exit $? ;;
     -h | --help | help)
       sed -n '2,/^set -Eeuo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
       ;;
-    *)
-      printf 'usage: scripts/stack.sh up|down|status (see scripts/stack.sh --help)\n' >&2
-      exit 2
-      ;;
+    *) usage_error ;;
   esac
 }
 

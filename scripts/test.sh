@@ -49,6 +49,7 @@ echo "==> tests (unit and integration)"
 npx --no-install vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
 
 if [[ -f $results ]]; then
+  # shellcheck disable=SC2016  # JavaScript, not shell
   node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
     const skipped = r.numPendingTests + r.numTodoTests;

@@ -1,0 +1,98 @@
+import { clickHouseAccess, createClickHouseClient } from '../lib/clickhouse.js';
+import type { Config } from '../lib/config.js';
+import type { TelemetryError } from '../lib/errors.js';
+import { startProbeServer } from '../lib/http-probe-server.js';
+import { createKafka } from '../lib/kafka.js';
+import type { Lifecycle } from '../lib/lifecycle.js';
+import type { Logger } from '../lib/logger.js';
+import { migrate } from '../lib/migrations.js';
+import { createCodec } from '../lib/registry.js';
+import { LagSampler } from './lag-sampler.js';
+import { createProcessorMetrics } from './metrics.js';
+import { ProcessorRunner, RunnerState } from './runner.js';
+
+export interface ProcessorsHandle {
+  runner: ProcessorRunner;
+  /** Port of /metrics, /healthz and /readyz; undefined when PROCESSOR_HTTP_PORT is 0. */
+  httpPort: number | undefined;
+}
+
+/**
+ * Builds and starts the processors: migrations, the runner, the lag sampler and the probe server.
+ * Every part is registered with the lifecycle, which closes them in reverse order on a signal.
+ * `onFatal` is called if the runner stops on its own (then the process should exit non-zero).
+ */
+export async function startProcessors(
+  config: Config,
+  logger: Logger,
+  lifecycle: Lifecycle,
+  onFatal: (error: TelemetryError) => void,
+): Promise<ProcessorsHandle> {
+  const metrics = createProcessorMetrics();
+
+  const serverClient = createClickHouseClient(config, { database: 'default' });
+  const client = createClickHouseClient(config);
+  lifecycle.add('clickhouse', async () => {
+    await Promise.all([client.close(), serverClient.close()]);
+  });
+  const clickhouse = clickHouseAccess(client);
+  await migrate({
+    server: clickHouseAccess(serverClient),
+    database: clickhouse,
+    databaseName: config.clickhouse.database,
+    logger,
+  });
+
+  const kafka = createKafka(config, logger, 'processors');
+  const runner = new ProcessorRunner({
+    kafka,
+    codec: createCodec(config),
+    writer: clickhouse,
+    logger,
+    metrics,
+    groupId: config.processors.groupId,
+    batchSize: config.processors.batchSize,
+    flushIntervalMs: config.processors.flushIntervalMs,
+    maxBufferedMessages: config.processors.maxBufferedMessages,
+    maxPollBatch: config.processors.maxPollBatch,
+    metadataRefreshMs: config.processors.metadataRefreshMs,
+    poison: config.processors.poison,
+    retry: { initialMs: 250, maxMs: 5_000 },
+    revokeFlushTimeoutMs: 10_000,
+    onFatal,
+  });
+
+  let httpPort: number | undefined;
+  if (config.processors.httpPort > 0) {
+    const probes = await startProbeServer({
+      port: config.processors.httpPort,
+      logger,
+      registry: metrics.registry,
+      isAlive: () => runner.state !== RunnerState.FAILED,
+      isReady: () => runner.state === RunnerState.RUNNING,
+    });
+    httpPort = probes.port;
+    lifecycle.add('probe-server', probes.close);
+  }
+
+  lifecycle.add('runner', () => runner.stop());
+  await runner.start();
+
+  const admin = kafka.admin();
+  await admin.connect();
+  lifecycle.add('admin', () => admin.disconnect());
+  const sampler = new LagSampler({
+    admin,
+    clickhouse,
+    logger,
+    metrics,
+    ownGroupId: config.processors.groupId,
+    intervalMs: config.lag.sampleIntervalMs,
+    retentionDays: config.lag.retentionDays,
+  });
+  sampler.start();
+  lifecycle.add('lag-sampler', () => sampler.stop());
+
+  logger.info({ group: config.processors.groupId, httpPort }, 'processors started');
+  return { runner, httpPort };
+}

@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ClickHouseReader } from '../lib/clickhouse.js';
+import type { Config } from '../lib/config.js';
+import { createKafka, type Admin } from '../lib/kafka.js';
+import { Lifecycle } from '../lib/lifecycle.js';
+import { testLogger } from '../lib/test-support.js';
+import { ensureTopics } from '../lib/topics.js';
+import { startProcessors, type ProcessorsHandle } from './main.js';
+
+/** Integration-test helpers for the processors: they run the real runner against the real stack. */
+
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface RunningProcessors extends ProcessorsHandle {
+  stop(): Promise<number>;
+  fatal: Error[];
+}
+
+export async function runProcessorsInProcess(config: Config): Promise<RunningProcessors> {
+  const logger = testLogger();
+  const lifecycle = new Lifecycle({ logger, deadlineMs: 60_000 });
+  const fatal: Error[] = [];
+  const handle = await startProcessors(config, logger, lifecycle, (error) => fatal.push(error));
+  return { ...handle, fatal, stop: () => lifecycle.shutdown('test done') };
+}
+
+export async function withAdmin<T>(config: Config, use: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = createKafka(config, testLogger(), 'it-admin').admin();
+  await admin.connect();
+  try {
+    return await use(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function createTopics(config: Config, topics: readonly string[], partitions = 3): Promise<void> {
+  await withAdmin(config, (admin) =>
+    ensureTopics(
+      admin,
+      topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    ),
+  );
+}
+
+export async function deleteTopics(config: Config, topics: readonly string[]): Promise<void> {
+  await withAdmin(config, (admin) => admin.deleteTopics({ topics: [...topics] })).catch(() => undefined);
+}
+
+/** Sum over partitions of the group's committed offsets on a topic (0 when it never committed). */
+export async function committedTotal(config: Config, groupId: string, topic: string): Promise<number> {
+  return withAdmin(config, async (admin) => {
+    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return offsets
+      .flatMap((t) => t.partitions)
+      .map((p) => Number(p.offset))
+      .filter((o) => o > 0)
+      .reduce((a, b) => a + b, 0);
+  });
+}
+
+/** Sum over partitions of a topic's end offsets (messages ever written, for a fresh topic). */
+export async function endTotal(config: Config, topic: string): Promise<number> {
+  return withAdmin(config, async (admin) =>
+    (await admin.fetchTopicOffsets(topic)).map((p) => Number(p.high)).reduce((a, b) => a + b, 0),
+  );
+}
+
+export async function countRows(reader: ClickHouseReader, sql: string): Promise<number> {
+  const rows = await reader.query<{ n: string | number }>(sql);
+  return Number(rows[0]?.n ?? 0);
+}
+
+const run = promisify(execFile);
+
+/** `scripts/stack.sh start|stop <service>`: takes a real service away and brings it back. */
+export async function stackService(
+  action: 'start' | 'stop',
+  service: 'clickhouse' | 'kafka' | 'registry',
+): Promise<void> {
+  await run('bash', [join(REPO_ROOT, 'scripts', 'stack.sh'), action, service], { timeout: 180_000 });
+}
+
+/** Fisher–Yates with a seeded generator, so a failing order can be reproduced from the seed. */
+export function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let state = seed >>> 0 || 1;
+  const random = (): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4_294_967_296;
+  };
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
