@@ -20,6 +20,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['**/*.int.test.ts'],
+          globalSetup: ['lib/test-global-setup.ts'],
           exclude: ['node_modules/**', 'dist/**', '.state/**'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -8,11 +8,12 @@ import type { Logger } from '../lib/logger.js';
 import { migrate } from '../lib/migrations.js';
 import { createCodec } from '../lib/registry.js';
 import { LagSampler } from './lag-sampler.js';
-import { createProcessorMetrics } from './metrics.js';
+import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js';
 import { ProcessorRunner, RunnerState } from './runner.js';
 
 export interface ProcessorsHandle {
   runner: ProcessorRunner;
+  metrics: ProcessorMetrics;
   /** Port of /metrics, /healthz and /readyz; undefined when PROCESSOR_HTTP_PORT is 0. */
   httpPort: number | undefined;
 }
@@ -94,5 +95,5 @@ export async function startProcessors(
   lifecycle.add('lag-sampler', () => sampler.stop());
 
   logger.info({ group: config.processors.groupId, httpPort }, 'processors started');
-  return { runner, httpPort };
+  return { runner, metrics, httpPort };
 }

@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Prometheus metrics of one processor process, on a registry of its own (no global state). */
 export interface ProcessorMetrics {
   registry: Registry;
-  consumed: Counter<'stream'>;
+  consumed: Counter<'topic'>;
   insertedRows: Counter<'table'>;
   deadLettered: Counter<'code'>;
   flushFailures: Counter<'code'>;
@@ -24,8 +24,8 @@ export function createProcessorMetrics(options: { defaultMetrics?: boolean } = {
     registry,
     consumed: new Counter({
       name: 'agent_telemetry_consumed_messages_total',
-      help: 'Kafka messages taken into batches, by stream (queue or errors)',
-      labelNames: ['stream'],
+      help: 'Kafka messages taken into batches (stored or dead-lettered), by topic',
+      labelNames: ['topic'],
       registers,
     }),
     insertedRows: new Counter({

@@ -204,7 +204,6 @@ export class ProcessorRunner {
     if (this.#state !== RunnerState.RUNNING) return; // nothing resolved: the library seeks back
     this.#inBatch += 1;
     try {
-      const stream = batch.topic === ERRORS_TOPIC ? 'errors' : 'queue';
       let lastTaken: string | undefined;
       let taken = 0;
       for (const message of batch.messages) {
@@ -219,7 +218,7 @@ export class ProcessorRunner {
         taken += 1;
       }
       if (lastTaken !== undefined) payload.resolveOffset(lastTaken);
-      if (taken > 0) this.#o.metrics.consumed.inc({ stream }, taken);
+      if (taken > 0) this.#o.metrics.consumed.inc({ topic: batch.topic }, taken);
       this.#o.metrics.buffered.set(this.buffered);
       if (this.#current.messages >= this.#o.batchSize) this.#kickStore();
       this.#updatePause();
