@@ -8,10 +8,13 @@ import { migrate } from '../lib/migrations.js';
 import { ensureTopics, plannedTopics } from '../lib/topics.js';
 import { repoRoot } from './repo-root.js';
 
-/** Runs `scripts/stack.sh <action>` with the terminal attached; resolves to its exit code. */
-export function runStackScript(action: string, env: NodeJS.ProcessEnv): Promise<number> {
+/** Runs `scripts/stack.sh <args>` with the terminal attached; resolves to its exit code. */
+export function runStackScript(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(repoRoot(), 'scripts', 'stack.sh'), action], { stdio: 'inherit', env });
+    const child = spawn('bash', [join(repoRoot(), 'scripts', 'stack.sh'), ...args], {
+      stdio: 'inherit',
+      env,
+    });
     child.once('error', reject);
     child.once('exit', (code, signal) => {
       resolve(code ?? (signal === null ? 1 : 128));

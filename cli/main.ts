@@ -53,16 +53,25 @@ function program(): Command {
     .description(
       'Install (if needed) and manage the local Kafka, schema registry and ClickHouse on 127.0.0.1',
     )
-    .argument('<action>', 'up | down | status')
-    .action(async (action: string) => {
-      if (!['up', 'down', 'status'].includes(action)) {
+    .argument('<action>', 'up | down | status | start <service> | stop <service>')
+    .argument('[service]', 'kafka | registry | clickhouse (for start and stop)')
+    .action(async (action: string, service: string | undefined) => {
+      const oneService = action === 'start' || action === 'stop';
+      if (!['up', 'down', 'status', 'start', 'stop'].includes(action)) {
         throw new CommanderError(
           2,
           'agent-telemetry.badAction',
-          `unknown stack action "${action}": use up, down or status`,
+          `unknown stack action "${action}": use up, down, status, start or stop`,
         );
       }
-      process.exitCode = await runStackScript(action, process.env);
+      if (oneService && !['kafka', 'registry', 'clickhouse'].includes(service ?? '')) {
+        throw new CommanderError(
+          2,
+          'agent-telemetry.badService',
+          `stack ${action} needs a service: kafka, registry or clickhouse`,
+        );
+      }
+      process.exitCode = await runStackScript(oneService ? [action, service ?? ''] : [action], process.env);
     });
 
   root
@@ -103,7 +112,8 @@ try {
   await program().parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
-    // commander already printed help or the usage error
+    // commander printed its own usage errors and help; ours are printed here
+    if (error.code.startsWith('agent-telemetry.')) process.stderr.write(`agent-telemetry: ${error.message}\n`);
     process.exitCode = error.exitCode;
   } else if (isTelemetryError(error)) {
     process.stderr.write(`agent-telemetry: ${error.message}\n`);

@@ -1,4 +1,4 @@
-import { createClient, ClickHouseError, type ClickHouseClient } from '@clickhouse/client';
+import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from './config.js';
 import { ErrorCode, TelemetryError } from './errors.js';
 
@@ -45,6 +45,9 @@ export function createClickHouseClient(
     application: config.kafka.clientId,
     compression: { request: false, response: false },
     keep_alive: { enabled: true },
+    // failures are classified and logged by the caller (see toClickHouseTelemetryError); the client's
+    // own console logger would print every one of them a second time
+    log: { level: ClickHouseLogLevel.OFF },
   });
 }
 

@@ -4,6 +4,7 @@
 #   - the local stack: Kafka, the schema registry and ClickHouse (scripts/stack.sh up)
 #   - the build of the TypeScript sources (dist/)
 #   - the topics (agent-queue-<agent> per configured agent, errors, DLQ) and the ClickHouse migrations
+#   - the stream processors (agent-telemetry processors), logging to .state/logs/processors.log
 # Stop it all with ./scripts/stop.sh.
 set -euo pipefail
 
@@ -11,6 +12,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 # shellcheck source=scripts/local-env.sh
 source "$ROOT/scripts/local-env.sh"
+# shellcheck source=scripts/app-services.sh
+source "$ROOT/scripts/app-services.sh"
 
 "$ROOT/scripts/stack.sh" up
 
@@ -21,6 +24,8 @@ fi
 
 node dist/cli/main.js topics
 node dist/cli/main.js migrate
+PROCESSOR_HTTP_PORT=${PROCESSOR_HTTP_PORT:-9464}
+start_app processors "http://127.0.0.1:$PROCESSOR_HTTP_PORT/readyz" node "$ROOT/dist/cli/main.js" processors
 
 cat <<EOT
 
@@ -28,5 +33,6 @@ agent-telemetry is up.
   Kafka             ${KAFKA_BOOTSTRAP_SERVERS}
   Schema registry   ${SCHEMA_REGISTRY_URL}
   ClickHouse        ${CLICKHOUSE_URL}  (database ${CLICKHOUSE_DATABASE:-agent_telemetry})
+  Processors        http://127.0.0.1:${PROCESSOR_HTTP_PORT}/metrics  (/healthz, /readyz)
 Stop with ./scripts/stop.sh
 EOT
