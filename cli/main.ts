@@ -105,6 +105,26 @@ function program(): Command {
       await runService('processors', startProcessors);
     });
 
+  root
+    .command('replay')
+    .description(
+      'Rebuild every view from the earliest offsets of the topics into a fresh database (event sourcing), ' +
+        'with a progress bar; with --switch, replace the live tables with the rebuilt ones (stop the processors first)',
+    )
+    .option(
+      '--database <name>',
+      'database to rebuild into (default: <CLICKHOUSE_DATABASE>_replay_<timestamp>)',
+    )
+    .option(
+      '--switch',
+      'replace the live tables with the rebuilt ones; the old ones are kept in a backup database',
+    )
+    .action(async (flags: { database?: string; switch?: boolean }) => {
+      const { config, logger } = context('replay');
+      const { runReplay } = await import('./commands-replay.js');
+      process.exitCode = await runReplay(config, logger, flags, process.stdout, process.stderr);
+    });
+
   return root;
 }
 
@@ -113,7 +133,8 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     // commander printed its own usage errors and help; ours are printed here
-    if (error.code.startsWith('agent-telemetry.')) process.stderr.write(`agent-telemetry: ${error.message}\n`);
+    if (error.code.startsWith('agent-telemetry.'))
+      process.stderr.write(`agent-telemetry: ${error.message}\n`);
     process.exitCode = error.exitCode;
   } else if (isTelemetryError(error)) {
     process.stderr.write(`agent-telemetry: ${error.message}\n`);

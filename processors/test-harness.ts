@@ -2,10 +2,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { queueTopic } from '../schemas/topics.js';
 import type { ClickHouseReader } from '../lib/clickhouse.js';
 import type { Config } from '../lib/config.js';
 import { createKafka, type Admin } from '../lib/kafka.js';
 import { Lifecycle } from '../lib/lifecycle.js';
+import { quoteString } from '../lib/sql.js';
+import { queryTasks } from '../lib/tables/task-lifecycle.js';
 import { testLogger } from '../lib/test-support.js';
 import { ensureTopics } from '../lib/topics.js';
 import { startProcessors, type ProcessorsHandle } from './main.js';
@@ -99,4 +102,52 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
     [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
   return out;
+}
+
+/**
+ * What a user sees of some agents through every view: task states, message counts, error groups,
+ * rollups, LLM calls, liveness and dead letters. Used to prove that redelivery and replay change
+ * nothing a query can see.
+ */
+export async function viewSnapshot(
+  reader: ClickHouseReader,
+  agents: readonly string[],
+  atMs: number,
+): Promise<unknown> {
+  const list = agents.map(quoteString).join(', ');
+  const topics = agents.map((a) => quoteString(queueTopic(a))).join(', ');
+  return {
+    tasks: await Promise.all(agents.map((agent) => queryTasks(reader, { agent, nowMs: atMs }))),
+    messages: await reader.query(
+      `SELECT topic, message_type, count() AS n, groupArray(message_id) AS ids FROM (SELECT * FROM message_log FINAL WHERE topic IN (${topics}) ORDER BY message_id) GROUP BY topic, message_type ORDER BY topic, message_type`,
+    ),
+    errors: await reader.query(
+      `SELECT error_id, fingerprint, severity, category, timestamp_ms FROM error_facts FINAL WHERE agent_name IN (${list}) ORDER BY error_id`,
+    ),
+    groups: await reader.query(
+      `SELECT fingerprint, uniqExactMerge(error_count) AS n, minMerge(first_seen_ms) AS f, maxMerge(last_seen_ms) AS l,
+              argMaxMerge(sample_error_id) AS s, groupUniqArrayMerge(agents) AS a
+       FROM error_groups WHERE fingerprint IN (SELECT fingerprint FROM error_facts WHERE agent_name IN (${list}))
+       GROUP BY fingerprint ORDER BY fingerprint`,
+    ),
+    errorRollup: await reader.query(
+      `SELECT minute, agent_name, category, severity, uniqExactMerge(errors) AS n FROM error_rollup_1m WHERE agent_name IN (${list})
+       GROUP BY minute, agent_name, category, severity ORDER BY minute, agent_name, category, severity`,
+    ),
+    messageRollup: await reader.query(
+      `SELECT minute, target_agent, source_agent, message_type, uniqExactMerge(messages) AS n FROM message_rollup_1m
+       WHERE target_agent IN (${list}) GROUP BY minute, target_agent, source_agent, message_type
+       ORDER BY minute, target_agent, source_agent, message_type`,
+    ),
+    llm: await reader.query(
+      `SELECT message_id, call_index, model, prompt_tokens FROM llm_calls FINAL WHERE agent IN (${list}) ORDER BY message_id, call_index`,
+    ),
+    liveness: await reader.query(
+      `SELECT agent, maxMerge(last_heartbeat_ms) AS last, argMaxMerge(last_state) AS state, uniqExactMerge(heartbeats) AS n
+       FROM agent_liveness WHERE agent IN (${list}) GROUP BY agent ORDER BY agent`,
+    ),
+    deadLetters: await reader.query(
+      `SELECT topic, partition, offset, error_code FROM dead_letters FINAL WHERE topic IN (${topics}) ORDER BY topic, partition, offset`,
+    ),
+  };
 }

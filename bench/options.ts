@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util';
+
+/** Options of `npm run bench:ingest -- [--messages N] [--rate R] [--latency-seconds S]`. */
+export interface IngestBenchOptions {
+  /** Messages produced before the throughput runs. Default 200,000. */
+  messages: number;
+  /** Messages per second during the freshness run. Default 10,000. */
+  rate: number;
+  /** Length of the freshness run in seconds. Default 10. */
+  latencySeconds: number;
+}
+
+const USAGE =
+  'usage: npm run bench:ingest -- [--messages N (200000)] [--rate MSG_PER_S (10000)] [--latency-seconds S (10)]';
+
+function positiveInteger(name: string, raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw new Error(`--${name} must be an integer from 1 to ${max}, got "${raw}"\n${USAGE}`);
+  }
+  return value;
+}
+
+/** Parses the command line; throws one error naming the bad option and showing the usage. */
+export function parseBenchOptions(argv: readonly string[]): IngestBenchOptions {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        messages: { type: 'string' },
+        rate: { type: 'string' },
+        'latency-seconds': { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`, { cause: error });
+  }
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return {
+    messages: positiveInteger('messages', text('messages'), 200_000, 10_000_000),
+    rate: positiveInteger('rate', text('rate'), 10_000, 1_000_000),
+    latencySeconds: positiveInteger('latency-seconds', text('latency-seconds'), 10, 3_600),
+  };
+}
