@@ -8,10 +8,13 @@ export interface IngestBenchOptions {
   rate: number;
   /** Length of the freshness run in seconds. Default 10. */
   latencySeconds: number;
+  /** When set, both consumers run with `node --cpu-prof` and write their profiles here. */
+  cpuProfDir: string | undefined;
 }
 
 const USAGE =
-  'usage: npm run bench:ingest -- [--messages N (200000)] [--rate MSG_PER_S (10000)] [--latency-seconds S (10)]';
+  'usage: npm run bench:ingest -- [--messages N (200000)] [--rate MSG_PER_S (10000)] ' +
+  '[--latency-seconds S (10)] [--cpu-prof-dir DIR]';
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
@@ -32,6 +35,7 @@ export function parseBenchOptions(argv: readonly string[]): IngestBenchOptions {
         messages: { type: 'string' },
         rate: { type: 'string' },
         'latency-seconds': { type: 'string' },
+        'cpu-prof-dir': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -47,5 +51,6 @@ export function parseBenchOptions(argv: readonly string[]): IngestBenchOptions {
     messages: positiveInteger('messages', text('messages'), 200_000, 10_000_000),
     rate: positiveInteger('rate', text('rate'), 10_000, 1_000_000),
     latencySeconds: positiveInteger('latency-seconds', text('latency-seconds'), 10, 3_600),
+    cpuProfDir: text('cpu-prof-dir'),
   };
 }

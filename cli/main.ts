@@ -12,8 +12,10 @@ import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
  */
 function context(component = 'cli'): { config: Config; logger: Logger } {
   const config = loadConfig(process.env);
-  // command output goes to stdout; logs go to stderr so `--json` output stays parseable
-  const logger = createLogger({ level: config.log.level, component, destination: process.stderr });
+  // command output goes to stdout; logs go to stderr so `--json` output stays parseable. One-shot
+  // commands print their own results, so they log warnings and errors only unless LOG_LEVEL says more.
+  const level = component === 'cli' && process.env.LOG_LEVEL === undefined ? 'warn' : config.log.level;
+  const logger = createLogger({ level, component, destination: process.stderr });
   return { config, logger };
 }
 

@@ -19,6 +19,7 @@ import { replay } from './replay.js';
 import {
   committedTotal,
   createTopics,
+  deleteGroups,
   deleteTopics,
   endTotal,
   runProcessorsInProcess,
@@ -102,6 +103,7 @@ describe('replay against the real stack', () => {
   afterAll(async () => {
     await producer.close();
     await deleteTopics(config, topics);
+    await deleteGroups(config, [config.processors.groupId]);
     for (const name of extraDatabases)
       await db.server.command(`DROP DATABASE IF EXISTS ${quoteIdentifier(name)}`);
     await db.drop();

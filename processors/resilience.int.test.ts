@@ -22,6 +22,7 @@ import {
   committedTotal,
   countRows,
   createTopics,
+  deleteGroups,
   deleteTopics,
   runProcessorsInProcess,
   stackService,
@@ -93,6 +94,7 @@ describe('processors under failure, against the real stack', () => {
     await stackService('start', 'clickhouse');
     await producer.close();
     await deleteTopics(base, topics);
+    await deleteGroups(base, [`it-outage-${token}`, `it-sigterm-${token}`]);
     await db.drop();
   });
 

@@ -22,6 +22,7 @@ import {
   committedTotal,
   countRows,
   createTopics,
+  deleteGroups,
   deleteTopics,
   endTotal,
   runProcessorsInProcess,
@@ -135,6 +136,7 @@ describe('processors against the real stack', () => {
     await processors.stop();
     await producer.close();
     await deleteTopics(config, [bossTopic, workerTopic, lateTopic]);
+    await deleteGroups(config, [config.processors.groupId, `it-proc-again-${token}`, `it-dlq-${token}`]);
     await db.drop();
   });
 

@@ -151,3 +151,8 @@ export async function viewSnapshot(
     ),
   };
 }
+
+/** Removes consumer groups a test created, so that they do not linger in lag samples. */
+export async function deleteGroups(config: Config, groups: readonly string[]): Promise<void> {
+  await withAdmin(config, (admin) => admin.deleteGroups([...groups])).catch(() => undefined);
+}
