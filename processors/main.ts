@@ -9,6 +9,7 @@ import { migrate } from '../lib/migrations.js';
 import { createCodec } from '../lib/registry.js';
 import { LagSampler } from './lag-sampler.js';
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js';
+import { runnerSettings } from './options.js';
 import { ProcessorRunner, RunnerState } from './runner.js';
 
 export interface ProcessorsHandle {
@@ -51,15 +52,7 @@ export async function startProcessors(
     writer: clickhouse,
     logger,
     metrics,
-    groupId: config.processors.groupId,
-    batchSize: config.processors.batchSize,
-    flushIntervalMs: config.processors.flushIntervalMs,
-    maxBufferedMessages: config.processors.maxBufferedMessages,
-    maxPollBatch: config.processors.maxPollBatch,
-    metadataRefreshMs: config.processors.metadataRefreshMs,
-    poison: config.processors.poison,
-    retry: { initialMs: 250, maxMs: 5_000 },
-    revokeFlushTimeoutMs: 10_000,
+    ...runnerSettings(config),
     onFatal,
   });
 

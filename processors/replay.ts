@@ -9,6 +9,7 @@ import { createCodec } from '../lib/registry.js';
 import { quoteIdentifier, quoteString } from '../lib/sql.js';
 import { LAG_SAMPLES } from '../lib/tables/lag-samples.js';
 import { createProcessorMetrics } from './metrics.js';
+import { runnerSettings } from './options.js';
 import { ProcessorRunner, RunnerState } from './runner.js';
 
 /**
@@ -129,15 +130,8 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
       writer: clickHouseAccess(targetClient),
       logger,
       metrics: createProcessorMetrics({ defaultMetrics: false }),
+      ...runnerSettings(config),
       groupId,
-      batchSize: config.processors.batchSize,
-      flushIntervalMs: config.processors.flushIntervalMs,
-      maxBufferedMessages: config.processors.maxBufferedMessages,
-      maxPollBatch: config.processors.maxPollBatch,
-      metadataRefreshMs: config.processors.metadataRefreshMs,
-      poison: config.processors.poison,
-      retry: { initialMs: 250, maxMs: 5_000 },
-      revokeFlushTimeoutMs: 10_000,
       onFatal: (error) => {
         failure.error = error;
       },

@@ -1,0 +1,37 @@
+import type { Config } from '../lib/config.js';
+import type { RunnerOptions } from './runner.js';
+
+/** Retry and revoke timing of the runner: backoff from 250 ms to 5 s; 10 s to drain on a revoke. */
+export const RUNNER_TIMING = {
+  retry: { initialMs: 250, maxMs: 5_000 },
+  revokeFlushTimeoutMs: 10_000,
+} as const;
+
+/** The runner options that come from the configuration, shared by the processors and the replay. */
+export function runnerSettings(
+  config: Config,
+): Pick<
+  RunnerOptions,
+  | 'groupId'
+  | 'batchSize'
+  | 'flushIntervalMs'
+  | 'maxBufferedMessages'
+  | 'maxPollBatch'
+  | 'metadataRefreshMs'
+  | 'poison'
+  | 'retry'
+  | 'revokeFlushTimeoutMs'
+> {
+  const p = config.processors;
+  return {
+    groupId: p.groupId,
+    batchSize: p.batchSize,
+    flushIntervalMs: p.flushIntervalMs,
+    maxBufferedMessages: p.maxBufferedMessages,
+    maxPollBatch: p.maxPollBatch,
+    metadataRefreshMs: p.metadataRefreshMs,
+    poison: p.poison,
+    retry: RUNNER_TIMING.retry,
+    revokeFlushTimeoutMs: RUNNER_TIMING.revokeFlushTimeoutMs,
+  };
+}
