@@ -159,7 +159,11 @@ describe('processors under failure, against the real stack', () => {
 
     await producer.send(topic, RecordKind.AGENT_MESSAGE, tasks(sigtermAgent, 0, 300));
     // a batch that only a shutdown will store: huge size, a flush interval longer than the test
-    const first = startChild({ PROCESSOR_BATCH_SIZE: '1000000', PROCESSOR_FLUSH_INTERVAL_MS: '60000' });
+    const first = startChild({
+      PROCESSOR_BATCH_SIZE: '1000000',
+      PROCESSOR_MAX_BUFFERED: '2000000',
+      PROCESSOR_FLUSH_INTERVAL_MS: '60000',
+    });
     try {
       const inHand = await eventually(
         async () => (await metric(port, `agent_telemetry_consumed_messages_total{topic="${topic}"}`)) === 300,

@@ -220,7 +220,7 @@ export class ProcessorRunner {
       if (lastTaken !== undefined) payload.resolveOffset(lastTaken);
       if (taken > 0) this.#o.metrics.consumed.inc({ topic: batch.topic }, taken);
       this.#o.metrics.buffered.set(this.buffered);
-      if (this.#current.messages >= this.#o.batchSize) this.#kickStore();
+      if (this.#current.messages >= this.#storeThreshold()) this.#kickStore();
       this.#updatePause();
     } finally {
       this.#inBatch -= 1;
@@ -308,6 +308,11 @@ export class ProcessorRunner {
     setTimeout(resume, delay).unref();
   }
 
+  /** A batch is stored once it reaches the batch size, or sooner when the buffer bound is lower. */
+  #storeThreshold(): number {
+    return Math.min(this.#o.batchSize, this.#o.maxBufferedMessages);
+  }
+
   #swap(): Batch {
     const batch = this.#current;
     this.#current = new Batch(this.#now());
@@ -329,7 +334,7 @@ export class ProcessorRunner {
         this.#o.metrics.buffered.set(this.buffered);
         this.#updatePause();
         // a full batch may have built up meanwhile
-        if (this.#current.messages >= this.#o.batchSize) this.#kickStore();
+        if (this.#current.messages >= this.#storeThreshold()) this.#kickStore();
       });
     this.#storing = entry;
   }
