@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodecError } from '../schemas/codec-errors.js';
-import { RecordKind, type SchemaCodec } from '../schemas/codec.js';
+import { type DecodedAny, RecordKind, type SchemaCodec } from '../schemas/codec.js';
 import { DLQ_TOPIC, ERRORS_TOPIC, QUEUE_TOPIC_PATTERN } from '../schemas/topics.js';
 import type { ClickHouseWriter } from '../lib/clickhouse.js';
 import { ErrorCode, TelemetryError, toTelemetryError } from '../lib/errors.js';
@@ -73,8 +73,12 @@ interface TopicPartition {
  * its dead letters produced, and only then are its offsets committed.
  *
  * Backpressure: the buffer is bounded. When it is full, or while a batch cannot be stored
- * (ClickHouse down), every assigned partition is paused; the consumer keeps polling, so it stays in
- * its group, and consumption resumes by itself once the batch is stored.
+ * (ClickHouse down), the consumer callback waits for room before it returns, so no further messages
+ * are delivered (librdkafka's own prefetch queue is bounded too) and consumption resumes by itself
+ * once a batch is stored. Waiting in the callback rather than calling the client's pause(): pausing
+ * drops the client's prefetched messages, and partitions that had delivered nothing yet were not
+ * always fetched again after resume(). A wait longer than `max.poll.interval.ms` (5 min) makes the
+ * consumer rejoin its group; nothing was committed meanwhile, so that costs a re-read, not data.
  */
 export class ProcessorRunner {
   readonly #o: RunnerOptions;
@@ -88,7 +92,8 @@ export class ProcessorRunner {
   /** The batch being stored, if any: one store in flight at a time. */
   #storing: { batch: Batch; done: Promise<void>; abandoned: boolean } | undefined;
   #assigned: TopicPartition[] = [];
-  #paused = false;
+  /** eachBatch calls waiting for room in the buffer. */
+  #capacityWaiters: (() => void)[] = [];
   #storeFailing = false;
   #timer: NodeJS.Timeout | undefined;
   #inBatch = 0;
@@ -175,7 +180,7 @@ export class ProcessorRunner {
     const failed = this.#state === RunnerState.FAILED;
     if (!failed) this.#state = RunnerState.STOPPING;
     clearInterval(this.#timer);
-    this.#updatePause();
+    this.#releaseCapacity();
     await this.#waitIdle();
     if (!failed) {
       try {
@@ -209,11 +214,7 @@ export class ProcessorRunner {
       for (const message of batch.messages) {
         if (!this.#isRunning() || !payload.isRunning() || payload.isStale()) break;
         const outcome = await this.#take(batch.topic, batch.partition, message);
-        if (outcome === 'retry') {
-          this.#retryPartitionLater(payload, batch.topic, batch.partition);
-          break;
-        }
-        if (outcome === 'fatal') break;
+        if (outcome !== 'taken') break;
         lastTaken = message.offset;
         taken += 1;
       }
@@ -221,7 +222,7 @@ export class ProcessorRunner {
       if (taken > 0) this.#o.metrics.consumed.inc({ topic: batch.topic }, taken);
       this.#o.metrics.buffered.set(this.buffered);
       if (this.#current.messages >= this.#storeThreshold()) this.#kickStore();
-      this.#updatePause();
+      await this.#waitForCapacity();
     } finally {
       this.#inBatch -= 1;
       if (this.#inBatch === 0) this.#idle?.();
@@ -233,7 +234,7 @@ export class ProcessorRunner {
     topic: string,
     partition: number,
     message: KafkaJS.KafkaMessage,
-  ): Promise<'taken' | 'retry' | 'fatal'> {
+  ): Promise<'taken' | 'stopped' | 'fatal'> {
     const offset = Number(message.offset);
     const value = message.value;
     let cause: PoisonCause;
@@ -242,7 +243,8 @@ export class ProcessorRunner {
     } else {
       const expected = topic === ERRORS_TOPIC ? RecordKind.DETAILED_ERROR : RecordKind.AGENT_MESSAGE;
       try {
-        const decoded = this.#o.codec.tryDecodeCached(value) ?? (await this.#o.codec.decodeAny(value));
+        const decoded = this.#o.codec.tryDecodeCached(value) ?? (await this.#decodeRetrying(value, topic));
+        if (decoded === undefined) return 'stopped';
         if (decoded.kind !== expected) {
           throw new CodecError('UNEXPECTED_RECORD', `expected ${expected} on ${topic}, got ${decoded.kind}`, {
             schemaId: decoded.schemaId,
@@ -255,10 +257,6 @@ export class ProcessorRunner {
         batch.take(topic, partition, offset);
         return this.#poison.record(false) ? this.#poisonRatioExceeded() : 'taken';
       } catch (error) {
-        if (error instanceof CodecError && error.retryable) {
-          this.#log.warn({ err: error, topic, partition, offset }, 'schema registry unavailable; will retry');
-          return 'retry';
-        }
         if (error instanceof CodecError) {
           cause = { code: error.code, reason: error.message, schemaId: error.schemaId ?? -1 };
         } else if (error instanceof InvalidRecordError) {
@@ -298,14 +296,53 @@ export class ProcessorRunner {
     return 'fatal';
   }
 
-  #retryPartitionLater(payload: KafkaJS.EachBatchPayload, topic: string, partition: number): void {
-    const resume = payload.pause();
-    const delay = this.#o.retry.maxMs;
-    this.#log.info(
-      { topic, partition, delayMs: delay },
-      'partition paused until the schema registry answers',
+  /**
+   * Decodes a value whose schema id is not cached yet, waiting out a registry outage with backoff
+   * (no message after it is taken meanwhile). Undefined when the runner stops while waiting.
+   */
+  async #decodeRetrying(value: Buffer, topic: string): Promise<DecodedAny | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#o.codec.decodeAny(value);
+      } catch (error) {
+        if (!(error instanceof CodecError && error.retryable)) throw error;
+        const delay = this.#backoff(attempt);
+        this.#log.warn(
+          { err: error, topic, attempt, delayMs: delay },
+          'schema registry unavailable; waiting',
+        );
+        try {
+          await sleep(delay, undefined, { signal: this.#stopSignal.signal });
+        } catch {
+          return undefined;
+        }
+        if (!this.#isRunning()) return undefined;
+      }
+    }
+  }
+
+  #backoff(attempt: number): number {
+    return Math.min(this.#o.retry.maxMs, this.#o.retry.initialMs * 2 ** Math.min(attempt - 1, 16));
+  }
+
+  /** Resolves once there is room in the buffer and batches can be stored, or the runner stops. */
+  async #waitForCapacity(): Promise<void> {
+    const full = (): boolean =>
+      this.#isRunning() && (this.#storeFailing || this.buffered >= this.#o.maxBufferedMessages);
+    if (!full()) return;
+    this.#o.metrics.paused.set(1);
+    this.#log.debug(
+      { buffered: this.buffered, storeFailing: this.#storeFailing },
+      'consumption waiting for room',
     );
-    setTimeout(resume, delay).unref();
+    while (full()) {
+      await new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
+    }
+    this.#o.metrics.paused.set(0);
+  }
+
+  #releaseCapacity(): void {
+    for (const resolve of this.#capacityWaiters.splice(0)) resolve();
   }
 
   /** A batch is stored once it reaches the batch size, or sooner when the buffer bound is lower. */
@@ -332,7 +369,7 @@ export class ProcessorRunner {
       .finally(() => {
         this.#storing = undefined;
         this.#o.metrics.buffered.set(this.buffered);
-        this.#updatePause();
+        this.#releaseCapacity();
         // a full batch may have built up meanwhile
         if (this.#current.messages >= this.#storeThreshold()) this.#kickStore();
       });
@@ -367,11 +404,10 @@ export class ProcessorRunner {
         if (!failure.retryable) throw failure;
         if (this.#stopSignal.signal.aborted) throw failure;
         this.#storeFailing = true;
-        this.#updatePause();
-        const delay = Math.min(this.#o.retry.maxMs, this.#o.retry.initialMs * 2 ** Math.min(attempt - 1, 16));
+        const delay = this.#backoff(attempt);
         this.#log.warn(
           { err: failure, code: failure.code, attempt, delayMs: delay, messages: batch.messages },
-          'batch not stored; consumption paused, retrying',
+          'batch not stored; consumption waits, retrying',
         );
         try {
           await sleep(delay, undefined, { signal: this.#stopSignal.signal });
@@ -404,47 +440,16 @@ export class ProcessorRunner {
     this.#o.metrics.commitSeconds.observe((performance.now() - started) / 1000);
   }
 
-  /** Pauses every assigned partition while the buffer is full or batches cannot be stored. */
-  #updatePause(): void {
-    const shouldPause =
-      this.#state !== RunnerState.RUNNING ||
-      this.#storeFailing ||
-      this.buffered >= this.#o.maxBufferedMessages;
-    if (shouldPause === this.#paused || this.#assigned.length === 0) return;
-    const byTopic = new Map<string, number[]>();
-    for (const { topic, partition } of this.#assigned)
-      byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-    try {
-      if (shouldPause) this.#consumer.pause(topics);
-      else this.#consumer.resume(topics);
-      this.#paused = shouldPause;
-      this.#o.metrics.paused.set(shouldPause ? 1 : 0);
-      this.#log.info(
-        { paused: shouldPause, buffered: this.buffered, storeFailing: this.#storeFailing },
-        'consumption',
-      );
-    } catch (error) {
-      this.#log.warn({ err: error }, 'pause/resume failed; will retry on the next batch');
-    }
-  }
-
   async #onRebalance(error: KafkaJS.KafkaJSError, assignment: TopicPartition[]): Promise<void> {
     if (error.code === KafkaErrorCodes.ERR__ASSIGN_PARTITIONS) {
       this.#assigned = assignment.map(({ topic, partition }) => ({ topic, partition }));
       this.#log.info({ partitions: this.#assigned.length }, 'partitions assigned');
-      // new partitions start unpaused; apply the pause state once the assignment is in place
-      this.#paused = false;
-      setImmediate(() => {
-        this.#updatePause();
-      });
       return;
     }
     if (error.code !== KafkaErrorCodes.ERR__REVOKE_PARTITIONS) return;
     this.#log.info({ partitions: assignment.length }, 'partitions revoked: storing what is in hand first');
     await this.#drainForRevoke();
     this.#assigned = [];
-    this.#paused = false;
   }
 
   /** Stores and commits everything in hand before a revoke completes, or lets it go after a timeout. */
@@ -476,7 +481,7 @@ export class ProcessorRunner {
     this.#fatal = error;
     this.#state = RunnerState.FAILED;
     this.#log.fatal({ err: error, code: error.code }, 'processors stopping on a fatal error');
-    this.#updatePause();
+    this.#releaseCapacity();
     this.#o.onFatal?.(error);
   }
 
