@@ -65,6 +65,20 @@ describe('loadConfig', () => {
     }
   });
 
+  it('gives the processors their defaults and refuses an agent group', () => {
+    const config = loadConfig({});
+    expect(config.processors).toMatchObject({
+      groupId: 'telemetry-processors',
+      batchSize: 5000,
+      flushIntervalMs: 200,
+      maxBufferedMessages: 10_000,
+      httpPort: 9464,
+      poison: { maxRatio: 0.5, window: 1000, minMessages: 100 },
+    });
+    expect(() => loadConfig({ PROCESSOR_GROUP_ID: 'agent-coder' })).toThrow(/PROCESSOR_GROUP_ID.*agent group/);
+    expect(() => loadConfig({ PROCESSOR_POISON_MAX_RATIO: '1.5' })).toThrow(/PROCESSOR_POISON_MAX_RATIO/);
+  });
+
   it('publishes the names of the variables it reads', () => {
     expect(CONFIG_VARIABLES).toContain('KAFKA_BOOTSTRAP_SERVERS');
     expect(CONFIG_VARIABLES).toContain('AGENT_NAMES');

@@ -61,7 +61,7 @@ const EnvSchema = z.object({
     .default('telemetry-processors'),
   PROCESSOR_BATCH_SIZE: positiveInt(5_000, 1_000_000),
   PROCESSOR_FLUSH_INTERVAL_MS: positiveInt(200, 60_000),
-  PROCESSOR_MAX_BUFFERED: positiveInt(50_000, 10_000_000),
+  PROCESSOR_MAX_BUFFERED: positiveInt(10_000, 10_000_000),
   PROCESSOR_MAX_POLL_BATCH: positiveInt(2_000, 100_000),
   PROCESSOR_METADATA_REFRESH_MS: positiveInt(5_000, 600_000),
   PROCESSOR_POISON_MAX_RATIO: z.coerce.number().gt(0).max(1).default(0.5),

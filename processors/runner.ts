@@ -115,6 +115,9 @@ export class ProcessorRunner {
       // eager protocol: a revoke takes every partition, so what is in hand can be stored or let go whole
       'partition.assignment.strategy': 'range,roundrobin',
       'fetch.wait.max.ms': 100,
+      // librdkafka's prefetch queue: 16 MiB instead of 64 MiB keeps the process small; a batch is
+      // stored long before the queue runs dry
+      'queued.max.messages.kbytes': 16_384,
       rebalance_cb: (error: KafkaJS.KafkaJSError, assignment: TopicPartition[]) =>
         this.#onRebalance(error, assignment),
     });
