@@ -75,7 +75,9 @@ describe('loadConfig', () => {
       httpPort: 9464,
       poison: { maxRatio: 0.5, window: 1000, minMessages: 100 },
     });
-    expect(() => loadConfig({ PROCESSOR_GROUP_ID: 'agent-coder' })).toThrow(/PROCESSOR_GROUP_ID.*agent group/);
+    expect(() => loadConfig({ PROCESSOR_GROUP_ID: 'agent-coder' })).toThrow(
+      /PROCESSOR_GROUP_ID.*agent group/,
+    );
     expect(() => loadConfig({ PROCESSOR_POISON_MAX_RATIO: '1.5' })).toThrow(/PROCESSOR_POISON_MAX_RATIO/);
   });
 
