@@ -16,11 +16,15 @@ import { ROLES, benchAgents, type BenchAgents } from './workload.js';
 export interface BenchEnvironment {
   token: string;
   kafka: Kafka;
+  /** Connected until `cleanUp()`. */
+  admin: Admin;
   agents: BenchAgents;
   /** The five bench queue topics. */
   queueTopics: string[];
   processors: BenchTarget;
   peer: BenchTarget;
+  /** ClickHouse access bound to `default`, for server-wide state (merges). */
+  server: ClickHouseAccess;
   cleanUp(): Promise<string[]>;
 }
 
@@ -102,7 +106,7 @@ export async function setUpBench(config: Config, logger: Logger, token: string):
     await cleanUp();
     throw error;
   }
-  return { token, kafka, agents, queueTopics, processors, peer, cleanUp };
+  return { token, kafka, admin, agents, queueTopics, processors, peer, server, cleanUp };
 }
 
 /** Deletes the groups that exist; a group that never committed is not an error. */

@@ -27,7 +27,11 @@ if (topics.length === 0) throw new Error('--topics is required (comma-separated)
 
 // the peer is a process of its own: its composition root reads the environment here
 const config = loadConfig(process.env);
-const logger = createLogger({ level: config.log.level, component: 'peer-kafkajs', destination: process.stderr });
+const logger = createLogger({
+  level: config.log.level,
+  component: 'peer-kafkajs',
+  destination: process.stderr,
+});
 const codec = createCodec(config);
 const client = createClickHouseClient(config);
 const clickhouse = clickHouseAccess(client);
@@ -97,21 +101,25 @@ function flush(): Promise<void> {
   return storing;
 }
 
+let stopping = false;
+
 function fail(error: unknown): void {
+  if (stopping) return;
   logger.fatal({ err: error }, 'peer failed');
   process.exit(1);
 }
 
-async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+async function eachBatch(payload: EachBatchPayload): Promise<void> {
+  const { batch } = payload;
   for (const message of batch.messages) {
-    if (!isRunning() || isStale()) break;
+    if (!payload.isRunning() || payload.isStale()) break;
     const started = performance.now();
     await take(batch.topic, batch.partition, message.offset, message.value);
     stats.decodeMapMs += performance.now() - started;
-    resolveOffset(message.offset);
+    payload.resolveOffset(message.offset);
     if (current.messages >= config.processors.batchSize) await flush();
   }
-  await heartbeat();
+  await payload.heartbeat();
 }
 
 const tickMs = Math.max(10, Math.floor(config.processors.flushIntervalMs / 4));
@@ -121,8 +129,13 @@ const timer = setInterval(() => {
   }
 }, tickMs);
 
-process.once('SIGTERM', () => {
+/** Stops intake, lets the store in flight finish, prints the time split, leaves the group. */
+async function stop(): Promise<void> {
+  stopping = true;
   clearInterval(timer);
+  await consumer.disconnect();
+  await storing.catch(() => undefined);
+  await client.close();
   const round = (ms: number): number => Math.round(ms);
   process.stdout.write(
     `${JSON.stringify({
@@ -133,9 +146,15 @@ process.once('SIGTERM', () => {
       commitMs: round(stats.commitMs),
     })}\n`,
   );
-  Promise.all([consumer.disconnect(), client.close()]).then(
+}
+
+process.once('SIGTERM', () => {
+  stop().then(
     () => process.exit(0),
-    () => process.exit(1),
+    (error: unknown) => {
+      logger.error({ err: error }, 'peer did not stop cleanly');
+      process.exit(1);
+    },
   );
 });
 

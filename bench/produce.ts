@@ -116,6 +116,8 @@ export interface PacedRunOptions {
 
 export interface PacedRunResult {
   sent: number;
+  /** Per message: from its send time until the broker acknowledged it, in ms. */
+  ackLatenciesMs: number[];
   /** Slices that started more than one slice late (the producer could not keep the pace). */
   lateSlices: number;
   elapsedMs: number;
@@ -133,7 +135,8 @@ export async function producePaced(options: PacedRunOptions): Promise<PacedRunRe
   for (let i = 0; i < total; i++) prepared.push(options.generator.next(0));
 
   const deliveries: Promise<unknown>[] = [];
-  let failure: unknown;
+  const ackLatenciesMs: number[] = [];
+  let failure: Error | undefined;
   let cursor = 0;
   let lateSlices = 0;
   const started = Date.now();
@@ -161,12 +164,18 @@ export async function producePaced(options: PacedRunOptions): Promise<PacedRunRe
     options.onSlice(sentMs, { messages: items.length - errors, errors });
     const topicMessages = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
     deliveries.push(
-      options.producer.sendBatch({ topicMessages }).catch((error: unknown) => {
-        failure ??= error;
-      }),
+      options.producer.sendBatch({ topicMessages }).then(
+        () => {
+          const ackMs = Date.now() - sentMs;
+          for (let i = 0; i < items.length; i++) ackLatenciesMs.push(ackMs);
+        },
+        (error: unknown) => {
+          failure ??= error instanceof Error ? error : new Error(String(error));
+        },
+      ),
     );
   }
   await Promise.all(deliveries);
   if (failure !== undefined) throw failure;
-  return { sent: cursor, lateSlices, elapsedMs: Date.now() - started };
+  return { sent: cursor, ackLatenciesMs, lateSlices, elapsedMs: Date.now() - started };
 }

@@ -48,16 +48,18 @@ export interface WaitOptions {
   startedAtMs: number;
   child: BenchChild;
   signal: AbortSignal;
-  /** Give up when nothing new became visible for this long. Default 120 s. */
+  /** Give up when nothing new became visible for this long. Default 60 s. */
   stallMs?: number;
   pollMs?: number;
   onProgress?: (visible: number, elapsedMs: number) => void;
+  /** Extra state of the consumer for the error message of a stall. */
+  describe?: () => Promise<string>;
 }
 
 /** Polls until every expected id is visible; returns the elapsed time since `startedAtMs`. */
 export async function waitUntilAllVisible(options: WaitOptions): Promise<number> {
   const { reader, prefix, expected, startedAtMs, child, signal } = options;
-  const stallMs = options.stallMs ?? 120_000;
+  const stallMs = options.stallMs ?? 60_000;
   const total = expected.messages + expected.errors;
   let last = -1;
   let lastChangeMs = Date.now();
@@ -73,10 +75,11 @@ export async function waitUntilAllVisible(options: WaitOptions): Promise<number>
       last = visible;
       lastChangeMs = now;
     } else if (now - lastChangeMs > stallMs) {
+      const state = await options.describe?.().catch((error: unknown) => String(error));
       throw childFailure(
         child,
         `stored nothing new for ${stallMs / 1000} s: ${seen.messages}/${expected.messages} messages, ` +
-          `${seen.errors}/${expected.errors} errors visible`,
+          `${seen.errors}/${expected.errors} errors visible${state === undefined ? '' : ` (${state})`}`,
       );
     }
     if (now - lastReportMs >= 2_000) {

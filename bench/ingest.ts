@@ -1,0 +1,156 @@
+import { availableParallelism, loadavg } from 'node:os';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { createCodec } from '../lib/registry.js';
+import { benchToken, setUpBench } from './bench-env.js';
+import { parseBenchOptions } from './options.js';
+import { peerPhase } from './peer-phase.js';
+import { CONSUMER_TUNING, rate, type Run } from './phase.js';
+import { processorsPhase } from './processors-phase.js';
+import { createBulkProducer, encodeWorkload, produceAll } from './produce.js';
+import { int, mb, say, seconds } from './report.js';
+import { otherTopicEnds, startGroupsAt } from './start-offsets.js';
+import type { Expected } from './visibility.js';
+import { WorkloadGenerator } from './workload.js';
+
+/**
+ * Ingest benchmark: the real processors against a plain KafkaJS consumer on the same workload, then
+ * the processors' produce-to-queryable latency under a steady load, and their peak memory. See
+ * bench/README.md. The last line of the output is the machine-readable RESULT line.
+ */
+
+async function producePhase(run: Run, prefix: string): Promise<Expected> {
+  const { env, options } = run;
+  const codec = createCodec(run.config);
+  const generator = new WorkloadGenerator(env.agents, prefix, 0x5eed);
+  let started = Date.now();
+  const workload = await encodeWorkload(codec, generator, options.messages, started - options.messages);
+  const { counts } = workload;
+  const mix = Object.entries(counts.byType)
+    .map(([type, n]) => `${type} ${((n * 100) / options.messages).toFixed(0)}%`)
+    .join(', ');
+  say(
+    `encoded ${int(options.messages)} messages in ${seconds(Date.now() - started)}: ${mix}; ` +
+      `${mb(counts.bytes)}, ${int(counts.bytes / options.messages)} bytes/msg on average`,
+  );
+  const producer = createBulkProducer(env.kafka);
+  await producer.connect();
+  try {
+    started = Date.now();
+    await produceAll(producer, workload.topics);
+    const ms = Date.now() - started;
+    say(
+      `produced ${int(options.messages)} messages in ${seconds(ms)} (${int(rate(options.messages, ms))} msg/s)`,
+    );
+  } finally {
+    await producer.disconnect();
+  }
+  return { messages: counts.messages, errors: counts.errors };
+}
+
+function machineLoad(): string {
+  const averages = loadavg().map((value) => value.toFixed(2));
+  return `load average ${averages.join(' ')} on ${availableParallelism()} cores`;
+}
+
+interface Outcome {
+  ingest: number;
+  peer: number;
+  p99: number;
+  rss: number;
+}
+
+async function runPhases(run: Run): Promise<Outcome> {
+  const { env, config } = run;
+  const prefixes = { bulk: `${env.token}-t-`, live: `${env.token}-f-` };
+  const ends = await otherTopicEnds(env.admin, env.queueTopics);
+  await startGroupsAt(config, [env.processors.groupId, env.peer.groupId], ends);
+  const skipped = [...ends.values()].flat().reduce((sum, { offset }) => sum + Number(offset), 0);
+  say(
+    `both consumers start at the end of the ${ends.size} other topics they subscribe to ` +
+      `(${int(skipped)} messages of earlier runs and tests are not read)`,
+  );
+  const expected = await producePhase(run, prefixes.bulk);
+  const peer = await peerPhase(run, prefixes.bulk, expected);
+  const processors = await processorsPhase(run, prefixes, expected);
+  const ratio = processors.throughput.msgsPerS / peer.msgsPerS;
+  say(
+    `summary: processors ${int(processors.throughput.msgsPerS)} msg/s vs peer ${int(peer.msgsPerS)} msg/s ` +
+      `(ratio ${ratio.toFixed(2)}); freshness p99 ${int(processors.freshness.p99Ms ?? Number.NaN)} ms; ` +
+      `peak RSS processors ${processors.peakRssMb?.toFixed(0) ?? 'n/a'} MiB, ` +
+      `peer ${peer.peakRssMb?.toFixed(0) ?? 'n/a'} MiB`,
+  );
+  say(`machine: ${machineLoad()}`);
+  say('targets: ≥ 30,000 msg/s, ratio ≥ 2, freshness p99 ≤ 1,000 ms, RSS ≤ 256 MiB (reported, not asserted)');
+  if (processors.freshness.missing > 0) {
+    throw new Error(`${processors.freshness.missing} freshness messages never became visible`);
+  }
+  return {
+    ingest: processors.throughput.msgsPerS,
+    peer: peer.msgsPerS,
+    p99: processors.freshness.p99Ms ?? Number.NaN,
+    rss: processors.peakRssMb ?? Number.NaN,
+  };
+}
+
+async function main(): Promise<number> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  // the benchmark is a composition root: it reads the environment once, here
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: 'warn', component: 'bench', destination: process.stderr });
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const token = benchToken();
+  const consumers = loadConfig({ ...process.env, ...CONSUMER_TUNING }).processors;
+  say(
+    `ingest benchmark ${token}: ${int(options.messages)} messages; freshness ${int(options.rate)} msg/s ` +
+      `for ${options.latencySeconds} s; consumers store ${int(consumers.batchSize)} messages or every ` +
+      `${consumers.flushIntervalMs} ms, buffer at most ${int(consumers.maxBufferedMessages)}, ` +
+      `poll ${int(consumers.maxPollBatch)}` +
+      (Object.keys(CONSUMER_TUNING).length > 0 ? ` (bench tuning ${JSON.stringify(CONSUMER_TUNING)})` : ''),
+  );
+  say(`machine: ${machineLoad()}`);
+  const env = await setUpBench(config, logger, token);
+  say(
+    `created databases ${env.processors.database}, ${env.peer.database} and topics ${env.queueTopics.join(', ')}`,
+  );
+  const run: Run = { options, config, env, signal: abort.signal, children: [] };
+  let outcome: Outcome | undefined;
+  let failure: unknown;
+  try {
+    outcome = await runPhases(run);
+  } catch (error) {
+    failure = error;
+  } finally {
+    await Promise.all(run.children.map((child) => child.stop(10_000)));
+    const problems = await env.cleanUp();
+    for (const problem of problems) process.stderr.write(`bench: clean-up: ${problem}\n`);
+    say(
+      `removed the bench databases, topics and consumer groups${problems.length > 0 ? ' (with problems)' : ''}`,
+    );
+  }
+  if (outcome === undefined) {
+    const message = failure instanceof Error ? failure.message : String(failure);
+    process.stderr.write(`bench: failed: ${message}\n`);
+    return 1;
+  }
+  say(
+    `RESULT ingest_msgs_per_s=${Math.round(outcome.ingest)} peer_msgs_per_s=${Math.round(outcome.peer)} ` +
+      `ratio=${(outcome.ingest / outcome.peer).toFixed(2)} freshness_p99_ms=${Math.round(outcome.p99)} ` +
+      `rss_mb=${Math.round(outcome.rss)}`,
+  );
+  return 0;
+}
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+}
