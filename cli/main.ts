@@ -14,7 +14,8 @@ function context(component = 'cli'): { config: Config; logger: Logger } {
   const config = loadConfig(process.env);
   // command output goes to stdout; logs go to stderr so `--json` output stays parseable. One-shot
   // commands print their own results, so they log warnings and errors only unless LOG_LEVEL says more.
-  const level = component === 'cli' && process.env.LOG_LEVEL === undefined ? 'warn' : config.log.level;
+  const oneShot = component === 'cli' || component === 'replay';
+  const level = oneShot && process.env.LOG_LEVEL === undefined ? 'warn' : config.log.level;
   const logger = createLogger({ level, component, destination: process.stderr });
   return { config, logger };
 }
