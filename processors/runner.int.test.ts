@@ -27,6 +27,7 @@ import {
   endTotal,
   runProcessorsInProcess,
   shuffled,
+  viewSnapshot,
   type RunningProcessors,
 } from './test-harness.js';
 
@@ -348,22 +349,8 @@ describe('processors against the real stack', () => {
   });
 
   it('gives the same query results when the same messages are consumed again', async () => {
-    const snapshot = async (): Promise<unknown> => ({
-      tasks: await queryTasks(db.access, { agent: worker, nowMs: now }),
-      messages: await db.access.query(
-        `SELECT message_type, count() AS n FROM message_log FINAL WHERE topic IN (${[bossTopic, workerTopic].map(quoteString).join(', ')}) GROUP BY message_type ORDER BY message_type`,
-      ),
-      groups: await db.access.query(
-        `SELECT fingerprint, uniqExactMerge(error_count) AS n, minMerge(first_seen_ms) AS f, maxMerge(last_seen_ms) AS l,
-                argMaxMerge(sample_error_id) AS s FROM error_groups GROUP BY fingerprint ORDER BY fingerprint`,
-      ),
-      rollup: await db.access.query(
-        `SELECT minute, target_agent, message_type, uniqExactMerge(messages) AS n FROM message_rollup_1m
-         WHERE target_agent IN (${[boss, worker].map(quoteString).join(', ')}) GROUP BY minute, target_agent, message_type ORDER BY minute, target_agent, message_type`,
-      ),
-      llm: await countRows(db.access, 'SELECT count() AS n FROM llm_calls FINAL'),
-      deadLetters: await countRows(db.access, 'SELECT count() AS n FROM dead_letters FINAL'),
-    });
+    // only this run's agents: other producers may write to the shared errors topic meanwhile
+    const snapshot = (): Promise<unknown> => viewSnapshot(db.access, [boss, worker], now);
     const before = await snapshot();
     // a second processor with a new group reads every topic again from the start into the same tables
     const again = await runProcessorsInProcess({
@@ -375,7 +362,7 @@ describe('processors against the real stack', () => {
         const end = await endTotal(config, topic);
         expect(
           await eventually(
-            async () => (await committedTotal(config, `it-proc-again-${token}`, topic)) === end,
+            async () => (await committedTotal(config, `it-proc-again-${token}`, topic)) >= end,
             60_000,
           ),
           topic,
