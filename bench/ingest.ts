@@ -7,6 +7,7 @@ import { parseBenchOptions } from './options.js';
 import { peerPhase } from './peer-phase.js';
 import { CONSUMER_TUNING, rate, type Run } from './phase.js';
 import { processorsPhase } from './processors-phase.js';
+import { acquireRunLock } from './run-lock.js';
 import { createBulkProducer, encodeWorkload, produceAll } from './produce.js';
 import { int, mb, say, seconds } from './report.js';
 import { otherTopicEnds, startGroupsAt } from './start-offsets.js';
@@ -37,7 +38,7 @@ async function producePhase(run: Run, prefix: string): Promise<Expected> {
   await producer.connect();
   try {
     started = Date.now();
-    await produceAll(producer, workload.topics);
+    await produceAll(producer, workload.topics, run.signal);
     const ms = Date.now() - started;
     say(
       `produced ${int(options.messages)} messages in ${seconds(ms)} (${int(rate(options.messages, ms))} msg/s)`,
@@ -106,6 +107,8 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  const releaseLock = await acquireRunLock(abort.signal, say);
+  process.once('exit', releaseLock);
   const token = benchToken();
   const consumers = loadConfig({ ...process.env, ...CONSUMER_TUNING }).processors;
   say(

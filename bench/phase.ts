@@ -39,6 +39,10 @@ export function consumerEnv(target: BenchTarget, extra: Record<string, string> =
     PROCESSOR_GROUP_ID: target.groupId,
     // BENCH_LOG_LEVEL=info shows the consumers' own progress logs when a run needs explaining
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    // node options for the consumers only (for example a heap limit), not for the benchmark itself
+    ...(process.env.BENCH_CONSUMER_NODE_OPTIONS === undefined
+      ? {}
+      : { NODE_OPTIONS: process.env.BENCH_CONSUMER_NODE_OPTIONS }),
     ...CONSUMER_TUNING,
     ...extra,
   };

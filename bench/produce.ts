@@ -60,6 +60,8 @@ export function createBulkProducer(kafka: Kafka): Producer {
     'batch.num.messages': 10_000,
     'queue.buffering.max.messages': 1_000_000,
     'queue.buffering.max.kbytes': 2_000_000,
+    // a broker that is away fails the run within a minute instead of librdkafka's default five
+    'message.timeout.ms': 60_000,
   });
 }
 
@@ -68,10 +70,14 @@ export function createLiveProducer(kafka: Kafka): Producer {
   return kafka.producer({ kafkaJS: { acks: -1 }, 'linger.ms': 5 });
 }
 
-/** Produces every message, a few chunks in flight at a time; resolves once all are acknowledged. */
+/**
+ * Produces every message, a few chunks in flight at a time; resolves once all are acknowledged.
+ * An abort stops handing out chunks and rejects at once (chunks already handed over may still land).
+ */
 export async function produceAll(
   producer: Producer,
   topics: readonly TopicMessages[],
+  signal: AbortSignal,
   chunkSize = 10_000,
   inFlight = 6,
 ): Promise<void> {
@@ -85,11 +91,27 @@ export async function produceAll(
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < chunks.length) {
+      signal.throwIfAborted();
       const chunk = chunks[next++];
       if (chunk !== undefined) await producer.send(chunk);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(inFlight, chunks.length) }, worker));
+  const all = Promise.all(Array.from({ length: Math.min(inFlight, chunks.length) }, worker));
+  // after an abort the remaining sends settle on their own; their outcome no longer matters
+  all.catch(() => undefined);
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([all, aborted]);
+  } finally {
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** Restamps a prepared item with its send time (and a task's deadline relative to it). */
