@@ -1,3 +1,4 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createCodec } from '../lib/registry.js';
 import { childFailure, type BenchChild } from './child.js';
@@ -20,6 +21,8 @@ export interface Freshness {
   sent: number;
   /** Messages not visible `FRESHNESS_GRACE_MS` after the last send. */
   missing: number;
+  /** p99 event-loop delay of the benchmark itself while it paced and polled (a self-check). */
+  benchLoopDelayP99Ms: number;
 }
 
 /**
@@ -35,6 +38,8 @@ export async function freshnessPhase(run: Run, child: BenchChild, prefix: string
   const pollSignal = AbortSignal.any([signal, stopPolling.signal]);
   let producedAtMs: number | undefined;
   let lastReportMs = Date.now();
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const polling = (async () => {
     for (;;) {
       await tracker.poll();
@@ -77,6 +82,7 @@ export async function freshnessPhase(run: Run, child: BenchChild, prefix: string
     await polling.catch(() => undefined);
     throw error;
   } finally {
+    loopDelay.disable();
     await producer.disconnect();
   }
   const sorted = [...tracker.latenciesMs].sort((a, b) => a - b);
@@ -88,5 +94,6 @@ export async function freshnessPhase(run: Run, child: BenchChild, prefix: string
     maxMs: sorted.at(-1),
     sent,
     missing: tracker.expected - tracker.visible,
+    benchLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
   };
 }

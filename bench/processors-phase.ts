@@ -72,12 +72,24 @@ export async function processorsPhase(
 
   await settle(run);
   say(`freshness: ${int(options.rate)} msg/s for ${options.latencySeconds} s into the running processors`);
+  const beforeLive = await scrapeMetrics(metricsUrl);
   const freshness = await freshnessPhase(run, child, prefixes.live);
+  const afterLive = await scrapeMetrics(metricsUrl);
+  const liveBatches = delta(beforeLive, afterLive, 'agent_telemetry_batch_messages_count');
+  const perLiveBatch = (name: string): number =>
+    liveBatches > 0 ? delta(beforeLive, afterLive, name) / liveBatches : 0;
+  say(
+    `  processors during the freshness run: ${int(liveBatches)} batches of ` +
+      `${int(perLiveBatch('agent_telemetry_batch_messages_sum'))} messages, ` +
+      `${int(1000 * perLiveBatch('agent_telemetry_insert_duration_seconds_sum'))} ms insert and ` +
+      `${int(1000 * perLiveBatch('agent_telemetry_commit_duration_seconds_sum'))} ms commit each on average`,
+  );
   const ms = (value: number | undefined): string => (value === undefined ? 'n/a' : `${int(value)} ms`);
   say(
     `freshness: produce-to-queryable p50 ${ms(freshness.p50Ms)}, p99 ${ms(freshness.p99Ms)}, ` +
       `max ${ms(freshness.maxMs)} over ${int(freshness.sent - freshness.missing)} messages ` +
-      `(of which send to broker ack: p50 ${ms(freshness.ackP50Ms)}, p99 ${ms(freshness.ackP99Ms)})` +
+      `(of which send to broker ack: p50 ${ms(freshness.ackP50Ms)}, p99 ${ms(freshness.ackP99Ms)}; ` +
+      `benchmark event-loop delay p99 ${ms(freshness.benchLoopDelayP99Ms)})` +
       (freshness.missing > 0
         ? `; ${int(freshness.missing)} NOT visible ${FRESHNESS_GRACE_MS / 1000} s after the last send`
         : ''),
