@@ -34,7 +34,8 @@ const logger = createLogger({
 });
 const codec = createCodec(config);
 const client = createClickHouseClient(config);
-const clickhouse = clickHouseAccess(client);
+// the plain path: rows sent as JSONEachRow, as the client does by default
+const clickhouse = clickHouseAccess(client, { encoding: 'json' });
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',

@@ -1,6 +1,10 @@
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from './config.js';
 import { ErrorCode, TelemetryError } from './errors.js';
+import { compileRowEncoder, UnsupportedColumnTypeError, type RowBinaryEncoder } from './row-binary.js';
+import { quoteIdentifier, quoteString } from './sql.js';
 
 export type { ClickHouseClient } from '@clickhouse/client';
 
@@ -129,14 +133,52 @@ export function toClickHouseTelemetryError(error: unknown, what: string): Teleme
   return new TelemetryError(ErrorCode.CLICKHOUSE_QUERY_FAILED, `${what}: ${message}`, { cause: error });
 }
 
+/**
+ * How rows are sent: `row-binary` (the default) compiles an encoder per table from `system.columns`
+ * (see `row-binary.ts`) and falls back to JSON for a table with a column type it cannot encode;
+ * `json` sends JSONEachRow, the client's plain path.
+ */
+export type InsertEncoding = 'row-binary' | 'json';
+
 /** Adapts the client to the narrow interfaces, translating every failure into the taxonomy. */
-export function clickHouseAccess(client: ClickHouseClient): ClickHouseAccess {
+export function clickHouseAccess(
+  client: ClickHouseClient,
+  options: { encoding?: InsertEncoding } = {},
+): ClickHouseAccess {
+  const encoders = new Map<string, Promise<RowBinaryEncoder | undefined>>();
+
+  /** The table's encoder, loaded once (single flight); undefined means "send JSON". */
+  function encoderFor(table: string): Promise<RowBinaryEncoder | undefined> {
+    let encoder = encoders.get(table);
+    if (encoder === undefined) {
+      encoder = loadEncoder(client, table);
+      encoders.set(table, encoder);
+      // a failed load (server down) is retried by the next insert
+      encoder.catch(() => encoders.delete(table));
+    }
+    return encoder;
+  }
+
   return {
     async insert(table, rows) {
       if (rows.length === 0) return;
       try {
-        await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+        const encoder = options.encoding === 'json' ? undefined : await encoderFor(table);
+        if (encoder === undefined) {
+          await client.insert({ table, values: rows, format: 'JSONEachRow' });
+          return;
+        }
+        const body = encoder.encode(rows);
+        const columns = encoder.columns.map(quoteIdentifier).join(', ');
+        const result = await client.exec({
+          query: `INSERT INTO ${quoteIdentifier(table)} (${columns}) FORMAT RowBinary`,
+          values: Readable.from([body]),
+        });
+        result.stream.resume();
+        await finished(result.stream);
       } catch (error) {
+        // the table may have changed under us (a migration, a replay switch): describe it again next time
+        encoders.delete(table);
         throw toClickHouseTelemetryError(error, `insert into ${table}`);
       }
     },
@@ -156,4 +198,30 @@ export function clickHouseAccess(client: ClickHouseClient): ClickHouseAccess {
       }
     },
   };
+}
+
+/** Describes a table's insertable columns (not MATERIALIZED or ALIAS) and compiles their encoder. */
+async function loadEncoder(client: ClickHouseClient, table: string): Promise<RowBinaryEncoder | undefined> {
+  let columns: { name: string; type: string; default_kind: string }[];
+  try {
+    const result = await client.query({
+      query:
+        'SELECT name, type, default_kind FROM system.columns ' +
+        `WHERE database = currentDatabase() AND table = ${quoteString(table)}`,
+      format: 'JSONEachRow',
+    });
+    columns = await result.json();
+  } catch (error) {
+    throw toClickHouseTelemetryError(error, `describe ${table}`);
+  }
+  const insertable = columns.filter((c) => c.default_kind !== 'MATERIALIZED' && c.default_kind !== 'ALIAS');
+  if (insertable.length === 0) {
+    throw new TelemetryError(ErrorCode.CLICKHOUSE_QUERY_FAILED, `insert into ${table}: no such table`);
+  }
+  try {
+    return compileRowEncoder(insertable);
+  } catch (error) {
+    if (error instanceof UnsupportedColumnTypeError) return undefined;
+    throw error;
+  }
 }
