@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../lib/config.js';
 import { isTelemetryError } from '../lib/errors.js';
 import { Lifecycle } from '../lib/lifecycle.js';
 import { createLogger, type Logger } from '../lib/logger.js';
+import { registerApiCommand } from './commands-api.js';
 import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
 
 /**
@@ -127,6 +128,8 @@ function program(): Command {
       const { runReplay } = await import('./commands-replay.js');
       process.exitCode = await runReplay(config, logger, flags, process.stdout, process.stderr);
     });
+
+  registerApiCommand(root, runService);
 
   return root;
 }

@@ -24,7 +24,7 @@ const positiveInt = (fallback: number, max: number) =>
  * Every variable the project reads, with its default. Names are the public contract (README's
  * configuration table and the Kubernetes manifests use them).
  */
-const EnvSchema = z.object({
+const EnvShape = z.object({
   KAFKA_BOOTSTRAP_SERVERS: z
     .string()
     .default('127.0.0.1:9092')
@@ -70,6 +70,32 @@ const EnvSchema = z.object({
   PROCESSOR_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   LAG_SAMPLE_INTERVAL_MS: positiveInt(5_000, 3_600_000),
   LAG_RETENTION_DAYS: positiveInt(7, 3_650),
+  API_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  API_HOST: z.string().min(1).default('0.0.0.0'),
+  API_CLICKHOUSE_USER: z.string().min(1).default('telemetry_ro'),
+  API_CLICKHOUSE_PASSWORD: z.string().default(''),
+  API_AUTH_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  API_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform(csv)
+    .pipe(z.array(z.union([z.literal('*'), z.url()]))),
+  API_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
+  API_MAX_BODY_BYTES: positiveInt(1_048_576, 104_857_600),
+  API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1_200),
+  API_WS_MAX_CLIENTS: positiveInt(1_000, 100_000),
+  API_WS_MAX_BUFFERED_BYTES: positiveInt(1_048_576, 268_435_456),
+  API_WS_MAX_MESSAGE_BYTES: positiveInt(65_536, 16_777_216),
+});
+
+const EnvSchema = EnvShape.superRefine((env, ctx) => {
+  if (env.API_CORS_CREDENTIALS === 'true' && env.API_CORS_ORIGINS.includes('*')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['API_CORS_ORIGINS'],
+      message: '"*" may not be used with API_CORS_CREDENTIALS=true; list the origins',
+    });
+  }
 });
 
 export interface Config {
@@ -93,10 +119,29 @@ export interface Config {
     httpPort: number;
   };
   lag: { sampleIntervalMs: number; retentionDays: number };
+  api: {
+    port: number;
+    host: string;
+    /** The API reads ClickHouse as this (read-only) user. */
+    clickhouseUser: string;
+    clickhousePassword: string;
+    /** When set, every route but /health needs `Authorization: Bearer <token>`. */
+    authToken: string | undefined;
+    /** Allowed CORS origins; empty turns CORS off, `*` allows any origin (never with credentials). */
+    corsOrigins: string[];
+    corsCredentials: boolean;
+    maxBodyBytes: number;
+    /** Requests per minute per client address; 0 turns the limit off. */
+    rateLimitPerMinute: number;
+    wsMaxClients: number;
+    /** A WebSocket client with more than this many bytes unsent is disconnected. */
+    wsMaxBufferedBytes: number;
+    wsMaxMessageBytes: number;
+  };
 }
 
 /** Names of every environment variable `loadConfig` reads (checked against the manifests by test). */
-export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvShape.shape);
 
 /**
  * Parses the configuration once, at the edge. Throws a `CONFIG_INVALID` error that lists every
@@ -149,5 +194,19 @@ export function loadConfig(env: Environment): Config {
       httpPort: e.PROCESSOR_HTTP_PORT,
     },
     lag: { sampleIntervalMs: e.LAG_SAMPLE_INTERVAL_MS, retentionDays: e.LAG_RETENTION_DAYS },
+    api: {
+      port: e.API_PORT,
+      host: e.API_HOST,
+      clickhouseUser: e.API_CLICKHOUSE_USER,
+      clickhousePassword: e.API_CLICKHOUSE_PASSWORD,
+      authToken: e.API_AUTH_TOKEN,
+      corsOrigins: e.API_CORS_ORIGINS,
+      corsCredentials: e.API_CORS_CREDENTIALS === 'true',
+      maxBodyBytes: e.API_MAX_BODY_BYTES,
+      rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      wsMaxClients: e.API_WS_MAX_CLIENTS,
+      wsMaxBufferedBytes: e.API_WS_MAX_BUFFERED_BYTES,
+      wsMaxMessageBytes: e.API_WS_MAX_MESSAGE_BYTES,
+    },
   };
 }

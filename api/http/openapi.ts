@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { RestRoute } from '../module.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'openapi-3.0' }) as JsonSchema;
+  delete json.$schema;
+  return json;
+}
+
+function parameters(route: RestRoute): JsonSchema[] {
+  const describe = (location: 'path' | 'query', name: string, schema: z.ZodType): JsonSchema => {
+    const json = toSchema(schema, 'input');
+    const optional = schema.safeParse(undefined).success;
+    return { name, in: location, required: location === 'path' || !optional, schema: json };
+  };
+  return [
+    ...Object.entries(route.pathParams).map(([name, schema]) => describe('path', name, schema)),
+    ...Object.entries(route.query).map(([name, schema]) => describe('query', name, schema)),
+  ];
+}
+
+const ERROR_BODY: JsonSchema = {
+  type: 'object',
+  properties: {
+    detail: { type: 'string' },
+    parameter: { type: 'string', description: 'the parameter at fault (400 only)' },
+  },
+  required: ['detail'],
+};
+
+/** OpenAPI 3.0 description of every registered REST route, derived from the routes themselves. */
+export function openApiDocument(
+  routes: readonly RestRoute[],
+  info: { title: string; version: string },
+): JsonSchema {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of routes) {
+    const operations = (paths[route.path] ??= {});
+    const hasParams = Object.keys(route.pathParams).length + Object.keys(route.query).length > 0;
+    operations[route.method.toLowerCase()] = {
+      summary: route.summary,
+      ...(route.description === undefined ? {} : { description: route.description }),
+      operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
+      parameters: parameters(route),
+      responses: {
+        '200': {
+          description: 'OK',
+          content: { 'application/json': { schema: toSchema(route.response, 'output') } },
+        },
+        ...(hasParams
+          ? {
+              '400': {
+                description: 'a parameter is invalid; `parameter` names it',
+                content: { 'application/json': { schema: ERROR_BODY } },
+              },
+            }
+          : {}),
+        ...(Object.keys(route.pathParams).length > 0
+          ? { '404': { description: 'unknown id', content: { 'application/json': { schema: ERROR_BODY } } } }
+          : {}),
+        '401': { description: 'missing or wrong bearer token (when API_AUTH_TOKEN is set)' },
+        '429': { description: 'rate limit exceeded' },
+        '503': {
+          description: 'a dependency (ClickHouse, Kafka) is unavailable',
+          content: { 'application/json': { schema: ERROR_BODY } },
+        },
+        '500': {
+          description: 'server fault (logged with its cause)',
+          content: { 'application/json': { schema: ERROR_BODY } },
+        },
+      },
+    };
+  }
+  return {
+    openapi: '3.0.3',
+    info,
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }, {}],
+    paths,
+  };
+}

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { badParameters, type ParameterProblem } from './http-error.js';
+
+/**
+ * Query and path parameters are validated with zod, one schema per parameter, so that a 400 names
+ * exactly the parameters at fault. Every helper accepts the raw string (or its absence) and yields a
+ * typed value; their JSON Schema (input side) feeds the OpenAPI description.
+ */
+export type ParamSchema = z.ZodType<unknown, string | undefined>;
+export type ParamShape = Record<string, ParamSchema>;
+export type ParamValues<S extends ParamShape> = { [K in keyof S]: z.output<S[K]> };
+
+/** Ids: what agents and the processors produce (UUIDs, hex trace ids, names). */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+export function idParam(): z.ZodString {
+  return z.string().regex(ID_PATTERN, 'malformed id (1-128 letters, digits, ".", "_", ":" or "-")');
+}
+
+export function optionalIdParam(): z.ZodOptional<z.ZodString> {
+  return idParam().optional();
+}
+
+/** An integer in [min, max], `fallback` when absent. */
+export function intParam(fallback: number, min: number, max: number): z.ZodType<number, string | undefined> {
+  return z
+    .string()
+    .regex(/^-?\d+$/, `must be an integer between ${min} and ${max}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, `must be an integer between ${min} and ${max}`)
+        .max(max, `must be an integer between ${min} and ${max}`),
+    )
+    .optional()
+    .transform((value) => value ?? fallback);
+}
+
+/** One of `values`; absent is `undefined` unless a fallback is given. */
+export function enumParam<const T extends readonly [string, ...string[]]>(
+  values: T,
+): z.ZodOptional<z.ZodEnum<{ [K in T[number]]: K }>> {
+  return z.enum(values, { error: `must be one of ${values.join(', ')}` }).optional();
+}
+
+export function enumParamWithDefault<const T extends readonly [string, ...string[]]>(
+  values: T,
+  fallback: T[number],
+): z.ZodType<T[number], string | undefined> {
+  return z
+    .enum(values, { error: `must be one of ${values.join(', ')}` })
+    .optional()
+    .transform((value) => value ?? fallback);
+}
+
+export function boolParam(fallback: boolean): z.ZodType<boolean, string | undefined> {
+  return z
+    .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+    .optional()
+    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
+}
+
+/** An instant as ISO-8601 text or epoch milliseconds; yields epoch milliseconds. */
+export function timeParam(): z.ZodType<number | undefined, string | undefined> {
+  return z
+    .string()
+    .transform((value, ctx) => {
+      const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+      if (!Number.isFinite(ms) || ms < 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 time or epoch milliseconds' });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .optional();
+}
+
+/** A free-text filter with a bounded length. */
+export function textParam(maxLength = 256): z.ZodOptional<z.ZodString> {
+  return z.string().min(1).max(maxLength, `at most ${maxLength} characters`).optional();
+}
+
+/** Validates `raw` against one schema per parameter; throws a 400 naming every parameter at fault. */
+export function parseParams<S extends ParamShape>(
+  shape: S,
+  raw: (name: string) => string | undefined,
+): ParamValues<S> {
+  const values: Record<string, unknown> = {};
+  const problems: ParameterProblem[] = [];
+  for (const [name, schema] of Object.entries(shape)) {
+    const result = schema.safeParse(raw(name));
+    if (result.success) values[name] = result.data;
+    else problems.push({ parameter: name, message: result.error.issues[0]?.message ?? 'invalid value' });
+  }
+  if (problems.length > 0) throw badParameters(problems);
+  return values as ParamValues<S>;
+}
+
+/** Query parameters: a parameter given twice is ambiguous and refused. */
+export function parseQuery<S extends ParamShape>(shape: S, search: URLSearchParams): ParamValues<S> {
+  const repeated = Object.keys(shape).filter((name) => search.getAll(name).length > 1);
+  if (repeated.length > 0) {
+    throw badParameters(repeated.map((parameter) => ({ parameter, message: 'given more than once' })));
+  }
+  return parseParams(shape, (name) => search.get(name) ?? undefined);
+}

@@ -1,0 +1,124 @@
+import type { Admin } from '../lib/kafka.js';
+import { toKafkaTelemetryError } from '../lib/kafka.js';
+
+export interface PartitionLag {
+  partition: number;
+  end_offset: number;
+  /** -1 when the group has no committed offset for the partition. */
+  committed_offset: number;
+  lag: number;
+}
+
+export interface GroupLag {
+  group_id: string;
+  topic: string;
+  partitions: PartitionLag[];
+  /** Messages not yet consumed by the group, over all partitions. */
+  lag: number;
+  members: number;
+  group_state: string;
+}
+
+/** Live consumer-group facts from the Kafka admin API, for what ClickHouse samples lag behind. */
+export interface KafkaView {
+  /** `undefined` when the topic does not exist. */
+  groupLag(groupId: string, topic: string): Promise<GroupLag | undefined>;
+  /** Throws when the cluster cannot be reached (readiness). */
+  check(): Promise<void>;
+}
+
+const UNKNOWN_TOPIC_CODES: ReadonlySet<number> = new Set([3]); // UNKNOWN_TOPIC_OR_PARTITION
+
+function isUnknownTopic(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    'code' in error &&
+    typeof error.code === 'number' &&
+    UNKNOWN_TOPIC_CODES.has(error.code)
+  );
+}
+
+/**
+ * The admin view over one connected admin client. Answers are cached for `cacheMs` (default 1 s)
+ * so that a burst of requests makes one round of admin calls, and the cache holds at most
+ * `maxEntries` keys.
+ */
+export function createKafkaView(
+  admin: Admin,
+  options: { cacheMs?: number; maxEntries?: number } = {},
+): KafkaView {
+  const cacheMs = options.cacheMs ?? 1_000;
+  const maxEntries = options.maxEntries ?? 1_000;
+  const cache = new Map<string, { at: number; value: Promise<GroupLag | undefined> }>();
+
+  async function load(groupId: string, topic: string): Promise<GroupLag | undefined> {
+    try {
+      let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
+      try {
+        ends = await admin.fetchTopicOffsets(topic);
+      } catch (error) {
+        if (isUnknownTopic(error)) return undefined;
+        throw error;
+      }
+      const [offsets, described] = await Promise.all([
+        admin.fetchOffsets({ groupId, topics: [topic] }),
+        admin.describeGroups([groupId]),
+      ]);
+      const committed = new Map<number, number>();
+      for (const entry of offsets) {
+        for (const p of entry.partitions) committed.set(p.partition, Number(p.offset));
+      }
+      const partitions = ends
+        .map((p) => {
+          const end = Number(p.high);
+          const at = committed.get(p.partition) ?? -1;
+          const low = Number(p.low);
+          return {
+            partition: p.partition,
+            end_offset: end,
+            committed_offset: at,
+            lag: Math.max(0, end - (at >= 0 ? at : low)),
+          };
+        })
+        .sort((a, b) => a.partition - b.partition);
+      const group = described.groups.find((g) => g.groupId === groupId);
+      return {
+        group_id: groupId,
+        topic,
+        partitions,
+        lag: partitions.reduce((sum, p) => sum + p.lag, 0),
+        members: group?.members.length ?? 0,
+        group_state: String(group?.state ?? 'Unknown'),
+      };
+    } catch (error) {
+      throw toKafkaTelemetryError(error, `consumer lag of ${groupId} on ${topic}`);
+    }
+  }
+
+  return {
+    groupLag(groupId, topic) {
+      const key = `${groupId}\u0000${topic}`;
+      const now = Date.now();
+      const hit = cache.get(key);
+      if (hit !== undefined && now - hit.at < cacheMs) return hit.value;
+      const value = load(groupId, topic);
+      // failures are not cached: the next request tries again
+      value.catch(() => cache.delete(key));
+      cache.delete(key);
+      cache.set(key, { at: now, value });
+      if (cache.size > maxEntries) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
+      return value;
+    },
+    async check() {
+      try {
+        await admin.listTopics();
+      } catch (error) {
+        throw toKafkaTelemetryError(error, 'kafka metadata');
+      }
+    },
+  };
+}

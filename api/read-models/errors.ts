@@ -1,0 +1,281 @@
+import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { quoteNumber, quoteString } from '../../lib/sql.js';
+import { ERROR_FACTS, type ErrorFactRow } from '../../lib/tables/error-facts.js';
+import { ErrorCategory, Severity } from '../../schemas/records.js';
+import { decodeCursor, olderThan, toPage, type Page } from './cursor.js';
+import { errorFromRow, isoTime, type ApiError, type WireRow } from './shapes.js';
+
+export const SEVERITIES = Object.values(Severity) as [Severity, ...Severity[]];
+export const CATEGORIES = Object.values(ErrorCategory) as [ErrorCategory, ...ErrorCategory[]];
+
+export interface ErrorFilter {
+  severity?: Severity | undefined;
+  category?: ErrorCategory | undefined;
+  agent?: string | undefined;
+  traceId?: string | undefined;
+  taskId?: string | undefined;
+  fingerprint?: string | undefined;
+  sinceMs?: number | undefined;
+  untilMs?: number | undefined;
+}
+
+export interface ErrorSummary {
+  total_errors: number;
+  by_severity: Record<string, number>;
+  by_category: Record<string, number>;
+  by_agent: Record<string, number>;
+}
+
+export interface ErrorGroup {
+  fingerprint: string;
+  error_type: string;
+  category: string;
+  severity: string;
+  operation: string | null;
+  count: number;
+  first_seen: string;
+  last_seen: string;
+  agents: string[];
+  sample_error_id: string;
+  sample_message: string;
+  sample_trace_id: string | null;
+  trend: ErrorTrend;
+}
+
+export interface ErrorTrend {
+  /** Errors per bucket, oldest first; the last bucket ends now. */
+  buckets: number[];
+  bucket_minutes: number;
+  /** `new` (first seen within the last bucket), `rising`, `falling`, `steady` or `quiet`. */
+  direction: 'new' | 'rising' | 'falling' | 'steady' | 'quiet';
+}
+
+const COLUMNS = [
+  'error_id',
+  'topic',
+  'partition',
+  'offset',
+  'schema_id',
+  'fingerprint',
+  'severity',
+  'category',
+  'error_type',
+  'error_message',
+  'error_code',
+  'stack_trace',
+  'trace_id',
+  'span_id',
+  'agent_name',
+  'agent_id',
+  'operation',
+  'input_data',
+  'partial_output',
+  'model_name',
+  'prompt_preview',
+  'token_count',
+  'tool_name',
+  'tool_parameters',
+  'timestamp_ms',
+  'duration_before_error_ms',
+  'is_retryable',
+  'retry_count',
+  'max_retries',
+  'suggested_fixes',
+  'related_docs',
+  'environment',
+  'service_name',
+  'host',
+  'suppressed_count',
+  'task_id',
+  'job_id',
+  'http_status',
+  'observed_at_ms',
+] as const satisfies readonly (keyof ErrorFactRow)[];
+
+function conditions(filter: ErrorFilter): string[] {
+  const where: string[] = [];
+  if (filter.severity !== undefined) where.push(`severity = ${quoteString(filter.severity)}`);
+  if (filter.category !== undefined) where.push(`category = ${quoteString(filter.category)}`);
+  if (filter.agent !== undefined) where.push(`agent_name = ${quoteString(filter.agent)}`);
+  if (filter.traceId !== undefined) where.push(`trace_id = ${quoteString(filter.traceId)}`);
+  if (filter.taskId !== undefined) where.push(`task_id = ${quoteString(filter.taskId)}`);
+  if (filter.fingerprint !== undefined) where.push(`fingerprint = ${quoteString(filter.fingerprint)}`);
+  if (filter.sinceMs !== undefined) where.push(`timestamp_ms >= ${quoteNumber(filter.sinceMs)}`);
+  if (filter.untilMs !== undefined) where.push(`timestamp_ms < ${quoteNumber(filter.untilMs)}`);
+  return where;
+}
+
+const SEVERITY_BY_RANK = ['critical', 'error', 'warning', 'info'] as const;
+
+const TREND_BUCKETS = 12;
+const TREND_BUCKET_MINUTES = 5;
+
+export function trendDirection(
+  buckets: readonly number[],
+  firstSeenMs: number,
+  nowMs: number,
+  bucketMs: number,
+): ErrorTrend['direction'] {
+  if (nowMs - firstSeenMs <= bucketMs) return 'new';
+  const half = Math.floor(buckets.length / 2);
+  const earlier = buckets.slice(0, half).reduce((a, b) => a + b, 0);
+  const later = buckets.slice(half).reduce((a, b) => a + b, 0);
+  if (earlier + later === 0) return 'quiet';
+  if (later > earlier * 1.5) return 'rising';
+  if (later * 1.5 < earlier) return 'falling';
+  return 'steady';
+}
+
+/** Errors as stored in `error_facts` (exact: FINAL / uniqExact) and their groups in `error_groups`. */
+export class ErrorsReadModel {
+  readonly #reader: ClickHouseReader;
+  readonly #now: () => number;
+
+  constructor(reader: ClickHouseReader, now: () => number) {
+    this.#reader = reader;
+    this.#now = now;
+  }
+
+  /** Newest first, keyset-paginated; `total` counts every error that matches the filter. */
+  async list(
+    filter: ErrorFilter,
+    limit: number,
+    cursorText?: string,
+  ): Promise<Page<ApiError> & { total: number }> {
+    const cursor = decodeCursor(cursorText);
+    const where = conditions(filter);
+    const page = `
+      SELECT ${COLUMNS.join(', ')} FROM ${ERROR_FACTS} FINAL
+      WHERE ${[...where, olderThan(cursor, 'timestamp_ms', 'error_id', quoteString)].join(' AND ')}
+      ORDER BY timestamp_ms DESC, error_id DESC LIMIT ${limit + 1}`;
+    const count = `SELECT uniqExact(error_id) AS n FROM ${ERROR_FACTS} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`;
+    const [rows, totals] = await Promise.all([
+      this.#reader.query<WireRow<ErrorFactRow>>(page),
+      this.#reader.query<{ n: string | number }>(count),
+    ]);
+    const result = toPage(rows, limit, (row) => ({ ms: Number(row.timestamp_ms), id: row.error_id }));
+    return {
+      items: result.items.map(errorFromRow),
+      next_cursor: result.next_cursor,
+      total: Number(totals[0]?.n ?? 0),
+    };
+  }
+
+  async get(errorId: string): Promise<ApiError | undefined> {
+    const rows = await this.#reader.query<WireRow<ErrorFactRow>>(
+      `SELECT ${COLUMNS.join(', ')} FROM ${ERROR_FACTS} FINAL WHERE error_id = ${quoteString(errorId)} LIMIT 1`,
+    );
+    return rows[0] === undefined ? undefined : errorFromRow(rows[0]);
+  }
+
+  /** Counts by severity, category and agent, from the per-minute rollup (minute precision for `sinceMs`). */
+  async summary(
+    options: { sinceMs?: number | undefined; agent?: string | undefined } = {},
+  ): Promise<ErrorSummary> {
+    const where: string[] = [];
+    if (options.sinceMs !== undefined) {
+      where.push(`minute >= toStartOfMinute(toDateTime(${quoteNumber(Math.floor(options.sinceMs / 1000))}))`);
+    }
+    if (options.agent !== undefined) where.push(`agent_name = ${quoteString(options.agent)}`);
+    const rows = await this.#reader.query<{
+      severity: string;
+      category: string;
+      agent_name: string;
+      n: string | number;
+    }>(`
+      SELECT severity, category, agent_name, uniqExactMerge(errors) AS n FROM error_rollup_1m
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      GROUP BY severity, category, agent_name`);
+    const summary: ErrorSummary = { total_errors: 0, by_severity: {}, by_category: {}, by_agent: {} };
+    for (const row of rows) {
+      const n = Number(row.n);
+      summary.total_errors += n;
+      summary.by_severity[row.severity] = (summary.by_severity[row.severity] ?? 0) + n;
+      summary.by_category[row.category] = (summary.by_category[row.category] ?? 0) + n;
+      summary.by_agent[row.agent_name] = (summary.by_agent[row.agent_name] ?? 0) + n;
+    }
+    return summary;
+  }
+
+  /** Error groups by fingerprint, most errors first, with a trend over the last hour. */
+  async groups(options: {
+    limit: number;
+    agent?: string | undefined;
+    sinceMs?: number | undefined;
+    fingerprint?: string | undefined;
+  }): Promise<ErrorGroup[]> {
+    const having: string[] = [];
+    if (options.agent !== undefined) having.push(`has(agents, ${quoteString(options.agent)})`);
+    if (options.sinceMs !== undefined) having.push(`last_seen_ms >= ${quoteNumber(options.sinceMs)}`);
+    const rows = await this.#reader.query<{
+      fingerprint: string;
+      first_seen_ms: string | number;
+      last_seen_ms: string | number;
+      count: string | number;
+      agents: string[];
+      error_type: string;
+      category: string;
+      top_severity: number | string;
+      operation: string;
+      sample_error_id: string;
+      sample_message: string;
+      sample_trace_id: string;
+    }>(`
+      SELECT fingerprint, minMerge(first_seen_ms) AS first_seen_ms, maxMerge(last_seen_ms) AS last_seen_ms,
+             uniqExactMerge(error_count) AS count, groupUniqArrayMerge(agents) AS agents,
+             argMaxMerge(error_type) AS error_type, argMaxMerge(category) AS category,
+             minMerge(top_severity) AS top_severity, argMaxMerge(operation) AS operation,
+             argMaxMerge(sample_error_id) AS sample_error_id, argMaxMerge(sample_message) AS sample_message,
+             argMaxMerge(sample_trace_id) AS sample_trace_id
+      FROM error_groups
+      ${options.fingerprint === undefined ? '' : `WHERE fingerprint = ${quoteString(options.fingerprint)}`}
+      GROUP BY fingerprint
+      ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''}
+      ORDER BY count DESC, last_seen_ms DESC, fingerprint LIMIT ${options.limit}`);
+    const now = this.#now();
+    const bucketMs = TREND_BUCKET_MINUTES * 60_000;
+    const start = now - TREND_BUCKETS * bucketMs;
+    const counts = new Map<string, number[]>();
+    if (rows.length > 0) {
+      const buckets = await this.#reader.query<{
+        fingerprint: string;
+        bucket: string | number;
+        n: string | number;
+      }>(`
+        SELECT fingerprint, intDiv(timestamp_ms - ${quoteNumber(start)}, ${bucketMs}) AS bucket, uniqExact(error_id) AS n
+        FROM ${ERROR_FACTS}
+        WHERE fingerprint IN (${rows.map((r) => quoteString(r.fingerprint)).join(', ')})
+          AND timestamp_ms >= ${quoteNumber(start)} AND timestamp_ms < ${quoteNumber(now)}
+        GROUP BY fingerprint, bucket`);
+      for (const b of buckets) {
+        const list = counts.get(b.fingerprint) ?? new Array<number>(TREND_BUCKETS).fill(0);
+        const index = Number(b.bucket);
+        if (index >= 0 && index < TREND_BUCKETS) list[index] = Number(b.n);
+        counts.set(b.fingerprint, list);
+      }
+    }
+    return rows.map((row) => {
+      const buckets = counts.get(row.fingerprint) ?? new Array<number>(TREND_BUCKETS).fill(0);
+      const firstSeen = Number(row.first_seen_ms);
+      return {
+        fingerprint: row.fingerprint,
+        error_type: row.error_type,
+        category: row.category,
+        severity: SEVERITY_BY_RANK[Number(row.top_severity) - 1] ?? 'info',
+        operation: row.operation === '' ? null : row.operation,
+        count: Number(row.count),
+        first_seen: isoTime(firstSeen),
+        last_seen: isoTime(Number(row.last_seen_ms)),
+        agents: [...row.agents].sort(),
+        sample_error_id: row.sample_error_id,
+        sample_message: row.sample_message,
+        sample_trace_id: row.sample_trace_id === '' ? null : row.sample_trace_id,
+        trend: {
+          buckets,
+          bucket_minutes: TREND_BUCKET_MINUTES,
+          direction: trendDirection(buckets, firstSeen, now, bucketMs),
+        },
+      };
+    });
+  }
+}

@@ -1,0 +1,124 @@
+import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { quoteNumber, quoteString } from '../../lib/sql.js';
+import { MESSAGE_LOG, type MessageLogRow } from '../../lib/tables/message-log.js';
+import { MessageType } from '../../schemas/records.js';
+import { decodeCursor, olderThan, toPage, type Page } from './cursor.js';
+import { messageFromRow, type ApiMessage, type WireRow } from './shapes.js';
+
+export const MESSAGE_TYPES = Object.values(MessageType) as [MessageType, ...MessageType[]];
+
+const COLUMNS = [
+  'message_id',
+  'topic',
+  'partition',
+  'offset',
+  'schema_id',
+  'source_agent',
+  'target_agent',
+  'message_type',
+  'priority',
+  'trace_id',
+  'span_id',
+  'parent_message_id',
+  'reason',
+  'payload',
+  'ttl_seconds',
+  'attempt',
+  'max_retries',
+  'deadline_ms',
+  'job_id',
+  'sent_at_ms',
+  'observed_at_ms',
+] as const satisfies readonly (keyof MessageLogRow)[];
+const SELECT = `SELECT ${COLUMNS.join(', ')} FROM ${MESSAGE_LOG} FINAL`;
+
+export interface MessageFilter {
+  /** The queue: messages whose target is this agent. */
+  agent?: string | undefined;
+  messageType?: MessageType | undefined;
+  sourceAgent?: string | undefined;
+  traceId?: string | undefined;
+  sinceMs?: number | undefined;
+  untilMs?: number | undefined;
+}
+
+/** Messages as stored in `message_log` (exact with FINAL), and counts from `message_rollup_1m`. */
+export class MessagesReadModel {
+  readonly #reader: ClickHouseReader;
+
+  constructor(reader: ClickHouseReader) {
+    this.#reader = reader;
+  }
+
+  /** Newest first, keyset-paginated. */
+  async list(filter: MessageFilter, limit: number, cursorText?: string): Promise<Page<ApiMessage>> {
+    const cursor = decodeCursor(cursorText);
+    const where: string[] = [olderThan(cursor, 'sent_at_ms', 'message_id', quoteString)];
+    if (filter.agent !== undefined) where.push(`target_agent = ${quoteString(filter.agent)}`);
+    if (filter.messageType !== undefined) where.push(`message_type = ${quoteString(filter.messageType)}`);
+    if (filter.sourceAgent !== undefined) where.push(`source_agent = ${quoteString(filter.sourceAgent)}`);
+    if (filter.traceId !== undefined) where.push(`trace_id = ${quoteString(filter.traceId)}`);
+    if (filter.sinceMs !== undefined) where.push(`sent_at_ms >= ${quoteNumber(filter.sinceMs)}`);
+    if (filter.untilMs !== undefined) where.push(`sent_at_ms < ${quoteNumber(filter.untilMs)}`);
+    const rows = await this.#reader.query<WireRow<MessageLogRow>>(
+      `${SELECT} WHERE ${where.join(' AND ')} ORDER BY sent_at_ms DESC, message_id DESC LIMIT ${limit + 1}`,
+    );
+    const page = toPage(rows, limit, (row) => ({ ms: Number(row.sent_at_ms), id: row.message_id }));
+    return { items: page.items.map(messageFromRow), next_cursor: page.next_cursor };
+  }
+
+  /** TASK messages by id, in the order of `ids`; ids without a stored TASK are left out. */
+  async tasksByIds(ids: readonly string[], agent?: string): Promise<ApiMessage[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.#reader.query<WireRow<MessageLogRow>>(
+      `${SELECT} WHERE message_type = 'task' ${agent === undefined ? '' : `AND target_agent = ${quoteString(agent)}`}
+       AND message_id IN (${ids.map(quoteString).join(', ')})`,
+    );
+    const byId = new Map(rows.map((row) => [row.message_id, messageFromRow(row)]));
+    return ids.map((id) => byId.get(id)).filter((m): m is ApiMessage => m !== undefined);
+  }
+
+  /** Every message of a trace, oldest first. */
+  async byTrace(traceId: string, limit: number): Promise<ApiMessage[]> {
+    const rows = await this.#reader.query<WireRow<MessageLogRow>>(
+      `${SELECT} WHERE trace_id = ${quoteString(traceId)} ORDER BY sent_at_ms, message_id LIMIT ${limit}`,
+    );
+    return rows.map(messageFromRow);
+  }
+
+  /** A message and every message that answers it (parent_message_id), oldest first. */
+  async withAnswers(messageId: string, limit: number): Promise<ApiMessage[]> {
+    const id = quoteString(messageId);
+    const rows = await this.#reader.query<WireRow<MessageLogRow>>(
+      `${SELECT} WHERE message_id = ${id} OR parent_message_id = ${id} ORDER BY sent_at_ms, message_id LIMIT ${limit}`,
+    );
+    return rows.map(messageFromRow);
+  }
+
+  /** Distinct messages per queue (target agent), all time. */
+  async totalsByAgent(): Promise<Map<string, number>> {
+    const rows = await this.#reader.query<{ target_agent: string; n: string | number }>(
+      'SELECT target_agent, uniqExactMerge(messages) AS n FROM message_rollup_1m GROUP BY target_agent',
+    );
+    return new Map(rows.map((row) => [row.target_agent, Number(row.n)]));
+  }
+
+  /** Distinct messages per agent and type over the window, sent by (`source`) or to (`target`) it. */
+  async countsSince(
+    sinceMs: number,
+  ): Promise<{ agent: string; direction: 'source' | 'target'; message_type: string; n: number }[]> {
+    const since = `minute >= toStartOfMinute(toDateTime(${quoteNumber(Math.floor(sinceMs / 1000))}))`;
+    const rows = await this.#reader.query<{
+      agent: string;
+      direction: 'source' | 'target';
+      message_type: string;
+      n: string | number;
+    }>(`
+      SELECT source_agent AS agent, 'source' AS direction, message_type, uniqExactMerge(messages) AS n
+      FROM message_rollup_1m WHERE ${since} GROUP BY source_agent, message_type
+      UNION ALL
+      SELECT target_agent AS agent, 'target' AS direction, message_type, uniqExactMerge(messages) AS n
+      FROM message_rollup_1m WHERE ${since} GROUP BY target_agent, message_type`);
+    return rows.map((row) => ({ ...row, n: Number(row.n) }));
+  }
+}

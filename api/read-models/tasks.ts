@@ -1,0 +1,189 @@
+import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import {
+  PRIORITY_RANK,
+  queryTasks,
+  type TaskStateRow,
+  TaskStateValue,
+} from '../../lib/tables/task-lifecycle.js';
+import { Priority } from '../../schemas/records.js';
+import type { ErrorsReadModel } from './errors.js';
+import type { MessagesReadModel } from './messages.js';
+import { isoTime, type ApiError, type ApiMessage } from './shapes.js';
+
+export const PRIORITIES = Object.values(Priority) as [Priority, ...Priority[]];
+export const TASK_STATES = TaskStateValue;
+
+export interface TaskView {
+  task_id: string;
+  agent_name: string;
+  requester: string;
+  priority: string;
+  state: TaskStateValue;
+  attempt: number;
+  max_retries: number;
+  submitted_at: string;
+  /** Seconds since submission (pending tasks) or until resolution (others). */
+  age_seconds: number;
+  expires_at: string | null;
+  deadline: string | null;
+  resolved_at: string | null;
+  latency_ms: number | null;
+  resolved_by: string | null;
+  trace_id: string | null;
+  job_id: string | null;
+}
+
+export interface PendingFilter {
+  agent?: string | undefined;
+  /** Only tasks of at least this priority. */
+  minPriority?: Priority | undefined;
+  /** Only tasks pending for at least this many seconds. */
+  minAgeSeconds?: number | undefined;
+  traceId?: string | undefined;
+  limit: number;
+}
+
+export interface TaskHistory {
+  task_id: string;
+  /** The task as each agent's view holds it (the target's row carries the task). */
+  states: TaskView[];
+  /** The TASK and every message answering it, oldest first. */
+  messages: ApiMessage[];
+  /** Errors reported while working on it (by task id). */
+  errors: ApiError[];
+  trace_id: string | null;
+}
+
+export function taskView(row: TaskStateRow, nowMs: number): TaskView {
+  const end = row.resolved_at_ms > 0 ? row.resolved_at_ms : nowMs;
+  return {
+    task_id: row.task_id,
+    agent_name: row.agent,
+    requester: row.requester,
+    priority: row.priority,
+    state: row.state,
+    attempt: row.attempt,
+    max_retries: row.max_retries,
+    submitted_at: isoTime(row.submitted_at_ms),
+    age_seconds: Math.max(0, Math.round((end - row.submitted_at_ms) / 100) / 10),
+    expires_at: row.expires_at_ms > 0 ? isoTime(row.expires_at_ms) : null,
+    deadline: row.deadline_ms > 0 ? isoTime(row.deadline_ms) : null,
+    resolved_at: row.resolved_at_ms > 0 ? isoTime(row.resolved_at_ms) : null,
+    latency_ms: row.latency_ms >= 0 ? row.latency_ms : null,
+    resolved_by: row.resolved_by === '' ? null : row.resolved_by,
+    trace_id: row.trace_id === '' ? null : row.trace_id,
+    job_id: row.job_id === '' ? null : row.job_id,
+  };
+}
+
+/** Tasks from the pending-task view (`task_lifecycle`, read through `queryTasks`). */
+export class TasksReadModel {
+  readonly #reader: ClickHouseReader;
+  readonly #messages: MessagesReadModel;
+  readonly #errors: ErrorsReadModel;
+  readonly #now: () => number;
+
+  constructor(
+    reader: ClickHouseReader,
+    messages: MessagesReadModel,
+    errors: ErrorsReadModel,
+    now: () => number,
+  ) {
+    this.#reader = reader;
+    this.#messages = messages;
+    this.#errors = errors;
+    this.#now = now;
+  }
+
+  /** Pending tasks, oldest first. */
+  async pending(filter: PendingFilter): Promise<TaskView[]> {
+    const nowMs = this.#now();
+    const narrowed =
+      filter.minPriority !== undefined || filter.minAgeSeconds !== undefined || filter.traceId !== undefined;
+    const rows = await queryTasks(this.#reader, {
+      ...(filter.agent === undefined ? {} : { agent: filter.agent }),
+      states: ['pending'],
+      nowMs,
+      // filters the table function cannot apply are applied here, over every pending task
+      ...(narrowed ? {} : { limit: filter.limit }),
+    });
+    const minRank = filter.minPriority === undefined ? 0 : PRIORITY_RANK[filter.minPriority];
+    return rows
+      .filter(
+        (row) =>
+          PRIORITY_RANK[row.priority] >= minRank &&
+          (filter.minAgeSeconds === undefined ||
+            nowMs - row.submitted_at_ms >= filter.minAgeSeconds * 1000) &&
+          (filter.traceId === undefined || row.trace_id === filter.traceId),
+      )
+      .slice(0, filter.limit)
+      .map((row) => taskView(row, nowMs));
+  }
+
+  /** Pending count and oldest pending submission per agent. */
+  async pendingByAgent(): Promise<
+    Map<string, { pending: number; oldestMs: number | null; oldestTaskId: string | null }>
+  > {
+    const rows = await this.#reader.query<{
+      agent: string;
+      pending: string | number;
+      oldest: string | number;
+      oldest_task: string;
+    }>(`
+      SELECT agent, count() AS pending, min(submitted_at_ms) AS oldest, argMin(task_id, submitted_at_ms) AS oldest_task
+      FROM task_state WHERE state = 'pending' GROUP BY agent`);
+    return new Map(
+      rows.map((row) => [
+        row.agent,
+        {
+          pending: Number(row.pending),
+          oldestMs: Number(row.oldest) > 0 ? Number(row.oldest) : null,
+          oldestTaskId: row.oldest_task === '' ? null : row.oldest_task,
+        },
+      ]),
+    );
+  }
+
+  /** The task's state under every agent, its messages and its errors; `undefined` when never seen. */
+  async history(taskId: string): Promise<TaskHistory | undefined> {
+    const nowMs = this.#now();
+    const [rows, messages, errors] = await Promise.all([
+      queryTasks(this.#reader, { taskIds: [taskId], nowMs }),
+      this.#messages.withAnswers(taskId, 1_000),
+      this.#errors.list({ taskId }, 500),
+    ]);
+    if (rows.length === 0 && messages.length === 0 && errors.items.length === 0) return undefined;
+    const trace =
+      rows.find((r) => r.trace_id !== '')?.trace_id ??
+      messages.find((m) => m.trace_id !== '')?.trace_id ??
+      null;
+    return {
+      task_id: taskId,
+      states: rows.map((row) => taskView(row, nowMs)),
+      messages,
+      errors: errors.items.sort((a, b) => a.timestamp.localeCompare(b.timestamp)),
+      trace_id: trace,
+    };
+  }
+
+  /** Counts of tasks per agent and state that were submitted since `sinceMs`. */
+  async statesSince(
+    sinceMs: number,
+  ): Promise<{ agent: string; state: string; n: number; avg_latency_ms: number }[]> {
+    const rows = await this.#reader.query<{
+      agent: string;
+      state: string;
+      n: string | number;
+      avg_latency_ms: number | null;
+    }>(`
+      SELECT agent, state, count() AS n, avgIf(latency_ms, latency_ms >= 0) AS avg_latency_ms
+      FROM task_state WHERE submitted_at_ms >= ${Math.trunc(sinceMs)} GROUP BY agent, state`);
+    return rows.map((row) => ({
+      agent: row.agent,
+      state: row.state,
+      n: Number(row.n),
+      avg_latency_ms:
+        row.avg_latency_ms !== null && Number.isFinite(row.avg_latency_ms) ? row.avg_latency_ms : 0,
+    }));
+  }
+}

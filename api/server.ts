@@ -1,0 +1,235 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createYoga, type Plugin } from 'graphql-yoga';
+import type { ClickHouseReader } from '../lib/clickhouse.js';
+import type { Config } from '../lib/config.js';
+import type { Logger } from '../lib/logger.js';
+import { composeSchema } from './graphql/compose.js';
+import { createHealth, type DependencyCheck } from './health.js';
+import { jsonResponse } from './http/http-error.js';
+import { bearerMatches, checkBearer, RateLimiter } from './http/guards.js';
+import { openApiDocument } from './http/openapi.js';
+import { createRestRouter } from './http/rest-router.js';
+import type { KafkaView } from './kafka-view.js';
+import type { LiveFeed } from './live-feed.js';
+import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import type { ApiContext, ApiModuleFactory, RestRoute } from './module.js';
+import { API_MODULES } from './modules.js';
+import { createReadModels } from './read-models/index.js';
+import { createDebugSocketServer, type DebugSocketServer } from './ws/debug-socket.js';
+
+export interface ApiDeps {
+  logger: Logger;
+  /** ClickHouse as the read-only user. */
+  reader: ClickHouseReader;
+  kafka: KafkaView;
+  /** Live records from the API's own Kafka tap. */
+  feed: LiveFeed;
+  /** Dependencies checked by /ready (and reported by /health). */
+  checks: readonly DependencyCheck[];
+  /** Defaults to a fresh registry with the process metrics. */
+  metrics?: ApiMetrics;
+  /** Defaults to the modules listed in api/modules.ts. */
+  modules?: readonly ApiModuleFactory[];
+  now?: () => number;
+}
+
+export interface Api {
+  /** Answers one request without a socket (tests, and the HTTP server below). */
+  fetch(request: Request): Promise<Response>;
+  /** Listens on `config.api.port` (0 picks a free port); resolves to the port. */
+  start(): Promise<number>;
+  /** Closes the WebSocket clients and the HTTP server. Idempotent. */
+  stop(): Promise<void>;
+  context: ApiContext;
+  metrics: ApiMetrics;
+  /** Every REST route of every module (for the OpenAPI test and the logs). */
+  routes: readonly RestRoute[];
+}
+
+const VERSION = '0.1.0';
+
+interface NodeContext {
+  req?: IncomingMessage;
+  res?: ServerResponse;
+}
+
+/**
+ * The API: GraphQL (graphql-yoga, GraphiQL on GET /graphql), the REST routes of every module under
+ * /api/v1, /health, /ready, /metrics, and the WebSocket feed on /ws/debug/{client_id}, all on one
+ * HTTP server. Nothing happens at import or at build time beyond wiring: `start()` opens the port.
+ */
+export function buildApi(config: Config, deps: ApiDeps): Api {
+  const logger = deps.logger;
+  const metrics = deps.metrics ?? createApiMetrics();
+  const now = deps.now ?? Date.now;
+  const context: ApiContext = {
+    config,
+    logger,
+    reader: deps.reader,
+    kafka: deps.kafka,
+    feed: deps.feed,
+    now,
+    readModels: createReadModels({ reader: deps.reader, kafka: deps.kafka, config, logger, now }),
+  };
+  const modules = (deps.modules ?? API_MODULES).map((factory) => factory(context));
+  const routes = modules.flatMap((m) => m.rest ?? []);
+  const router = createRestRouter(routes, logger, (route, method, status, seconds) => {
+    metrics.requests.inc({ route, method, status: String(status) });
+    metrics.duration.observe({ route, method }, seconds);
+  });
+  const openApi = openApiDocument(routes, { title: 'agent-telemetry REST API', version: VERSION });
+  const schema = composeSchema(modules, logger);
+  const limiter = new RateLimiter(config.api.rateLimitPerMinute);
+  let sockets: DebugSocketServer | undefined;
+  const health = createHealth(deps.checks, () => sockets?.clients ?? 0, now);
+
+  const routesPlugin: Plugin<Record<string, unknown>, NodeContext> = {
+    onRequest: async (event) => {
+      const { request, url, serverContext } = event;
+      const endResponse = (response: Response): void => {
+        event.endResponse(response);
+      };
+      const started = performance.now();
+      const limitedFor =
+        url.pathname === '/health' ? 0 : limiter.take(serverContext.req?.socket.remoteAddress ?? 'local');
+      if (limitedFor > 0) {
+        endResponse(
+          jsonResponse({ detail: 'rate limit exceeded' }, 429, { 'retry-after': String(limitedFor) }),
+        );
+        return;
+      }
+      const denied = checkBearer(request, url, config.api.authToken);
+      if (denied !== undefined) {
+        endResponse(denied);
+        return;
+      }
+      const length = Number(request.headers.get('content-length') ?? '0');
+      if (length > config.api.maxBodyBytes) {
+        endResponse(jsonResponse({ detail: `request body over ${config.api.maxBodyBytes} bytes` }, 413));
+        return;
+      }
+      const path = url.pathname;
+      const fixed = async (): Promise<Response | undefined> => {
+        if (path === '/health') return health.live();
+        if (path === '/ready') return health.ready();
+        if (path === '/metrics') {
+          return new Response(await metrics.registry.metrics(), {
+            headers: { 'content-type': metrics.registry.contentType },
+          });
+        }
+        if (path === '/api/v1/openapi.json') return jsonResponse(openApi);
+        return undefined;
+      };
+      const answer = await fixed();
+      if (answer !== undefined) {
+        metrics.requests.inc({ route: path, method: request.method, status: String(answer.status) });
+        metrics.duration.observe(
+          { route: path, method: request.method },
+          (performance.now() - started) / 1000,
+        );
+        endResponse(answer);
+        return;
+      }
+      if (path === '/api' || path.startsWith('/api/')) {
+        const response = await router.handle(request, url);
+        endResponse(response ?? jsonResponse({ detail: `no route ${path}` }, 404));
+      }
+    },
+  };
+
+  const yoga = createYoga<NodeContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    // /health is ours (the contract's shape); yoga's own check moves out of the way
+    healthCheckEndpoint: '/graphql/health',
+    graphiql: { title: 'agent-telemetry' },
+    landingPage: false,
+    logging: logger,
+    cors:
+      config.api.corsOrigins.length === 0
+        ? false
+        : {
+            origin: config.api.corsOrigins,
+            credentials: config.api.corsCredentials,
+            methods: ['GET', 'POST', 'OPTIONS'],
+            allowedHeaders: ['authorization', 'content-type'],
+          },
+    plugins: [routesPlugin],
+  });
+
+  let server: Server | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // a body without a declared length could be of any size: refuse it rather than count it
+    if (req.headers['transfer-encoding'] !== undefined && req.headers['content-length'] === undefined) {
+      res
+        .writeHead(411, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ detail: 'content-length required' }));
+      req.resume();
+      return;
+    }
+    void yoga(req, res);
+  };
+
+  return {
+    fetch: (request) => Promise.resolve(yoga.fetch(request, {})),
+    context,
+    metrics,
+    routes,
+    async start() {
+      if (server !== undefined) throw new Error('API already started');
+      const http = createServer({ maxHeaderSize: 16_384, requestTimeout: 30_000 }, onRequest);
+      sockets = createDebugSocketServer({ config, logger, feed: deps.feed, metrics });
+      http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const denied = checkBearer(
+          new Request(url, { headers: { authorization: req.headers.authorization ?? '' } }),
+          url,
+          config.api.authToken,
+        );
+        // browsers cannot set headers on a WebSocket: the token may come as ?access_token= instead
+        const queryToken = url.searchParams.get('access_token');
+        const tokenInQuery =
+          config.api.authToken !== undefined &&
+          queryToken !== null &&
+          bearerMatches(`Bearer ${queryToken}`, config.api.authToken);
+        if (denied !== undefined && !tokenInQuery) {
+          socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
+          return;
+        }
+        sockets?.handleUpgrade(req, socket, head, url);
+      });
+      server = http;
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(config.api.port, config.api.host, () => {
+          http.off('error', reject);
+          resolve();
+        });
+      });
+      const address = http.address();
+      const port = typeof address === 'object' && address !== null ? address.port : config.api.port;
+      logger.info({ port, routes: routes.length, modules: modules.map((m) => m.name) }, 'API listening');
+      return port;
+    },
+    stop() {
+      stopping ??= (async () => {
+        await sockets?.close();
+        const http = server;
+        if (http === undefined) return;
+        await new Promise<void>((resolve) => {
+          http.close(() => {
+            resolve();
+          });
+          http.closeIdleConnections();
+          setTimeout(() => {
+            http.closeAllConnections();
+          }, 2_000).unref();
+        });
+      })();
+      return stopping;
+    },
+  };
+}
