@@ -1,0 +1,164 @@
+import { agentOfQueueTopic } from '../../schemas/topics.js';
+import { evaluateLag, type LagStatus, worstLagStatus } from './burrow.js';
+import { distinct } from './detect-errors.js';
+import {
+  IssueKind,
+  type AgentActivityFact,
+  type ConsumerGroupFact,
+  type DetectedIssue,
+  type DetectorThresholds,
+  type DiagnosisWindow,
+  type IssueSeverity,
+  type LagSeriesFact,
+} from './types.js';
+
+/** Detectors over liveness: dead and silent agents, consumer groups without members, lag trends. */
+
+const minutesSince = (nowMs: number, atMs: number): number => Math.round((nowMs - atMs) / 6_000) / 10;
+
+/**
+ * An agent whose last heartbeat is older than `heartbeatTimeoutS` is dead when it still had work
+ * (pending tasks or tasks sent to it in the window) or stopped within the baseline; an agent that
+ * went quiet long ago with nothing addressed to it is retired, not dead. An agent that never sent a
+ * heartbeat but is sent tasks and answers none is silent.
+ */
+export function detectDeadAgents(
+  facts: readonly AgentActivityFact[],
+  window: DiagnosisWindow,
+  t: DetectorThresholds,
+): DetectedIssue[] {
+  const issues: DetectedIssue[] = [];
+  const deadline = window.toMs - t.heartbeatTimeoutS * 1000;
+  for (const f of facts) {
+    const hasWork = f.pending_tasks > 0 || f.tasks_received_window > 0;
+    if (f.last_heartbeat_ms > 0 && f.last_heartbeat_ms < deadline) {
+      const recent = f.last_heartbeat_ms >= window.baselineFromMs;
+      if (!hasWork && !recent) continue;
+      const stoppedOnPurpose = f.last_state === 'stopping' || f.last_state === 'draining';
+      const severity: IssueSeverity = hasWork ? 'critical' : stoppedOnPurpose ? 'low' : 'high';
+      issues.push({
+        id: `${IssueKind.DEAD_AGENT}:${f.agent}`,
+        kind: IssueKind.DEAD_AGENT,
+        category: 'connectivity',
+        severity,
+        title: `Agent ${f.agent} is down: no heartbeat for ${minutesSince(window.toMs, f.last_heartbeat_ms)} min`,
+        description:
+          `${f.agent} last sent a heartbeat at ${new Date(f.last_heartbeat_ms).toISOString()} (state "${f.last_state}")` +
+          (hasWork
+            ? `, while ${f.pending_tasks} task(s) wait for it and ${f.tasks_received_window} were sent to it in the window.`
+            : stoppedOnPurpose
+              ? '; it announced that it was stopping.'
+              : '.'),
+        affected_components: [f.agent],
+        related_trace_ids: [],
+        evidence: {
+          last_heartbeat_ms: f.last_heartbeat_ms,
+          last_state: f.last_state,
+          heartbeat_timeout_s: t.heartbeatTimeoutS,
+          pending_tasks: f.pending_tasks,
+          tasks_received_window: f.tasks_received_window,
+          messages_sent_window: f.sent_window,
+          last_sent_ms: f.last_sent_ms,
+        },
+        magnitude: f.pending_tasks + f.tasks_received_window,
+      });
+    } else if (
+      f.last_heartbeat_ms === 0 &&
+      f.tasks_received_window > 0 &&
+      f.sent_window === 0 &&
+      f.pending_tasks > 0
+    ) {
+      issues.push({
+        id: `${IssueKind.SILENT_AGENT}:${f.agent}`,
+        kind: IssueKind.SILENT_AGENT,
+        category: 'connectivity',
+        severity: 'high',
+        title: `Agent ${f.agent} is silent: ${f.tasks_received_window} tasks sent to it, no answer and no heartbeat`,
+        description: `${f.agent} has never sent a heartbeat and sent nothing in the window, while ${f.pending_tasks} task(s) wait for it: it is not running, or it consumes a different queue.`,
+        affected_components: [f.agent],
+        related_trace_ids: [],
+        evidence: {
+          tasks_received_window: f.tasks_received_window,
+          pending_tasks: f.pending_tasks,
+          messages_sent_window: 0,
+        },
+        magnitude: f.pending_tasks,
+      });
+    }
+  }
+  return issues;
+}
+
+/** The agent's consumer group has no members while messages wait on its queue. */
+export function detectEmptyGroups(groups: readonly ConsumerGroupFact[]): DetectedIssue[] {
+  return groups
+    .filter((g) => g.members === 0 && g.lag > 0)
+    .map((g) => ({
+      id: `${IssueKind.CONSUMER_GROUP_EMPTY}:${g.agent}`,
+      kind: IssueKind.CONSUMER_GROUP_EMPTY,
+      category: 'connectivity' as const,
+      severity: 'critical' as const,
+      title: `No consumer on ${g.topic}: group ${g.group_id} has no members, ${g.lag} messages waiting`,
+      description: `Consumer group ${g.group_id} (state ${g.state}) has no members, so nothing reads ${g.topic}; ${g.lag} messages wait for ${g.agent}.`,
+      affected_components: [g.agent],
+      related_trace_ids: [],
+      evidence: { group_id: g.group_id, topic: g.topic, group_state: g.state, members: 0, lag: g.lag },
+      magnitude: g.lag,
+    }));
+}
+
+const LAG_SEVERITY: Readonly<Partial<Record<LagStatus, IssueSeverity>>> = {
+  WARN: 'medium',
+  REWIND: 'medium',
+  STALL: 'high',
+  STOP: 'high',
+};
+
+/**
+ * Burrow's rules per partition over the window's lag samples; one issue per agent group whose worst
+ * partition is not OK. Only agents' own groups (`agent-<name>` on `agent-queue-<name>`) are judged.
+ */
+export function detectLag(series: readonly LagSeriesFact[]): DetectedIssue[] {
+  const byGroup = new Map<
+    string,
+    { agent: string; topic: string; statuses: LagStatus[]; lag: number; growth: number }
+  >();
+  for (const s of series) {
+    const agent = agentOfQueueTopic(s.topic);
+    if (agent === undefined || s.group_id !== `agent-${agent}`) continue;
+    const evaluation = evaluateLag(s.points);
+    const entry = byGroup.get(s.group_id) ?? { agent, topic: s.topic, statuses: [], lag: 0, growth: 0 };
+    entry.statuses.push(evaluation.status);
+    entry.lag += evaluation.lag;
+    entry.growth += evaluation.growth;
+    byGroup.set(s.group_id, entry);
+  }
+  const issues: DetectedIssue[] = [];
+  for (const [groupId, entry] of byGroup) {
+    const status = worstLagStatus(entry.statuses);
+    const severity = LAG_SEVERITY[status];
+    if (severity === undefined) continue;
+    const partitions = entry.statuses.filter((s) => s === status).length;
+    issues.push({
+      id: `${IssueKind.CONSUMER_LAG}:${entry.agent}`,
+      kind: IssueKind.CONSUMER_LAG,
+      category: 'performance',
+      severity,
+      title: `${entry.agent} is falling behind its queue: lag ${entry.lag} (${status})`,
+      description: `Consumer group ${groupId} on ${entry.topic} is ${status} on ${partitions} partition(s) by Burrow's rules; lag changed by ${entry.growth} over the window.`,
+      affected_components: [entry.agent],
+      related_trace_ids: [],
+      evidence: {
+        group_id: groupId,
+        topic: entry.topic,
+        status,
+        lag: entry.lag,
+        lag_growth: entry.growth,
+        partitions_in_status: partitions,
+        statuses: distinct(entry.statuses),
+      },
+      magnitude: entry.lag,
+    });
+  }
+  return issues;
+}

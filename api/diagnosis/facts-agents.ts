@@ -1,0 +1,211 @@
+import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { quoteNumber } from '../../lib/sql.js';
+import { queueTopic } from '../../schemas/topics.js';
+import { inBaselineAndWindow, inWindow, num } from './facts-errors.js';
+import type {
+  AgentActivityFact,
+  ConsumerGroupFact,
+  DiagnosisWindow,
+  LagSeriesFact,
+  StuckTaskFact,
+  StuckThresholds,
+} from './types.js';
+
+/** Queries over tasks, liveness and consumer groups. */
+
+const PRIORITIES = ['', 'low', 'normal', 'high', 'critical'] as const;
+
+/** Unresolved tasks of every agent, folded from `task_lifecycle` as the `task_state` view does. */
+const UNRESOLVED_TASKS = `
+  SELECT agent, task_id, maxMerge(priority) AS priority_rank, maxMerge(submitted_at_ms) AS submitted_at_ms,
+         maxMerge(expires_at_ms) AS expires_at_ms, maxMerge(trace_id) AS trace_id,
+         maxMerge(has_task) AS has_task_merged, minIfMerge(resolution_key) AS resolution_key
+  FROM task_lifecycle GROUP BY agent, task_id
+  HAVING has_task_merged = 1 AND resolution_key = 0`;
+
+export interface TaskBacklogFacts {
+  stuck: StuckTaskFact[];
+  /** Pending tasks per agent (not expired). */
+  pending: Map<string, number>;
+  /** Tasks whose TTL ran out inside the window, per agent. */
+  expired: Map<string, { count: number; trace_ids: string[] }>;
+}
+
+/** Pending, stuck (past their priority's threshold at the window's end) and expired tasks. */
+export async function fetchTaskBacklog(
+  reader: ClickHouseReader,
+  w: DiagnosisWindow,
+  thresholds: StuckThresholds,
+): Promise<TaskBacklogFacts> {
+  const now = quoteNumber(Math.ceil(w.toMs));
+  const from = quoteNumber(Math.floor(w.fromMs));
+  const thresholdMs = `multiIf(priority_rank = 4, ${quoteNumber(thresholds.critical * 1000)}, priority_rank = 3, ${quoteNumber(
+    thresholds.high * 1000,
+  )}, priority_rank = 2, ${quoteNumber(thresholds.normal * 1000)}, ${quoteNumber(thresholds.low * 1000)})`;
+  const pending = `(expires_at_ms = 0 OR expires_at_ms > ${now}) AND submitted_at_ms <= ${now}`;
+  const stuck = `${pending} AND submitted_at_ms + ${thresholdMs} <= ${now}`;
+  const expired = `expires_at_ms > 0 AND expires_at_ms >= ${from} AND expires_at_ms <= ${now}`;
+  const rows = await reader.query<{
+    agent: string;
+    priority_rank: number;
+    threshold_ms: number | string;
+    pending: number | string;
+    stuck: number | string;
+    oldest_stuck_ms: number | string;
+    stuck_ids: string[];
+    stuck_traces: string[];
+    expired: number | string;
+    expired_traces: string[];
+  }>(`
+    SELECT agent, priority_rank, any(${thresholdMs}) AS threshold_ms,
+           countIf(${pending}) AS pending, countIf(${stuck}) AS stuck,
+           minIf(submitted_at_ms, ${stuck}) AS oldest_stuck_ms,
+           arraySlice(arraySort(x -> tupleElement(x, 1), groupArrayIf((submitted_at_ms, task_id), ${stuck})), 1, 20) AS stuck_pairs,
+           arrayMap(x -> tupleElement(x, 2), stuck_pairs) AS stuck_ids,
+           arraySlice(groupUniqArrayIf(trace_id, ${stuck} AND trace_id != ''), 1, 10) AS stuck_traces,
+           countIf(${expired}) AS expired,
+           arraySlice(groupUniqArrayIf(trace_id, ${expired} AND trace_id != ''), 1, 10) AS expired_traces
+    FROM (${UNRESOLVED_TASKS})
+    GROUP BY agent, priority_rank
+    LIMIT 10000`);
+  const result: TaskBacklogFacts = { stuck: [], pending: new Map(), expired: new Map() };
+  for (const r of rows) {
+    result.pending.set(r.agent, (result.pending.get(r.agent) ?? 0) + num(r.pending));
+    if (num(r.expired) > 0) {
+      const e = result.expired.get(r.agent) ?? { count: 0, trace_ids: [] };
+      result.expired.set(r.agent, {
+        count: e.count + num(r.expired),
+        trace_ids: [...e.trace_ids, ...r.expired_traces],
+      });
+    }
+    if (num(r.stuck) > 0) {
+      result.stuck.push({
+        agent: r.agent,
+        priority: PRIORITIES[r.priority_rank] ?? 'normal',
+        count: num(r.stuck),
+        threshold_s: num(r.threshold_ms) / 1000,
+        oldest_submitted_ms: num(r.oldest_stuck_ms),
+        task_ids: r.stuck_ids,
+        trace_ids: r.stuck_traces,
+      });
+    }
+  }
+  return result;
+}
+
+/**
+ * Liveness and traffic of every agent that sent a heartbeat, sent or received a message since the
+ * baseline began, or is configured.
+ */
+export async function fetchActivity(
+  reader: ClickHouseReader,
+  w: DiagnosisWindow,
+  pending: ReadonlyMap<string, number>,
+  configuredAgents: readonly string[],
+): Promise<AgentActivityFact[]> {
+  const from = quoteNumber(Math.floor(w.fromMs));
+  const [liveness, sent, received] = await Promise.all([
+    reader.query<{ agent: string; last_ms: number | string; state: string }>(`
+      SELECT agent, maxMerge(last_heartbeat_ms) AS last_ms, argMaxMerge(last_state) AS state
+      FROM agent_liveness GROUP BY agent LIMIT 10000`),
+    reader.query<{ agent: string; window_n: number | string; last_ms: number | string }>(`
+      SELECT source_agent AS agent, uniqExactIf(message_id, sent_at_ms >= ${from}) AS window_n, max(sent_at_ms) AS last_ms
+      FROM message_log WHERE ${inBaselineAndWindow('sent_at_ms', w)} GROUP BY source_agent LIMIT 10000`),
+    reader.query<{ agent: string; n: number | string }>(`
+      SELECT target_agent AS agent, uniqExact(message_id) AS n FROM message_log
+      WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} GROUP BY target_agent LIMIT 10000`),
+  ]);
+  const agents = new Set<string>([
+    ...configuredAgents,
+    ...liveness.map((r) => r.agent),
+    ...sent.map((r) => r.agent),
+    ...received.map((r) => r.agent),
+    ...pending.keys(),
+  ]);
+  return [...agents].sort().map((agent) => {
+    const beat = liveness.find((r) => r.agent === agent);
+    const out = sent.find((r) => r.agent === agent);
+    return {
+      agent,
+      last_heartbeat_ms: num(beat?.last_ms),
+      last_state: beat?.state ?? '',
+      sent_window: num(out?.window_n),
+      tasks_received_window: num(received.find((r) => r.agent === agent)?.n),
+      pending_tasks: pending.get(agent) ?? 0,
+      last_sent_ms: num(out?.last_ms),
+    };
+  });
+}
+
+/**
+ * Live consumer-group facts (the API's Kafka admin view satisfies it). `undefined` when the topic
+ * does not exist.
+ */
+export interface GroupLagSource {
+  groupLag(
+    groupId: string,
+    topic: string,
+  ): Promise<{ lag: number; members: number; group_state: string } | undefined>;
+}
+
+/** Bound on live group look-ups per diagnosis. */
+const MAX_GROUP_LOOKUPS = 100;
+
+/**
+ * The live state of the consumer group `agent-<name>` of every agent that has work (pending tasks,
+ * or tasks sent to it in the window), from the Kafka admin API.
+ */
+export async function fetchGroups(
+  kafka: GroupLagSource,
+  activity: readonly AgentActivityFact[],
+): Promise<ConsumerGroupFact[]> {
+  const busy = activity
+    .filter((a) => a.pending_tasks > 0 || a.tasks_received_window > 0)
+    .slice(0, MAX_GROUP_LOOKUPS);
+  const groups = await Promise.all(
+    busy.map(async (a) => {
+      const groupId = `agent-${a.agent}`;
+      const topic = queueTopic(a.agent);
+      const lag = await kafka.groupLag(groupId, topic);
+      if (lag === undefined) return [];
+      return [
+        {
+          agent: a.agent,
+          group_id: groupId,
+          topic,
+          state: lag.group_state,
+          members: lag.members,
+          lag: lag.lag,
+        },
+      ];
+    }),
+  );
+  return groups.flat();
+}
+
+/** Lag samples of the agents' own groups in the window, per partition, oldest first. */
+export async function fetchLagSeries(reader: ClickHouseReader, w: DiagnosisWindow): Promise<LagSeriesFact[]> {
+  const rows = await reader.query<{
+    group_id: string;
+    topic: string;
+    partition: number;
+    points: [number | string, number | string, number | string, number | string][];
+  }>(`
+    SELECT group_id, topic, partition,
+           arraySort(x -> tupleElement(x, 1), groupUniqArray((sampled_at_ms, end_offset, committed_offset, lag))) AS points
+    FROM lag_samples
+    WHERE ${inWindow('sampled_at_ms', w)} AND group_id LIKE 'agent-%' AND topic LIKE 'agent-queue-%'
+    GROUP BY group_id, topic, partition
+    LIMIT 10000`);
+  return rows.map((r) => ({
+    group_id: r.group_id,
+    topic: r.topic,
+    partition: r.partition,
+    points: r.points.map(([at, end, committed, lag]) => ({
+      at_ms: num(at),
+      end_offset: num(end),
+      committed_offset: num(committed),
+      lag: num(lag),
+    })),
+  }));
+}

@@ -1,0 +1,103 @@
+import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { isTelemetryError } from '../../lib/errors.js';
+import { toKafkaTelemetryError } from '../../lib/kafka.js';
+import type { Logger } from '../../lib/logger.js';
+import {
+  fetchActivity,
+  fetchGroups,
+  fetchLagSeries,
+  fetchTaskBacklog,
+  type GroupLagSource,
+} from './facts-agents.js';
+import {
+  fetchAgentErrors,
+  fetchCriticalErrors,
+  fetchErrorGroups,
+  fetchRetries,
+  fetchTraceErrors,
+} from './facts-errors.js';
+import { fetchDeadLetters, fetchLatency, fetchLlmUsage, fetchTimeouts } from './facts-performance.js';
+import type { ConsumerGroupFact, DiagnosisFacts, DiagnosisWindow, StuckThresholds } from './types.js';
+
+export interface FactSources {
+  reader: ClickHouseReader;
+  kafka: GroupLagSource;
+  logger: Logger;
+}
+
+export interface CollectedFacts {
+  facts: DiagnosisFacts;
+  /** What could not be looked at (a source was unavailable); the diagnosis says so. */
+  gaps: string[];
+}
+
+/**
+ * Fetches every fact of the window. ClickHouse is required (a failure there is a server fault);
+ * the live consumer-group view from Kafka is best effort: when the cluster cannot be reached, the
+ * diagnosis goes on from ClickHouse's lag samples and reports the gap.
+ */
+export async function collectFacts(
+  sources: FactSources,
+  window: DiagnosisWindow,
+  stuckAfterS: StuckThresholds,
+  configuredAgents: readonly string[],
+): Promise<CollectedFacts> {
+  const { reader } = sources;
+  const [
+    agentErrors,
+    errorGroups,
+    criticalErrors,
+    traceErrors,
+    retries,
+    backlog,
+    lag,
+    latency,
+    llm,
+    deadLetters,
+  ] = await Promise.all([
+    fetchAgentErrors(reader, window),
+    fetchErrorGroups(reader, window),
+    fetchCriticalErrors(reader, window),
+    fetchTraceErrors(reader, window),
+    fetchRetries(reader, window),
+    fetchTaskBacklog(reader, window, stuckAfterS),
+    fetchLagSeries(reader, window),
+    fetchLatency(reader, window),
+    fetchLlmUsage(reader, window),
+    fetchDeadLetters(reader, window),
+  ]);
+  const [activity, timeouts] = await Promise.all([
+    fetchActivity(reader, window, backlog.pending, configuredAgents),
+    fetchTimeouts(reader, window, backlog.expired),
+  ]);
+  const gaps: string[] = [];
+  let groups: ConsumerGroupFact[] = [];
+  try {
+    groups = await fetchGroups(sources.kafka, activity);
+  } catch (error) {
+    const failure = isTelemetryError(error)
+      ? error
+      : toKafkaTelemetryError(error, 'describing consumer groups');
+    sources.logger.warn({ err: failure, code: failure.code }, 'diagnosis without live consumer groups');
+    gaps.push(`live consumer groups unavailable (${failure.code}); lag judged from samples only`);
+  }
+  return {
+    facts: {
+      window,
+      agentErrors,
+      errorGroups,
+      criticalErrors,
+      traceErrors,
+      retries,
+      stuckTasks: backlog.stuck,
+      activity,
+      groups,
+      lag,
+      latency,
+      timeouts,
+      llm,
+      deadLetters,
+    },
+    gaps,
+  };
+}
