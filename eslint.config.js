@@ -43,7 +43,7 @@ const boundaryRules = Object.entries(BOUNDARIES).map(([folder, allowed]) => {
 });
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.state/**', 'coverage/**', 'deploy/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.state/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

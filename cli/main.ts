@@ -6,6 +6,7 @@ import { Lifecycle } from '../lib/lifecycle.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { registerApiCommand } from './commands-api.js';
 import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
+import { registerDeployCommands } from './commands-deploy.js';
 
 /**
  * The `agent-telemetry` binary: the composition root of every command. It is the only module that
@@ -128,6 +129,8 @@ function program(): Command {
       const { runReplay } = await import('./commands-replay.js');
       process.exitCode = await runReplay(config, logger, flags, process.stdout, process.stderr);
     });
+
+  registerDeployCommands(root, () => context().config);
 
   registerApiCommand(root, runService);
 

@@ -37,6 +37,7 @@ cleanup() {
 trap cleanup EXIT
 
 step "stack up (installs what is missing)" "$ROOT/scripts/stack.sh" up
+step "manifest tools (kustomize, Kubernetes schemas)" "$ROOT/scripts/ensure-kustomize.sh"
 step "type check" npx --no-install tsc --noEmit -p tsconfig.json
 step "lint" npx --no-install eslint . --max-warnings 0
 step "format" npx --no-install prettier --check . --log-level warn

@@ -1,0 +1,371 @@
+import { CONFIG_VARIABLES, loadConfig, type Config } from '../lib/config.js';
+import { isObject, type K8sObject } from './manifests.js';
+
+/**
+ * What the schemas cannot see: the rendered objects against the application (its configuration
+ * module, commands and routes) and against the operating rules of the deployment. Every check
+ * returns problems as lines `Kind/name: what is wrong`; none means the overlay is sound.
+ */
+
+/** The image every entry point runs (kustomize's `images:` renames it per overlay). */
+export const APP_IMAGE_NAME = 'agent-telemetry';
+
+/** Probe routes of the long-running commands (lib/http-probe-server.ts, api/server.ts, agents/supervisor.ts). */
+export const PROBE_ROUTES = {
+  api: { liveness: '/health', readiness: '/ready' },
+  processors: { liveness: '/healthz', readiness: '/readyz' },
+  agents: { liveness: '/healthz', readiness: '/readyz' },
+} as const;
+
+/** Port each long-running command listens on, from its effective configuration. */
+const COMMAND_PORT: Partial<Record<string, (config: Config) => number>> = {
+  api: (config) => config.api.port,
+  processors: (config) => config.processors.httpPort,
+};
+
+const READ_ONLY_VERBS = new Set(['get', 'list', 'watch']);
+const READABLE_RESOURCES = new Set(['deployments', 'pods']);
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    secretKeyRef?: { name: string; key: string };
+    configMapKeyRef?: { name: string; key: string };
+  };
+}
+interface Probe {
+  httpGet?: { path: string; port: number | string };
+  tcpSocket?: { port: number | string };
+}
+interface SecurityContext {
+  runAsNonRoot?: boolean;
+  runAsUser?: number;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { drop?: string[] };
+  seccompProfile?: { type: string };
+}
+export interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  command?: string[];
+  env?: EnvVar[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  ports?: { name?: string; containerPort: number }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  securityContext?: SecurityContext;
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  startupProbe?: Probe;
+  lifecycle?: { preStop?: { sleep?: { seconds: number } } };
+}
+export interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  securityContext?: SecurityContext;
+  terminationGracePeriodSeconds?: number;
+  serviceAccountName?: string;
+  affinity?: { podAntiAffinity?: Record<string, unknown> };
+  volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
+}
+export interface PodTemplate {
+  metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: PodSpec;
+}
+
+export const id = (object: K8sObject): string => `${object.kind}/${object.metadata.name}`;
+
+export function find(objects: K8sObject[], kind: string, name: string): K8sObject | undefined {
+  return objects.find((object) => object.kind === kind && object.metadata.name === name);
+}
+
+/** The pod template of a workload (Deployment, StatefulSet, Job), or undefined. */
+export function podTemplate(object: K8sObject): PodTemplate | undefined {
+  const spec = object.spec;
+  if (!isObject(spec) || !isObject(spec.template)) return undefined;
+  return spec.template as unknown as PodTemplate;
+}
+
+export function allContainers(spec: PodSpec): Container[] {
+  return [...(spec.initContainers ?? []), ...spec.containers];
+}
+
+export function isAppContainer(container: Container): boolean {
+  const repository = container.image.split('@')[0]?.replace(/:[^:/]+$/, '') ?? '';
+  return repository === APP_IMAGE_NAME || repository.endsWith(`/${APP_IMAGE_NAME}`);
+}
+
+function secretValue(objects: K8sObject[], name: string, key: string): string | undefined {
+  const secret = find(objects, 'Secret', name);
+  if (secret === undefined) return undefined;
+  const data = secret.data;
+  const stringData = secret.stringData;
+  if (isObject(stringData) && typeof stringData[key] === 'string') return stringData[key];
+  if (isObject(data) && typeof data[key] === 'string')
+    return Buffer.from(data[key], 'base64').toString('utf8');
+  return undefined;
+}
+
+/**
+ * The environment an application container starts with: its ConfigMaps' keys and its own `env`.
+ * Values from Secrets the overlay does not render (created out of band) stand in as a
+ * placeholder, so the configuration still parses.
+ */
+export function containerEnvironment(
+  objects: K8sObject[],
+  container: Container,
+  problems: string[],
+  owner: string,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const source of container.envFrom ?? []) {
+    if (source.secretRef !== undefined)
+      problems.push(`${owner}: envFrom a Secret hides which variables it sets`);
+    const ref = source.configMapRef?.name;
+    if (ref === undefined) continue;
+    const configMap = find(objects, 'ConfigMap', ref);
+    if (configMap === undefined || !isObject(configMap.data)) {
+      problems.push(`${owner}: envFrom ConfigMap ${ref} is not rendered`);
+      continue;
+    }
+    for (const [key, value] of Object.entries(configMap.data)) env[key] = String(value);
+  }
+  for (const variable of container.env ?? []) {
+    const secretRef = variable.valueFrom?.secretKeyRef;
+    env[variable.name] =
+      variable.value ??
+      (secretRef === undefined
+        ? 'from-field'
+        : (secretValue(objects, secretRef.name, secretRef.key) ?? 'external-secret-value'));
+  }
+  return env;
+}
+
+/** Env names, config parse, command, probes and ports of one application container. */
+export function checkAppContainer(
+  objects: K8sObject[],
+  owner: string,
+  container: Container,
+  commands: ReadonlySet<string>,
+  problems: string[],
+): Config | undefined {
+  const where = `${owner} container ${container.name}`;
+  const env = containerEnvironment(objects, container, problems, where);
+  const known = new Set(CONFIG_VARIABLES);
+  for (const name of Object.keys(env)) {
+    if (!known.has(name)) problems.push(`${where}: ${name} is not a variable of lib/config.ts`);
+  }
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (error) {
+    problems.push(`${where}: its configuration does not load: ${(error as Error).message}`);
+    return undefined;
+  }
+  if (container.command !== undefined) problems.push(`${where}: overrides the image's entry point`);
+  const command = container.args?.[0];
+  if (command === undefined || !commands.has(command)) {
+    problems.push(`${where}: runs "${command ?? ''}", not a command of the agent-telemetry binary`);
+    return config;
+  }
+  const routes = (PROBE_ROUTES as Partial<Record<string, { liveness: string; readiness: string }>>)[command];
+  const port = COMMAND_PORT[command]?.(config);
+  if (routes === undefined || port === undefined) return config;
+  const resolvePort = (probePort: number | string): number | undefined =>
+    typeof probePort === 'number'
+      ? probePort
+      : container.ports?.find((candidate) => candidate.name === probePort)?.containerPort;
+  const expectProbe = (kind: 'livenessProbe' | 'readinessProbe', path: string): void => {
+    const probe = container[kind]?.httpGet;
+    if (probe === undefined) {
+      problems.push(`${where}: no HTTP ${kind}`);
+      return;
+    }
+    if (probe.path !== path) problems.push(`${where}: ${kind} on ${probe.path}, the route is ${path}`);
+    if (resolvePort(probe.port) !== port) {
+      problems.push(`${where}: ${kind} on port ${String(probe.port)}, the ${command} listens on ${port}`);
+    }
+  };
+  expectProbe('livenessProbe', routes.liveness);
+  expectProbe('readinessProbe', routes.readiness);
+  if (!(container.ports ?? []).some((candidate) => candidate.containerPort === port)) {
+    problems.push(`${where}: does not declare its port ${port}`);
+  }
+  return config;
+}
+
+/** Resources, security context, grace period, and the application containers, of every workload. */
+export function checkWorkloads(objects: K8sObject[], commands: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  for (const object of objects) {
+    const template = podTemplate(object);
+    if (template === undefined) continue;
+    const owner = id(object);
+    const spec = template.spec;
+    const pod = spec.securityContext ?? {};
+    if (pod.runAsNonRoot !== true) problems.push(`${owner}: pod securityContext.runAsNonRoot is not true`);
+    if (pod.runAsUser === undefined || pod.runAsUser === 0) {
+      problems.push(
+        `${owner}: pod runAsUser must be a non-zero uid (image users by name cannot be verified)`,
+      );
+    }
+    if (pod.seccompProfile?.type !== 'RuntimeDefault')
+      problems.push(`${owner}: seccompProfile is not RuntimeDefault`);
+    const grace = spec.terminationGracePeriodSeconds;
+    if (grace === undefined) problems.push(`${owner}: no terminationGracePeriodSeconds`);
+    for (const container of allContainers(spec)) {
+      const where = `${owner} container ${container.name}`;
+      if (!/[:@]/.test(container.image.replace(/^[^/]*\//, '')) || container.image.endsWith(':latest')) {
+        problems.push(`${where}: image ${container.image} is not pinned to a version`);
+      }
+      const { requests, limits } = container.resources ?? {};
+      if (requests?.cpu === undefined || requests.memory === undefined)
+        problems.push(`${where}: no cpu and memory requests`);
+      if (limits?.memory === undefined) problems.push(`${where}: no memory limit`);
+      const security = container.securityContext ?? {};
+      if (security.allowPrivilegeEscalation !== false)
+        problems.push(`${where}: allowPrivilegeEscalation is not false`);
+      if (!(security.capabilities?.drop ?? []).includes('ALL'))
+        problems.push(`${where}: capabilities are not dropped`);
+      if (security.runAsUser === 0 || security.runAsNonRoot === false)
+        problems.push(`${where}: runs as root`);
+      if (!isAppContainer(container)) continue;
+      const config = checkAppContainer(objects, owner, container, commands, problems);
+      if (config === undefined || grace === undefined) continue;
+      const preStopMs = (container.lifecycle?.preStop?.sleep?.seconds ?? 0) * 1000;
+      if (grace * 1000 <= config.shutdownDeadlineMs + preStopMs) {
+        problems.push(
+          `${where}: terminationGracePeriodSeconds ${grace} s does not exceed SHUTDOWN_DEADLINE_MS ` +
+            `${config.shutdownDeadlineMs} ms plus the preStop pause ${preStopMs} ms`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** Every reference to a ConfigMap, Secret, ServiceAccount or claim resolves, except listed external Secrets. */
+export function checkReferences(objects: K8sObject[], externalSecrets: ReadonlySet<string>): string[] {
+  const problems: string[] = [];
+  const missing = (kind: string, name: string): boolean =>
+    find(objects, kind, name) === undefined && !(kind === 'Secret' && externalSecrets.has(name));
+  for (const object of objects) {
+    const template = podTemplate(object);
+    if (template === undefined) continue;
+    const spec = template.spec;
+    const account = spec.serviceAccountName;
+    if (account !== undefined && missing('ServiceAccount', account))
+      problems.push(`${id(object)}: ServiceAccount ${account} missing`);
+    for (const volume of spec.volumes ?? []) {
+      const claim = volume.persistentVolumeClaim?.claimName;
+      if (claim !== undefined && missing('PersistentVolumeClaim', claim))
+        problems.push(`${id(object)}: claim ${claim} missing`);
+    }
+    for (const container of allContainers(spec)) {
+      for (const source of container.envFrom ?? []) {
+        if (source.configMapRef && missing('ConfigMap', source.configMapRef.name)) {
+          problems.push(`${id(object)}: ConfigMap ${source.configMapRef.name} missing`);
+        }
+      }
+      for (const variable of container.env ?? []) {
+        const secret = variable.valueFrom?.secretKeyRef;
+        if (secret !== undefined && missing('Secret', secret.name))
+          problems.push(`${id(object)}: Secret ${secret.name} missing`);
+        if (secret !== undefined && find(objects, 'Secret', secret.name) !== undefined) {
+          if (secretValue(objects, secret.name, secret.key) === undefined) {
+            problems.push(`${id(object)}: Secret ${secret.name} has no key ${secret.key}`);
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** Roles grant read-only verbs on deployments and pods (and their metrics) only; no cluster-wide roles. */
+export function checkRbac(objects: K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const object of objects) {
+    if (object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding') {
+      problems.push(`${id(object)}: cluster-wide RBAC; the API needs its own namespace only`);
+    }
+    if (object.kind !== 'Role') continue;
+    const rules = (object.rules ?? []) as { apiGroups?: string[]; resources?: string[]; verbs?: string[] }[];
+    if (rules.length === 0) problems.push(`${id(object)}: no rules`);
+    for (const rule of rules) {
+      for (const verb of rule.verbs ?? []) {
+        if (!READ_ONLY_VERBS.has(verb)) problems.push(`${id(object)}: verb ${verb} is not read-only`);
+      }
+      for (const resource of rule.resources ?? []) {
+        if (!READABLE_RESOURCES.has(resource))
+          problems.push(`${id(object)}: resource ${resource} beyond deployments and pods`);
+      }
+    }
+  }
+  return problems;
+}
+
+function selects(selector: unknown, labels: Record<string, string> | undefined): boolean {
+  if (!isObject(selector)) return false;
+  const wanted = isObject(selector.matchLabels) ? selector.matchLabels : selector;
+  return (
+    Object.keys(wanted).length > 0 && Object.entries(wanted).every(([key, value]) => labels?.[key] === value)
+  );
+}
+
+/** Pod templates a Service or PodDisruptionBudget selector matches. */
+export function selectedTemplates(objects: K8sObject[], selector: unknown): PodTemplate[] {
+  return objects
+    .map(podTemplate)
+    .filter(
+      (template): template is PodTemplate =>
+        template !== undefined && selects(selector, template.metadata?.labels),
+    );
+}
+
+/** Services select pods and reach declared ports; PDBs select pods. */
+export function checkSelectors(objects: K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const object of objects) {
+    if (object.kind !== 'Service' && object.kind !== 'PodDisruptionBudget') continue;
+    const spec = (object.spec ?? {}) as {
+      selector?: unknown;
+      ports?: { port: number; targetPort?: number | string }[];
+    };
+    const templates = selectedTemplates(objects, spec.selector);
+    if (templates.length === 0) {
+      problems.push(`${id(object)}: its selector matches no pod template`);
+      continue;
+    }
+    for (const port of object.kind === 'Service' ? (spec.ports ?? []) : []) {
+      const target = port.targetPort ?? port.port;
+      const declared = templates.some((template) =>
+        template.spec.containers.some((container) =>
+          (container.ports ?? []).some((candidate) =>
+            typeof target === 'number' ? candidate.containerPort === target : candidate.name === target,
+          ),
+        ),
+      );
+      if (!declared)
+        problems.push(
+          `${id(object)}: port ${port.port} targets ${String(target)}, which no selected container declares`,
+        );
+    }
+  }
+  return problems;
+}
+
+/** Every namespaced object lives in `telemetry`. */
+export function checkNamespace(objects: K8sObject[]): string[] {
+  const clusterScoped = new Set([
+    'Namespace',
+    'StorageClass',
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'PriorityClass',
+  ]);
+  return objects
+    .filter((object) => !clusterScoped.has(object.kind) && object.metadata.namespace !== 'telemetry')
+    .map((object) => `${id(object)}: namespace ${object.metadata.namespace ?? '(none)'}, expected telemetry`);
+}
