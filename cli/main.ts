@@ -5,6 +5,7 @@ import { isTelemetryError } from '../lib/errors.js';
 import { Lifecycle } from '../lib/lifecycle.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { registerApiCommand } from './commands-api.js';
+import { registerAgentCommands } from './commands-agents.js';
 import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
 import { registerDeployCommands } from './commands-deploy.js';
 
@@ -133,6 +134,8 @@ function program(): Command {
   registerDeployCommands(root, () => context().config);
 
   registerApiCommand(root, runService);
+
+  registerAgentCommands(root, { context, runService });
 
   return root;
 }

@@ -86,6 +86,27 @@ const EnvShape = z.object({
   API_WS_MAX_CLIENTS: positiveInt(1_000, 100_000),
   API_WS_MAX_BUFFERED_BYTES: positiveInt(1_048_576, 268_435_456),
   API_WS_MAX_MESSAGE_BYTES: positiveInt(65_536, 16_777_216),
+  LLM_BASE_URL: z.url().optional(),
+  LITELLM_BASE_URL: z.url().optional(),
+  OLLAMA_BASE_URL: z.url().optional(),
+  LLM_API_KEY: z.string().optional(),
+  LLM_MODEL: z.string().min(1).optional(),
+  LLM_TIMEOUT_MS: positiveInt(30_000, 600_000),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  LLM_PRICES: z.string().optional(),
+  AGENT_MAX_CONCURRENCY: positiveInt(4, 1_000),
+  AGENT_HEARTBEAT_MS: positiveInt(5_000, 600_000),
+  AGENT_STEP_TIMEOUT_MS: positiveInt(60_000, 3_600_000),
+  AGENT_MAX_RETRIES: z.coerce.number().int().min(0).max(20).default(2),
+  AGENT_TASK_TTL_SECONDS: positiveInt(600, 86_400),
+  AGENTS_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9465),
+  AGENT_ENVIRONMENT: z.string().min(1).default('local'),
+  ERROR_RATE_PER_AGENT: z.coerce.number().gt(0).max(100_000).default(10),
+  ERROR_BURST_PER_AGENT: positiveInt(20, 1_000_000),
+  ERROR_RATE_PER_FINGERPRINT: z.coerce.number().gt(0).max(100_000).default(1),
+  ERROR_BURST_PER_FINGERPRINT: positiveInt(5, 1_000_000),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('agent-telemetry-agents'),
 });
 
 const EnvSchema = EnvShape.superRefine((env, ctx) => {
@@ -138,6 +159,39 @@ export interface Config {
     wsMaxBufferedBytes: number;
     wsMaxMessageBytes: number;
   };
+  llm: {
+    /** OpenAI-compatible base URL (with `/v1`); undefined selects the offline provider. */
+    baseUrl: string | undefined;
+    /** Which backend the URL came from: `openai` (LLM_BASE_URL), `litellm`, `ollama` or `offline`. */
+    provider: 'openai' | 'litellm' | 'ollama' | 'offline';
+    apiKey: string | undefined;
+    model: string | undefined;
+    timeoutMs: number;
+    maxRetries: number;
+    /** JSON price table overrides (USD per 1,000 tokens per model). */
+    pricesJson: string | undefined;
+  };
+  agentRuntime: {
+    maxConcurrency: number;
+    heartbeatMs: number;
+    stepTimeoutMs: number;
+    maxRetries: number;
+    taskTtlSeconds: number;
+    /** `/healthz`, `/readyz`, `/metrics` of `agents run`; 0 turns them off. */
+    httpPort: number;
+    environment: string;
+    errorLimits: {
+      perAgent: { ratePerSecond: number; burst: number };
+      perFingerprint: { ratePerSecond: number; burst: number };
+    };
+  };
+  otel: { endpoint: string | undefined; serviceName: string };
+}
+
+/** `/v1` appended unless the URL already ends with it (Ollama and LiteLLM are given as host URLs). */
+function withV1(url: string): string {
+  const trimmed = url.replace(/\/+$/, '');
+  return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
 }
 
 /** Names of every environment variable `loadConfig` reads (checked against the manifests by test). */
@@ -208,5 +262,38 @@ export function loadConfig(env: Environment): Config {
       wsMaxBufferedBytes: e.API_WS_MAX_BUFFERED_BYTES,
       wsMaxMessageBytes: e.API_WS_MAX_MESSAGE_BYTES,
     },
+    llm: {
+      baseUrl:
+        e.LLM_BASE_URL?.replace(/\/+$/, '') ??
+        (e.LITELLM_BASE_URL === undefined ? undefined : withV1(e.LITELLM_BASE_URL)) ??
+        (e.OLLAMA_BASE_URL === undefined ? undefined : withV1(e.OLLAMA_BASE_URL)),
+      provider:
+        e.LLM_BASE_URL !== undefined
+          ? 'openai'
+          : e.LITELLM_BASE_URL !== undefined
+            ? 'litellm'
+            : e.OLLAMA_BASE_URL !== undefined
+              ? 'ollama'
+              : 'offline',
+      apiKey: e.LLM_API_KEY,
+      model: e.LLM_MODEL,
+      timeoutMs: e.LLM_TIMEOUT_MS,
+      maxRetries: e.LLM_MAX_RETRIES,
+      pricesJson: e.LLM_PRICES,
+    },
+    agentRuntime: {
+      maxConcurrency: e.AGENT_MAX_CONCURRENCY,
+      heartbeatMs: e.AGENT_HEARTBEAT_MS,
+      stepTimeoutMs: e.AGENT_STEP_TIMEOUT_MS,
+      maxRetries: e.AGENT_MAX_RETRIES,
+      taskTtlSeconds: e.AGENT_TASK_TTL_SECONDS,
+      httpPort: e.AGENTS_HTTP_PORT,
+      environment: e.AGENT_ENVIRONMENT,
+      errorLimits: {
+        perAgent: { ratePerSecond: e.ERROR_RATE_PER_AGENT, burst: e.ERROR_BURST_PER_AGENT },
+        perFingerprint: { ratePerSecond: e.ERROR_RATE_PER_FINGERPRINT, burst: e.ERROR_BURST_PER_FINGERPRINT },
+      },
+    },
+    otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
   };
 }
