@@ -17,6 +17,10 @@ export function livenessUrl(command: string | undefined, config: Config): string
       return config.processors.httpPort === 0
         ? undefined
         : `http://127.0.0.1:${config.processors.httpPort}/healthz`;
+    case 'agents':
+      return config.agentRuntime.httpPort === 0
+        ? undefined
+        : `http://127.0.0.1:${config.agentRuntime.httpPort}/healthz`;
     default:
       return undefined;
   }
@@ -77,7 +81,15 @@ export function registerDeployCommands(root: Command, loadConfig: () => Config):
         );
       }
       const config = loadConfig();
-      const cmdline = await readFile(`/proc/${flags.pid}/cmdline`, 'utf8');
+      let cmdline: string;
+      try {
+        cmdline = await readFile(`/proc/${flags.pid}/cmdline`, 'utf8');
+      } catch {
+        // no such process: the container's main process is gone, which is unhealthy
+        process.stderr.write(`healthcheck: no process ${flags.pid}\n`);
+        process.exitCode = 1;
+        return;
+      }
       process.exitCode = await runHealthcheck(config, cmdline, timeoutMs, process.stderr);
     });
 }

@@ -21,6 +21,7 @@ export const PROBE_ROUTES = {
 const COMMAND_PORT: Partial<Record<string, (config: Config) => number>> = {
   api: (config) => config.api.port,
   processors: (config) => config.processors.httpPort,
+  agents: (config) => config.agentRuntime.httpPort,
 };
 
 const READ_ONLY_VERBS = new Set(['get', 'list', 'watch']);

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 
 /**
  * A static reading of deploy/Dockerfile (no Docker engine runs here): its instructions, its
@@ -140,5 +140,37 @@ export function lintDockerfile(text: string, repoRoot: string, cliCommands: Read
       'ENTRYPOINT is not ["node", "/app/dist/cli/main.js"] (the manifests pass commands as args)',
     );
   }
+  return problems;
+}
+
+/**
+ * Packages the image's entry points import that `npm prune --omit=dev` would remove: bare
+ * specifiers of non-test sources under `folders` that are not in package.json `dependencies`.
+ * Type-only imports are erased by the compiler and do not count.
+ */
+export function importsOutsideDependencies(
+  repoRoot: string,
+  folders: readonly string[],
+  dependencies: ReadonlySet<string>,
+): string[] {
+  const problems: string[] = [];
+  const visit = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) visit(path);
+      else if (entry.name.endsWith('.ts') && !entry.name.includes('test')) {
+        const source = readFileSync(path, 'utf8').replace(/^\s*(import|export) type [^;]*;/gm, '');
+        for (const match of source.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*)'([^'.][^']*)'/g)) {
+          const specifier = match[1] ?? '';
+          if (specifier.startsWith('node:')) continue;
+          const parts = specifier.split('/');
+          const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? '');
+          if (!dependencies.has(name))
+            problems.push(`${relative(repoRoot, path)} imports ${name}, which is not a runtime dependency`);
+        }
+      }
+    }
+  };
+  for (const folder of folders) visit(join(repoRoot, folder));
   return problems;
 }

@@ -61,6 +61,9 @@ describe('agent-telemetry healthcheck', () => {
       `http://127.0.0.1:9999${PROBE_ROUTES.processors.liveness}`,
     );
     expect(livenessUrl('processors', loadConfig({ PROCESSOR_HTTP_PORT: '0' }))).toBeUndefined();
+    expect(livenessUrl('agents', loadConfig({ AGENTS_HTTP_PORT: '9470' }))).toBe(
+      `http://127.0.0.1:9470${PROBE_ROUTES.agents.liveness}`,
+    );
     expect(livenessUrl('mcp', custom)).toBeUndefined();
   });
 

@@ -1,0 +1,374 @@
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkBearer } from '../api/http/guards.js';
+import { loadConfig } from '../lib/config.js';
+import {
+  PROBE_ROUTES,
+  checkNamespace,
+  checkRbac,
+  checkReferences,
+  checkSelectors,
+  checkWorkloads,
+  find,
+  podTemplate,
+  selectedTemplates,
+  type Container,
+  type PodTemplate,
+} from './checks.js';
+import { importsOutsideDependencies, lintDockerfile } from './dockerfile.js';
+import {
+  K8S_DIR,
+  OVERLAYS,
+  REPO_ROOT,
+  render,
+  toolsBin,
+  validateSchemas,
+  type K8sObject,
+  type Overlay,
+  type Rendered,
+} from './manifests.js';
+
+/**
+ * The container image and the Kubernetes manifests, checked without a cluster: every overlay is
+ * rendered by kustomize (kubectl's), validated against the pinned Kubernetes release's strict
+ * schemas, and checked against the application (configuration, commands, routes) and the
+ * deployment rules. scripts/test.sh installs the tools (scripts/ensure-kustomize.sh).
+ */
+
+/** Secrets an overlay expects to be created out of band (documented in its kustomization). */
+const EXTERNAL_SECRETS: Record<Overlay, ReadonlySet<string>> = {
+  local: new Set(),
+  'local-ollama': new Set(),
+  eks: new Set(['telemetry-clickhouse']),
+};
+
+/** Commands of the binary, as the CLI sources register them. */
+async function cliCommands(): Promise<Set<string>> {
+  const dir = join(REPO_ROOT, 'cli');
+  const files = (await readdir(dir)).filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'));
+  const names = new Set<string>();
+  for (const file of files) {
+    const source = await readFile(join(dir, file), 'utf8');
+    for (const match of source.matchAll(/\.command\(\s*'([a-z][a-z-]*)/g)) names.add(match[1] ?? '');
+  }
+  return names;
+}
+
+function problemsOf(objects: K8sObject[], overlay: Overlay, commands: ReadonlySet<string>): string[] {
+  return [
+    ...checkWorkloads(objects, commands),
+    ...checkReferences(objects, EXTERNAL_SECRETS[overlay]),
+    ...checkRbac(objects),
+    ...checkSelectors(objects),
+    ...checkNamespace(objects),
+  ];
+}
+
+function template(objects: K8sObject[], kind: string, name: string): PodTemplate {
+  const object = find(objects, kind, name);
+  const result = object === undefined ? undefined : podTemplate(object);
+  if (result === undefined) throw new Error(`${kind}/${name} is not rendered`);
+  return result;
+}
+
+function container(objects: K8sObject[], kind: string, name: string, containerName: string): Container {
+  const found = template(objects, kind, name).spec.containers.find((c) => c.name === containerName);
+  if (found === undefined) throw new Error(`${kind}/${name} has no container ${containerName}`);
+  return found;
+}
+
+function envValue(c: Container, name: string): string | undefined {
+  return c.env?.find((variable) => variable.name === name)?.value;
+}
+
+const replicas = (object: K8sObject | undefined): unknown =>
+  (object?.spec as { replicas?: unknown }).replicas;
+
+let bin: string;
+let commands: Set<string>;
+const rendered = new Map<Overlay, Rendered>();
+
+beforeAll(async () => {
+  bin = await toolsBin();
+  commands = await cliCommands();
+  for (const overlay of OVERLAYS)
+    rendered.set(overlay, await render(bin, join(K8S_DIR, 'overlays', overlay)));
+}, 60_000);
+
+function objectsOf(overlay: Overlay): K8sObject[] {
+  const result = rendered.get(overlay);
+  if (result === undefined) throw new Error(`${overlay} was not rendered`);
+  return result.objects;
+}
+
+describe.each(OVERLAYS)('overlay %s', (overlay) => {
+  it('validates against the Kubernetes schemas (strict)', async () => {
+    const result = rendered.get(overlay);
+    expect(result?.objects.length).toBeGreaterThan(0);
+    expect(await validateSchemas(bin, result?.yaml ?? '')).toEqual([]);
+  }, 30_000);
+
+  it('follows the deployment rules and matches the application', () => {
+    expect(problemsOf(objectsOf(overlay), overlay, commands)).toEqual([]);
+  });
+
+  it('runs the whole system', () => {
+    const objects = objectsOf(overlay);
+    const names = new Set(objects.map((object) => `${object.kind}/${object.metadata.name}`));
+    for (const required of [
+      'Namespace/telemetry',
+      'StatefulSet/kafka',
+      'Deployment/schema-registry',
+      'StatefulSet/clickhouse',
+      'Job/telemetry-init',
+      'Deployment/telemetry-processors',
+      'Deployment/telemetry-api',
+      'Service/telemetry-api',
+      'PodDisruptionBudget/telemetry-api',
+      'ServiceAccount/telemetry-api',
+      'Role/telemetry-api-read-workloads',
+      'RoleBinding/telemetry-api-read-workloads',
+    ]) {
+      expect(names, required).toContain(required);
+    }
+    const kafka = find(objects, 'StatefulSet', 'kafka');
+    const kafkaSpec = kafka?.spec as { volumeClaimTemplates?: unknown[] };
+    expect(kafkaSpec.volumeClaimTemplates?.length).toBe(1);
+    const broker = container(objects, 'StatefulSet', 'kafka', 'kafka');
+    expect(envValue(broker, 'KAFKA_PROCESS_ROLES')).toBe('broker,controller');
+    // one voter per Kafka pod, numbered by ordinal like KAFKA_NODE_ID
+    const voters = (envValue(broker, 'KAFKA_CONTROLLER_QUORUM_VOTERS') ?? '').split(',');
+    expect(voters.map((voter) => voter.split('@')[0])).toEqual(
+      Array.from({ length: Number(replicas(kafka)) }, (_, i) => String(i)),
+    );
+    const registry = container(objects, 'Deployment', 'schema-registry', 'registry');
+    expect(envValue(registry, 'APICURIO_STORAGE_KIND')).toBe('kafkasql');
+    const config = find(objects, 'ConfigMap', 'telemetry-config')?.data as Record<string, string>;
+    expect(Number(config.TOPIC_REPLICATION_FACTOR)).toBeLessThanOrEqual(Number(replicas(kafka)));
+    const init = template(objects, 'Job', 'telemetry-init').spec;
+    expect([...(init.initContainers ?? []), ...init.containers].map((c) => c.args?.join(' '))).toEqual([
+      'topics',
+      'migrate',
+    ]);
+  });
+
+  it('gives the processors the ClickHouse writer and the API the read-only user', () => {
+    const objects = objectsOf(overlay);
+    const users = (find(objects, 'ConfigMap', 'clickhouse-users')?.data as Record<string, string>)[
+      'telemetry-users.xml'
+    ];
+    const profile = (user: string): string =>
+      new RegExp(`<${user}>[\\s\\S]*?<profile>(\\w+)</profile>`).exec(users ?? '')?.[1] ?? '';
+    const readonlyLevel = new RegExp(`<${profile('telemetry_ro')}>\\s*<readonly>(\\d)</readonly>`).exec(
+      users ?? '',
+    )?.[1];
+    expect(readonlyLevel).toBe('1');
+    expect(profile('telemetry_writer')).toBe('default');
+    const clickhouse = container(objects, 'StatefulSet', 'clickhouse', 'clickhouse');
+    expect(clickhouse.image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+\.\d+\.\d+$/);
+    const processors = container(objects, 'Deployment', 'telemetry-processors', 'processors');
+    const api = container(objects, 'Deployment', 'telemetry-api', 'api');
+    const migrate = container(objects, 'Job', 'telemetry-init', 'migrate');
+    expect(envValue(processors, 'CLICKHOUSE_USER')).toBe('telemetry_writer');
+    expect(envValue(migrate, 'CLICKHOUSE_USER')).toBe('telemetry_writer');
+    expect(envValue(api, 'API_CLICKHOUSE_USER')).toBe('telemetry_ro');
+    expect(users).toContain('<password from_env="CLICKHOUSE_WRITER_PASSWORD"/>');
+    expect(users).toContain('<password from_env="CLICKHOUSE_READER_PASSWORD"/>');
+    const secretKey = (c: Container, name: string): string | undefined =>
+      c.env?.find((variable) => variable.name === name)?.valueFrom?.secretKeyRef?.key;
+    expect(secretKey(processors, 'CLICKHOUSE_PASSWORD')).toBe(
+      secretKey(clickhouse, 'CLICKHOUSE_WRITER_PASSWORD'),
+    );
+    expect(secretKey(api, 'API_CLICKHOUSE_PASSWORD')).toBe(
+      secretKey(clickhouse, 'CLICKHOUSE_READER_PASSWORD'),
+    );
+  });
+
+  it('lets only the API read Kubernetes, and covers it with a disruption budget', () => {
+    const objects = objectsOf(overlay);
+    const binding = find(objects, 'RoleBinding', 'telemetry-api-read-workloads');
+    expect((binding?.subjects as { name: string }[]).map((s) => s.name)).toEqual(['telemetry-api']);
+    const accounts = objects
+      .map(podTemplate)
+      .filter((t): t is PodTemplate => t?.spec.serviceAccountName === 'telemetry-api');
+    expect(accounts).toEqual([template(objects, 'Deployment', 'telemetry-api')]);
+    const pdb = find(objects, 'PodDisruptionBudget', 'telemetry-api');
+    expect(selectedTemplates(objects, (pdb?.spec as { selector: unknown }).selector)).toEqual([
+      template(objects, 'Deployment', 'telemetry-api'),
+    ]);
+  });
+});
+
+describe('the API routes the manifests probe', () => {
+  it('are served by the API', async () => {
+    const server = await readFile(join(REPO_ROOT, 'api', 'server.ts'), 'utf8');
+    for (const path of Object.values(PROBE_ROUTES.api)) expect(server).toContain(`path === '${path}'`);
+  });
+
+  it('answer the kubelet without a token wherever an overlay sets API_AUTH_TOKEN', () => {
+    for (const overlay of OVERLAYS) {
+      const api = container(objectsOf(overlay), 'Deployment', 'telemetry-api', 'api');
+      if (api.env?.some((variable) => variable.name === 'API_AUTH_TOKEN') !== true) continue;
+      for (const path of Object.values(PROBE_ROUTES.api)) {
+        const url = new URL(`http://127.0.0.1:8080${path}`);
+        expect(checkBearer(new Request(url), url, 'x'.repeat(32)), `${overlay} ${path}`).toBeUndefined();
+      }
+    }
+  });
+});
+
+describe('local overlays', () => {
+  it('label and annotate the sample agents for oracle discovery', () => {
+    for (const overlay of ['local', 'local-ollama'] as const) {
+      const objects = objectsOf(overlay);
+      const agents = objects.filter(
+        (o) => o.kind === 'Deployment' && o.metadata.labels?.['oracle-monitor/agent'] === 'true',
+      );
+      expect(agents.length).toBeGreaterThan(0);
+      for (const agent of agents) {
+        expect(podTemplate(agent)?.metadata?.labels?.['oracle-monitor/agent']).toBe('true');
+        for (const key of ['name', 'description', 'models']) {
+          expect(agent.metadata.annotations?.[`oracle-monitor/${key}`], key).toMatch(/\S/);
+        }
+        expect(podTemplate(agent)?.spec.containers[0]?.args?.slice(0, 2)).toEqual(['agents', 'run']);
+      }
+    }
+    expect(objectsOf('eks').some((o) => o.metadata.labels?.['oracle-monitor/agent'] === 'true')).toBe(false);
+  });
+
+  it('point the agents at Ollama only with the ollama component', () => {
+    const url = envValue(
+      container(objectsOf('local-ollama'), 'Deployment', 'sample-agents', 'agents'),
+      'OLLAMA_BASE_URL',
+    );
+    const service = find(objectsOf('local-ollama'), 'Service', 'ollama');
+    const port = (service?.spec as { ports: { port: number }[] }).ports[0]?.port;
+    expect(url).toBe(`http://ollama.telemetry.svc.cluster.local:${port}/v1`);
+    expect(find(objectsOf('local'), 'Deployment', 'ollama')).toBeUndefined();
+  });
+});
+
+describe('eks overlay', () => {
+  it('sets the storage class, replicas and anti-affinity', () => {
+    const objects = objectsOf('eks');
+    const storageClass = objects.find((o) => o.kind === 'StorageClass');
+    expect(storageClass?.provisioner).toBe('ebs.csi.aws.com');
+    for (const set of objects.filter((o) => o.kind === 'StatefulSet')) {
+      const claims = (set.spec as { volumeClaimTemplates: { spec: { storageClassName?: string } }[] })
+        .volumeClaimTemplates;
+      expect(
+        claims.map((claim) => claim.spec.storageClassName),
+        set.metadata.name,
+      ).toEqual([storageClass?.metadata.name]);
+    }
+    expect(replicas(find(objects, 'StatefulSet', 'kafka'))).toBe(3);
+    expect(find(objects, 'PodDisruptionBudget', 'kafka')).toBeDefined();
+    for (const name of ['telemetry-api', 'telemetry-processors', 'schema-registry']) {
+      expect(Number(replicas(find(objects, 'Deployment', name))), name).toBeGreaterThanOrEqual(2);
+      expect(template(objects, 'Deployment', name).spec.affinity?.podAntiAffinity, name).toBeDefined();
+    }
+    const kafkaAffinity = template(objects, 'StatefulSet', 'kafka').spec.affinity?.podAntiAffinity;
+    expect(kafkaAffinity?.requiredDuringSchedulingIgnoredDuringExecution).toBeDefined();
+    expect(find(objects, 'Secret', 'telemetry-clickhouse')).toBeUndefined();
+  });
+
+  it('documents the Secret it expects', async () => {
+    const kustomization = await readFile(join(K8S_DIR, 'overlays', 'eks', 'kustomization.yaml'), 'utf8');
+    for (const secret of EXTERNAL_SECRETS.eks)
+      expect(kustomization).toContain(`create secret generic ${secret}`);
+  });
+});
+
+describe('the checks catch a broken manifest', () => {
+  it('the schemas reject a mistyped field and an unknown one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agent-telemetry-broken-'));
+    try {
+      await cp(K8S_DIR, dir, { recursive: true });
+      const api = join(dir, 'base', 'api.yaml');
+      const text = await readFile(api, 'utf8');
+      await writeFile(
+        api,
+        text.replace('replicas: 2', 'replicas: two').replace('periodSeconds: 5', 'periodSecond: 5'),
+      );
+      const broken = await render(bin, join(dir, 'overlays', 'eks'));
+      const errors = await validateSchemas(bin, broken.yaml);
+      expect(errors.join('\n')).toMatch(/deployment\/telemetry-api/);
+      expect(errors.join('\n')).toMatch(/periodSecond/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+
+  it('the rules reject an unknown variable, a short grace period, a wrong probe, write RBAC and no limits', () => {
+    const objects = structuredClone(objectsOf('local'));
+    const api = template(objects, 'Deployment', 'telemetry-api');
+    const apiContainer = api.spec.containers[0] as Container;
+    apiContainer.env?.push({ name: 'API_PROT', value: '8080' });
+    api.spec.terminationGracePeriodSeconds = 20;
+    if (apiContainer.readinessProbe?.httpGet) apiContainer.readinessProbe.httpGet.path = '/readyz';
+    delete apiContainer.resources;
+    const role = find(objects, 'Role', 'telemetry-api-read-workloads') as
+      { rules: { verbs: string[] }[] } | undefined;
+    role?.rules[0]?.verbs.push('delete');
+    const problems = problemsOf(objects, 'local', commands).join('\n');
+    expect(problems).toMatch(/API_PROT is not a variable of lib\/config.ts/);
+    expect(problems).toMatch(
+      /terminationGracePeriodSeconds 20 s does not exceed SHUTDOWN_DEADLINE_MS 20000 ms/,
+    );
+    expect(problems).toMatch(/readinessProbe on \/readyz, the route is \/ready/);
+    expect(problems).toMatch(/container api: no cpu and memory requests/);
+    expect(problems).toMatch(/verb delete is not read-only/);
+  });
+});
+
+describe('deploy/Dockerfile', () => {
+  it('is multi-stage, non-root, on Node LTS, with a node HEALTHCHECK and every COPY source present', async () => {
+    const text = await readFile(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
+    expect(lintDockerfile(text, REPO_ROOT, commands)).toEqual([]);
+    const broken = text.replace(/^USER .*$/m, '').replace('COPY lib ./lib', 'COPY library ./lib');
+    const copyLine = text.split('\n').indexOf('COPY lib ./lib') + 1;
+    expect(lintDockerfile(broken, REPO_ROOT, commands)).toEqual([
+      `line ${copyLine}: COPY source library does not exist`,
+      'the runtime stage does not switch to a non-root USER',
+    ]);
+  });
+
+  it('copies every source folder the TypeScript build compiles', async () => {
+    const tsconfig = JSON.parse(await readFile(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
+      include: string[];
+    };
+    const text = await readFile(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
+    for (const folder of tsconfig.include.filter((entry) => !entry.includes('*') && entry !== 'deploy')) {
+      expect(text, folder).toMatch(new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
+    }
+  });
+
+  it('keeps every package the entry points import after npm prune --omit=dev', async () => {
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const dependencies = new Set(Object.keys(pkg.dependencies));
+    const tsconfig = JSON.parse(await readFile(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
+      include: string[];
+    };
+    // bench/ is compiled but never run in the image; deploy/ is not copied into it
+    const runtimeFolders = tsconfig.include.filter(
+      (f) => !f.includes('*') && f !== 'bench' && f !== 'deploy',
+    );
+    expect(runtimeFolders).toEqual(expect.arrayContaining(['lib', 'processors', 'api', 'agents', 'cli']));
+    expect(importsOutsideDependencies(REPO_ROOT, runtimeFolders, dependencies)).toEqual([]);
+    dependencies.delete('zod');
+    expect(importsOutsideDependencies(REPO_ROOT, ['lib'], dependencies)).toContain(
+      'lib/config.ts imports zod, which is not a runtime dependency',
+    );
+  });
+
+  it('exposes the default ports of the API and the processors', async () => {
+    const text = await readFile(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
+    const exposed = /^EXPOSE (.*)$/m.exec(text)?.[1]?.split(/\s+/).map(Number);
+    const defaults = loadConfig({});
+    expect(exposed).toEqual([defaults.api.port, defaults.processors.httpPort]);
+  });
+});
