@@ -7,14 +7,15 @@ import { RecordKind, type SchemaCodec } from '../schemas/codec.js';
 import type { AgentMessage, LlmCall } from '../schemas/records.js';
 import { queueTopic } from '../schemas/topics.js';
 import type { ErrorCollector } from './errors/collector.js';
-import { classifyError } from './errors/classifier.js';
-import { DeadlineExceededError, HandoffError, HandoffErrorCode, TaskCancelledError } from './errors/types.js';
+import { DeadlineExceededError, TaskCancelledError } from './errors/types.js';
+import { PendingRequests } from './requests.js';
+import { effectiveDeadline, errorReplyPayload, parsePayload, raceAbort } from './task-helpers.js';
 import type { LlmProvider } from './llm/provider.js';
 import { OffsetTracker } from './offsets.js';
 import { Semaphore } from './semaphore.js';
-import { createTaskContext, type RequestOptions, type TaskContext } from './task-context.js';
+import { createTaskContext, type TaskContext } from './task-context.js';
 import { SpanKind, Tracing, type Context } from './tracing.js';
-import { cancelMessage, replyMessage, taskMessage, type AgentTransport } from './transport.js';
+import { heartbeatMessage, replyMessage, type AgentTransport } from './transport.js';
 
 export type TaskHandler = (context: TaskContext) => Promise<Record<string, unknown>>;
 
@@ -52,10 +53,6 @@ interface InFlight {
   controller: AbortController;
 }
 
-interface Awaiting {
-  resolve: (reply: AgentMessage) => void;
-}
-
 /**
  * One agent over its queue `agent-queue-<name>`, in consumer group `agent-<name>`: TASKs are handled
  * concurrently up to a limit and answered with a RESULT or ERROR to the requester's queue (same trace,
@@ -72,7 +69,7 @@ export class AgentRuntime {
   readonly #slots: Semaphore;
   readonly #offsets = new OffsetTracker();
   readonly #inFlight = new Map<string, InFlight>();
-  readonly #awaiting = new Map<string, Awaiting>();
+  readonly #requests: PendingRequests;
   readonly #running = new Set<Promise<void>>();
   readonly #codec: SchemaCodec;
   #state: AgentState = AgentState.CREATED;
@@ -88,6 +85,11 @@ export class AgentRuntime {
     this.#topic = queueTopic(options.name);
     this.#codec = options.transport.codec;
     this.#slots = new Semaphore(options.maxConcurrency);
+    this.#requests = new PendingRequests({
+      agent: options.name,
+      transport: options.transport,
+      taskTtlSeconds: options.taskTtlSeconds,
+    });
     this.#consumer = options.kafka.consumer({
       kafkaJS: { groupId: `agent-${options.name}`, fromBeginning: true, autoCommit: false },
       'topic.metadata.refresh.interval.ms': 5_000,
@@ -237,12 +239,7 @@ export class AgentRuntime {
   #onAnswerOrCancel(message: AgentMessage): void {
     const parent = message.parent_message_id;
     if (parent === null) return;
-    const waiter = this.#awaiting.get(parent);
-    if (waiter !== undefined) {
-      this.#awaiting.delete(parent);
-      waiter.resolve(message);
-      return;
-    }
+    if (this.#requests.settle(message)) return;
     if (message.message_type === 'cancel') {
       const running = this.#inFlight.get(parent);
       if (running !== undefined)
@@ -301,7 +298,8 @@ export class AgentRuntime {
         llm: this.#o.llm,
         tracing: t,
         collector: this.#o.collector,
-        request: (parent, target, body, options) => this.#request(parent, task, target, body, options),
+        request: (parent, target, body, options) =>
+          this.#requests.request(parent, task, target, body, options),
       });
       usage = context.usage;
       const output = await raceAbort(this.#o.handler(context), signal);
@@ -372,103 +370,13 @@ export class AgentRuntime {
       maxRetries: task.max_retries,
       startedAtMs: started,
     });
-    const c = classifyError(error);
     await this.#o.transport.send(
-      replyMessage(
-        task,
-        this.name,
-        'error',
-        {
-          error_type: c.errorType,
-          category: c.category,
-          error_code: c.errorCode,
-          retryable: c.retryable,
-          message: error instanceof Error ? error.message : String(error),
-          error_id: record?.error_id ?? null,
-          root_agent: rootAgentOf(error) ?? this.name,
-        },
-        { reason: error instanceof Error ? error.message.slice(0, 500) : String(error), llmUsage: usage },
-      ),
+      replyMessage(task, this.name, 'error', errorReplyPayload(error, record?.error_id ?? null, this.name), {
+        reason: error instanceof Error ? error.message.slice(0, 500) : String(error),
+        llmUsage: usage,
+      }),
       otel,
     );
-  }
-
-  /** Sends a subtask and waits for its answer, its timeout or its cancellation. */
-  async #request(
-    parent: Context,
-    task: AgentMessage,
-    target: string,
-    payload: Readonly<Record<string, unknown>>,
-    options: RequestOptions,
-  ): Promise<AgentMessage> {
-    const outgoing = taskMessage({
-      from: this.name,
-      to: target,
-      payload,
-      jobId: task.job_id ?? task.message_id,
-      attempt: options.attempt,
-      maxRetries: options.maxRetries,
-      ttlSeconds: this.#o.taskTtlSeconds,
-      deadline: task.deadline,
-      priority: task.priority,
-      ...(options.reason === undefined ? {} : { reason: options.reason }),
-    });
-    const answer = new Promise<AgentMessage>((resolve) => {
-      this.#awaiting.set(outgoing.message_id, { resolve });
-    });
-    let sent: AgentMessage;
-    try {
-      sent = await this.#o.transport.send(outgoing, parent);
-    } catch (error) {
-      this.#awaiting.delete(outgoing.message_id);
-      throw new HandoffError(HandoffErrorCode.SEND_FAILED, `could not send a task to ${target}`, {
-        targetAgent: target,
-        taskId: outgoing.message_id,
-        attempt: options.attempt,
-        cause: error,
-      });
-    }
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        resolve('timeout');
-      }, options.timeoutMs);
-    });
-    const aborted = new Promise<'aborted'>((resolve) => {
-      if (options.signal.aborted) resolve('aborted');
-      options.signal.addEventListener(
-        'abort',
-        () => {
-          resolve('aborted');
-        },
-        { once: true },
-      );
-    });
-    try {
-      const outcome = await Promise.race([answer, timeout, aborted]);
-      if (outcome === 'timeout') {
-        throw new HandoffError(
-          HandoffErrorCode.STEP_TIMEOUT,
-          `${target} did not answer task ${sent.message_id} within ${options.timeoutMs} ms`,
-          {
-            targetAgent: target,
-            taskId: sent.message_id,
-            attempt: options.attempt,
-          },
-        );
-      }
-      if (outcome === 'aborted') {
-        const reason: unknown = options.signal.reason;
-        await this.#o.transport
-          .send(cancelMessage(sent, reason instanceof Error ? reason.message : 'cancelled'), parent)
-          .catch(() => undefined);
-        throw reason instanceof Error ? reason : new TaskCancelledError('cancelled');
-      }
-      return outcome;
-    } finally {
-      clearTimeout(timer);
-      this.#awaiting.delete(sent.message_id);
-    }
   }
 
   #scheduleCommit(): void {
@@ -496,82 +404,16 @@ export class AgentRuntime {
       this.#state === AgentState.CREATED || this.#state === AgentState.STOPPED
         ? AgentState.STOPPING
         : this.#state;
-    const message = {
-      message_id: crypto.randomUUID(),
-      source_agent: this.name,
-      target_agent: this.name,
-      message_type: 'heartbeat' as const,
-      priority: 'low' as const,
-      payload: '{}',
-      parent_message_id: null,
-      reason: null,
-      timestamp: Date.now(),
-      ttl_seconds: null,
-      attempt: 1,
-      max_retries: 0,
-      deadline: null,
-      job_id: null,
-      llm_usage: [],
-      heartbeat: {
-        state,
-        in_flight: this.#inFlight.size,
-        max_concurrency: this.#o.maxConcurrency,
-        host: hostname(),
-        pid: process.pid,
-        version: this.#o.version ?? '0.1.0',
-      },
-    };
+    const message = heartbeatMessage(this.name, {
+      state,
+      in_flight: this.#inFlight.size,
+      max_concurrency: this.#o.maxConcurrency,
+      host: hostname(),
+      pid: process.pid,
+      version: this.#o.version ?? '0.1.0',
+    });
     this.#o.transport.send(message, this.#o.tracing.extract(undefined)).catch((error: unknown) => {
       this.#log.warn({ err: error }, 'heartbeat not sent');
     });
   }
-}
-
-/** The earlier of the task's deadline and the end of its TTL. */
-export function effectiveDeadline(task: AgentMessage): number | undefined {
-  const ttlEnd =
-    task.ttl_seconds !== null && task.ttl_seconds > 0 ? task.timestamp + task.ttl_seconds * 1000 : undefined;
-  const candidates = [task.deadline ?? undefined, ttlEnd].filter(
-    (v): v is number => v !== undefined && v > 0,
-  );
-  return candidates.length === 0 ? undefined : Math.min(...candidates);
-}
-
-function parsePayload(text: string): Record<string, unknown> {
-  const value: unknown = JSON.parse(text);
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new TypeError('task payload is not a JSON object');
-  return value as Record<string, unknown>;
-}
-
-/** Rejects as soon as the signal aborts, even if the work ignores it (a stuck handler). */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-/** The agent where a chain of handoff failures started (for cascade diagnosis). */
-function rootAgentOf(error: unknown): string | undefined {
-  let current: unknown = error;
-  let root: string | undefined;
-  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
-    if (current instanceof HandoffError) root = current.targetAgent;
-    current = current.cause;
-  }
-  return root;
 }

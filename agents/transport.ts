@@ -3,7 +3,7 @@ import type { Kafka, Producer } from '../lib/kafka.js';
 import { toKafkaTelemetryError } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import { RecordKind, type SchemaCodec } from '../schemas/codec.js';
-import type { AgentMessage, DetailedError } from '../schemas/records.js';
+import type { AgentMessage, DetailedError, Heartbeat } from '../schemas/records.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
 import { SpanKind, Tracing, type Context } from './tracing.js';
 
@@ -186,5 +186,27 @@ export function cancelMessage(task: AgentMessage, reason: string): OutgoingMessa
   return {
     ...replyMessage(task, task.source_agent, 'cancel', { reason }, { reason }),
     target_agent: task.target_agent,
+  };
+}
+
+/** A HEARTBEAT on the agent's own queue (the processors keep the latest per agent). */
+export function heartbeatMessage(agent: string, beat: Heartbeat): OutgoingMessage {
+  return {
+    message_id: randomUUID(),
+    source_agent: agent,
+    target_agent: agent,
+    message_type: 'heartbeat',
+    priority: 'low',
+    payload: '{}',
+    parent_message_id: null,
+    reason: null,
+    timestamp: Date.now(),
+    ttl_seconds: null,
+    attempt: 1,
+    max_retries: 0,
+    deadline: null,
+    job_id: null,
+    llm_usage: [],
+    heartbeat: beat,
   };
 }
