@@ -370,3 +370,53 @@ export function checkNamespace(objects: K8sObject[]): string[] {
     .filter((object) => !clusterScoped.has(object.kind) && object.metadata.namespace !== 'telemetry')
     .map((object) => `${id(object)}: namespace ${object.metadata.namespace ?? '(none)'}, expected telemetry`);
 }
+
+const SERVICE_ADDRESS = /([a-z0-9.-]+)\.svc\.cluster\.local:(\d+)/g;
+
+/**
+ * Every in-cluster address in a container's environment (`<service>.<namespace>.svc.cluster.local:<port>`,
+ * or `<pod>.<service>.…` for a StatefulSet pod) names a rendered Service that has that port, and a
+ * pod that exists.
+ */
+export function checkServiceAddresses(objects: K8sObject[]): string[] {
+  const problems: string[] = [];
+  for (const object of objects) {
+    const template = podTemplate(object);
+    if (template === undefined) continue;
+    for (const container of allContainers(template.spec)) {
+      const where = `${id(object)} container ${container.name}`;
+      const values = isAppContainer(container)
+        ? Object.values(containerEnvironment(objects, container, [], where))
+        : (container.env ?? []).map((variable) => variable.value ?? '');
+      for (const value of values.filter((v) => !v.includes('$('))) {
+        for (const match of value.matchAll(SERVICE_ADDRESS)) {
+          const host = (match[1] ?? '').split('.');
+          const [namespace, serviceName, pod] = [host.at(-1), host.at(-2), host.at(-3)];
+          const port = Number(match[2]);
+          const service = find(objects, 'Service', serviceName ?? '');
+          const ports = ((service?.spec as { ports?: { port: number }[] } | undefined)?.ports ?? []).map(
+            (p) => p.port,
+          );
+          if (service === undefined || service.metadata.namespace !== namespace || !ports.includes(port)) {
+            problems.push(`${where}: ${match[0]} is not a port of a rendered Service`);
+            continue;
+          }
+          if (pod === undefined) continue;
+          const owner = objects.find((candidate) => {
+            const spec = candidate.spec as { serviceName?: string; replicas?: number } | undefined;
+            const ordinal = Number(pod.slice(candidate.metadata.name.length + 1));
+            return (
+              candidate.kind === 'StatefulSet' &&
+              spec?.serviceName === serviceName &&
+              pod.startsWith(`${candidate.metadata.name}-`) &&
+              Number.isInteger(ordinal) &&
+              ordinal < (spec?.replicas ?? 1)
+            );
+          });
+          if (owner === undefined) problems.push(`${where}: ${match[0]} names a pod no StatefulSet runs`);
+        }
+      }
+    }
+  }
+  return problems;
+}

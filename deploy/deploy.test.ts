@@ -10,6 +10,7 @@ import {
   checkRbac,
   checkReferences,
   checkSelectors,
+  checkServiceAddresses,
   checkWorkloads,
   find,
   podTemplate,
@@ -63,6 +64,7 @@ function problemsOf(objects: K8sObject[], overlay: Overlay, commands: ReadonlySe
     ...checkRbac(objects),
     ...checkSelectors(objects),
     ...checkNamespace(objects),
+    ...checkServiceAddresses(objects),
   ];
 }
 
@@ -238,15 +240,24 @@ describe('local overlays', () => {
     expect(objectsOf('eks').some((o) => o.metadata.labels?.['oracle-monitor/agent'] === 'true')).toBe(false);
   });
 
-  it('point the agents at Ollama only with the ollama component', () => {
-    const url = envValue(
-      container(objectsOf('local-ollama'), 'Deployment', 'sample-agents', 'agents'),
-      'OLLAMA_BASE_URL',
-    );
-    const service = find(objectsOf('local-ollama'), 'Service', 'ollama');
+  it('point the agents at Ollama, and pull their model, only with the ollama component', () => {
+    const objects = objectsOf('local-ollama');
+    const agents = container(objects, 'Deployment', 'sample-agents', 'agents');
+    const service = find(objects, 'Service', 'ollama');
     const port = (service?.spec as { ports: { port: number }[] }).ports[0]?.port;
-    expect(url).toBe(`http://ollama.telemetry.svc.cluster.local:${port}/v1`);
+    const url = `http://ollama.telemetry.svc.cluster.local:${port}`;
+    expect(envValue(agents, 'OLLAMA_BASE_URL')).toBe(url);
+    const agentsConfig = loadConfig({ OLLAMA_BASE_URL: url, LLM_MODEL: envValue(agents, 'LLM_MODEL') });
+    expect(agentsConfig.llm.provider).toBe('ollama');
+    const pull = container(objects, 'Job', 'ollama-pull-model', 'pull');
+    expect(pull.args).toEqual(['pull', agentsConfig.llm.model]);
+    expect(envValue(pull, 'OLLAMA_HOST')).toBe(url);
+    const annotations = find(objects, 'Deployment', 'sample-agents')?.metadata.annotations;
+    expect(annotations?.['oracle-monitor/models']).toBe(agentsConfig.llm.model);
     expect(find(objectsOf('local'), 'Deployment', 'ollama')).toBeUndefined();
+    expect(
+      envValue(container(objectsOf('local'), 'Deployment', 'sample-agents', 'agents'), 'OLLAMA_BASE_URL'),
+    ).toBeUndefined();
   });
 });
 
@@ -301,7 +312,7 @@ describe('the checks catch a broken manifest', () => {
     }
   }, 30_000);
 
-  it('the rules reject an unknown variable, a short grace period, a wrong probe, write RBAC and no limits', () => {
+  it('the rules reject an unknown variable, a short grace period, a wrong probe, write RBAC, no limits and wrong addresses', () => {
     const objects = structuredClone(objectsOf('local'));
     const api = template(objects, 'Deployment', 'telemetry-api');
     const apiContainer = api.spec.containers[0] as Container;
@@ -309,6 +320,12 @@ describe('the checks catch a broken manifest', () => {
     api.spec.terminationGracePeriodSeconds = 20;
     if (apiContainer.readinessProbe?.httpGet) apiContainer.readinessProbe.httpGet.path = '/readyz';
     delete apiContainer.resources;
+    const config = find(objects, 'ConfigMap', 'telemetry-config')?.data as Record<string, string>;
+    config.CLICKHOUSE_URL = 'http://clickhouse.telemetry.svc.cluster.local:8124';
+    const broker = container(objects, 'StatefulSet', 'kafka', 'kafka');
+    const voters = broker.env?.find((variable) => variable.name === 'KAFKA_CONTROLLER_QUORUM_VOTERS');
+    if (voters !== undefined)
+      voters.value = `${voters.value ?? ''},1@kafka-1.kafka-headless.telemetry.svc.cluster.local:9093`;
     const role = find(objects, 'Role', 'telemetry-api-read-workloads') as
       { rules: { verbs: string[] }[] } | undefined;
     role?.rules[0]?.verbs.push('delete');
@@ -320,6 +337,12 @@ describe('the checks catch a broken manifest', () => {
     expect(problems).toMatch(/readinessProbe on \/readyz, the route is \/ready/);
     expect(problems).toMatch(/container api: no cpu and memory requests/);
     expect(problems).toMatch(/verb delete is not read-only/);
+    expect(problems).toMatch(
+      /clickhouse.telemetry.svc.cluster.local:8124 is not a port of a rendered Service/,
+    );
+    expect(problems).toMatch(
+      /kafka-1.kafka-headless.telemetry.svc.cluster.local:9093 names a pod no StatefulSet runs/,
+    );
   });
 });
 

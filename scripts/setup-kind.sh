@@ -92,6 +92,14 @@ fi
 for deployment in telemetry-processors telemetry-api sample-agents; do
   "${KUBECTL[@]}" "${NS[@]}" rollout status "deployment/$deployment" --timeout=300s
 done
+if [[ $OVERLAY == local-ollama ]]; then
+  say "waiting for Ollama and the agents' model (the first pull downloads it: minutes)"
+  "${KUBECTL[@]}" "${NS[@]}" rollout status deployment/ollama --timeout=600s
+  if "${KUBECTL[@]}" "${NS[@]}" get job/ollama-pull-model >/dev/null 2>&1; then
+    "${KUBECTL[@]}" "${NS[@]}" wait --for=condition=complete job/ollama-pull-model --timeout=1800s ||
+      fail "the model pull did not finish: kubectl -n telemetry logs job/ollama-pull-model"
+  fi
+fi
 
 # --- 4. port-forward and health
 if [[ $PORT_FORWARD == 0 ]]; then
