@@ -4,12 +4,17 @@
  * latest samples (oldest first):
  *   - OK      the latest lag is zero, or none of the rules below applies;
  *   - REWIND  the committed offset went backwards somewhere in the window;
- *   - STOP    the committed offset has not moved for longer than the window spans (the consumer
- *             stopped committing), with lag left;
- *   - STALL   the committed offset did not move within the window while the lag stayed or grew;
+ *   - STOP    the committed offset has not moved for longer than the window spans and the group
+ *             has no members (the consumer is gone), with lag left;
+ *   - STALL   the committed offset did not move within the window while the lag stayed or grew,
+ *             and the group still has members (the consumer is there but stuck);
  *   - WARN    the offset moves but the lag never shrinks between two samples (falling behind).
  * The consumer's status is ERR when any partition is STOP, STALL or REWIND, WARN when any is WARN,
  * else OK. A group that never committed while messages wait counts as STOP.
+ *
+ * Burrow tells STOP from STALL by the time of the last commit (a stuck consumer keeps committing the
+ * same offset); samples of committed offsets cannot show that, so the group's membership, sampled
+ * with them, stands in for it.
  */
 export const LagStatus = {
   OK: 'OK',
@@ -26,6 +31,8 @@ export interface LagSample {
   sampled_at_ms: number;
   committed_offset: number;
   lag: number;
+  /** Members of the consumer group when sampled. */
+  members: number;
 }
 
 /** Burrow's default window: the last 10 samples. */
@@ -58,17 +65,12 @@ export function evaluatePartition(samples: readonly LagSample[], nowMs: number):
     since = sample.sampled_at_ms;
   }
   const span = last.sampled_at_ms - first.sampled_at_ms;
-  const unchanged = first.committed_offset === last.committed_offset;
-  if (window.length > 1 && span > 0 && nowMs - since > span) return LagStatus.STOP;
-  if (window.length > 1 && unchanged) {
-    const neverShrinks = window.every((s, i) => i === 0 || s.lag >= (window[i - 1]?.lag ?? 0));
-    if (neverShrinks) return LagStatus.STALL;
-    return LagStatus.OK;
+  const neverShrinks = window.every((s, i) => i === 0 || s.lag >= (window[i - 1]?.lag ?? 0));
+  if (window.length > 1 && first.committed_offset === last.committed_offset) {
+    if (last.members === 0 && span > 0 && nowMs - since > span) return LagStatus.STOP;
+    return neverShrinks ? LagStatus.STALL : LagStatus.OK;
   }
-  if (window.length > 1) {
-    const neverShrinks = window.every((s, i) => i === 0 || s.lag >= (window[i - 1]?.lag ?? 0));
-    if (neverShrinks && last.lag > first.lag) return LagStatus.WARN;
-  }
+  if (window.length > 1 && neverShrinks && last.lag > first.lag) return LagStatus.WARN;
   return LagStatus.OK;
 }
 

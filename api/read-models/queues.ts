@@ -180,8 +180,9 @@ export class QueuesReadModel {
       sampled_at_ms: string | number;
       committed_offset: string | number;
       lag: string | number;
+      members: string | number;
     }>(`
-      SELECT group_id, topic, partition, sampled_at_ms, committed_offset, lag FROM ${LAG_SAMPLES} FINAL
+      SELECT group_id, topic, partition, sampled_at_ms, committed_offset, lag, members FROM ${LAG_SAMPLES} FINAL
       WHERE group_id IN (${agents.map((a) => quoteString(agentGroup(a))).join(', ')})
         AND topic IN (${agents.map((a) => quoteString(queueTopic(a))).join(', ')})
         AND sampled_at_ms >= ${quoteNumber(since)}
@@ -194,6 +195,7 @@ export class QueuesReadModel {
         sampled_at_ms: Number(row.sampled_at_ms),
         committed_offset: Number(row.committed_offset),
         lag: Number(row.lag),
+        members: Number(row.members),
       });
       partitions.set(row.partition, list);
       out.set(key, partitions);

@@ -11,13 +11,14 @@ import type { ApiMetrics } from '../metrics.js';
 
 /**
  * A consumer group name of this API instance only: never the processors' group nor an agent's
- * `agent-<name>` group, so tapping changes no one's offsets or assignments.
+ * `agent-<name>` group (so not prefixed with the client id, `agent-telemetry` by default): tapping
+ * changes no one's offsets or assignments.
  */
-export function tapGroupId(config: Config): string {
+export function tapGroupId(): string {
   const host = hostname()
     .replace(/[^A-Za-z0-9._-]/g, '-')
     .slice(0, 40);
-  return `${config.kafka.clientId}-api-live-${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  return `telemetry-api-live-${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 export interface KafkaTap {
@@ -45,7 +46,7 @@ export function createKafkaTap(options: {
 }): KafkaTap {
   const { codec, hub, metrics } = options;
   const log = options.logger.child({ part: 'kafka-tap' });
-  const groupId = options.groupId ?? tapGroupId(options.config);
+  const groupId = options.groupId ?? tapGroupId();
   if (groupId === options.config.processors.groupId || groupId.startsWith('agent-')) {
     throw new Error(`the live tap may not join ${groupId}`);
   }
