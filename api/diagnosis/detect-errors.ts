@@ -179,8 +179,10 @@ export function detectCascades(traces: readonly TraceErrorFact[], t: DetectorThr
 }
 
 /**
- * Many attempts of the same task, or many retried errors of one fingerprint, by one agent. One issue
- * per agent, listing the keys that crossed `retryStormMinAttempts`.
+ * Many attempts of the same work. One issue per hammered agent: tasks re-sent to it within one trace
+ * count against it (with the agent that re-sent them as second affected component), as do its own
+ * repeated errors of one task or fingerprint. The re-sending agent's own retried errors are folded
+ * into the storm it causes rather than reported twice.
  */
 export function detectRetryStorms(facts: readonly RetryFact[], t: DetectorThresholds): DetectedIssue[] {
   const byAgent = new Map<string, RetryFact[]>();
@@ -188,28 +190,43 @@ export function detectRetryStorms(facts: readonly RetryFact[], t: DetectorThresh
     if (f.attempts < t.retryStormMinAttempts) continue;
     byAgent.set(f.agent, [...(byAgent.get(f.agent) ?? []), f]);
   }
+  const requesters = new Map<string, string>();
+  for (const [agent, list] of byAgent) {
+    for (const f of list)
+      if (f.key_kind === 'trace' && f.requester !== '' && f.requester !== agent)
+        requesters.set(f.requester, agent);
+  }
+  for (const [requester, target] of requesters) {
+    const own = byAgent.get(requester);
+    if (own === undefined || own.some((f) => f.key_kind === 'trace')) continue;
+    byAgent.set(target, [...(byAgent.get(target) ?? []), ...own]);
+    byAgent.delete(requester);
+  }
   return [...byAgent.entries()].map(([agent, list]) => {
     const sorted = [...list].sort((a, b) => b.attempts - a.attempts);
     const attempts = sorted.reduce((sum, f) => sum + f.attempts, 0);
     const worst = sorted[0];
-    const tasks = sorted.filter((f) => f.key_kind === 'task');
+    const retriers = distinct(sorted.filter((f) => f.key_kind === 'trace').map((f) => f.requester));
+    const affected = distinct([agent, ...retriers, ...sorted.map((f) => f.agent)], 20);
+    const by = retriers.length > 0 ? ` (re-sent by ${retriers.join(', ')})` : '';
     return {
       id: `${IssueKind.RETRY_STORM}:${agent}`,
       kind: IssueKind.RETRY_STORM,
       category: 'resource' as const,
       severity:
         (worst?.attempts ?? 0) >= t.retryStormMinAttempts * 3 || attempts >= t.retryStormMinAttempts * 6
-          ? 'high'
-          : 'medium',
-      title: `Retry storm in ${agent}: ${attempts} attempts over ${sorted.length} ${tasks.length === sorted.length ? 'task' : 'task/error group'}${sorted.length === 1 ? '' : 's'}`,
-      description: `${agent} retried the same work again and again (up to ${worst?.attempts ?? 0} attempts of one ${worst?.key_kind ?? 'task'}), multiplying load without succeeding.`,
-      affected_components: [agent],
+          ? ('high' as const)
+          : ('medium' as const),
+      title: `Retry storm on ${agent}: ${attempts} attempts${by}`,
+      description: `The same work was attempted again and again (up to ${worst?.attempts ?? 0} attempts of one ${worst?.key_kind ?? 'task'}) on ${agent}${by}, multiplying load on a failing path without succeeding.`,
+      affected_components: affected,
       related_trace_ids: distinct(sorted.flatMap((f) => f.trace_ids)),
       evidence: {
         attempts,
         max_attempts: worst?.attempts ?? 0,
         max_retry_count: Math.max(...sorted.map((f) => f.max_retry_count)),
-        keys: sorted.slice(0, 10).map((f) => `${f.key_kind}:${f.key}=${f.attempts}`),
+        retried_by: retriers,
+        keys: sorted.slice(0, 10).map((f) => `${f.agent}/${f.key_kind}:${f.key}=${f.attempts}`),
         first_ms: Math.min(...sorted.map((f) => f.first_ms)),
         last_ms: Math.max(...sorted.map((f) => f.last_ms)),
       },

@@ -29,12 +29,17 @@ export function detectStuckTasks(facts: readonly StuckTaskFact[], window: Diagno
     const oldest = Math.min(...list.map((f) => f.oldest_submitted_ms));
     const ageMin = round((window.toMs - oldest) / 60_000, 1);
     const urgent = list.some((f) => f.priority === 'critical' || f.priority === 'high');
+    const abandoned = list.reduce((sum, f) => sum + f.abandoned, 0);
     // how far past its threshold the oldest task is
     const overdue = Math.max(
       ...list.map((f) => (window.toMs - f.oldest_submitted_ms) / 1000 / f.threshold_s),
     );
     const severity: IssueSeverity =
-      urgent && (overdue >= 3 || count >= 10) ? 'critical' : urgent || overdue >= 3 ? 'high' : 'medium';
+      urgent && (overdue >= 3 || count >= 10)
+        ? 'critical'
+        : urgent || overdue >= 3 || abandoned > 0
+          ? 'high'
+          : 'medium';
     return {
       id: `${IssueKind.STUCK_TASKS}:${agent}`,
       kind: IssueKind.STUCK_TASKS,
@@ -43,11 +48,14 @@ export function detectStuckTasks(facts: readonly StuckTaskFact[], window: Diagno
       title: `${count} stuck task${count === 1 ? '' : 's'} in ${agent}, oldest pending ${ageMin} min`,
       description: `${agent} has ${count} task(s) pending beyond their priority's threshold (${list
         .map((f) => `${f.count} ${f.priority} > ${f.threshold_s} s`)
-        .join(', ')}): no RESULT, ERROR or CANCEL answered them.`,
+        .join(
+          ', ',
+        )}): no RESULT, ERROR or CANCEL answered them${abandoned > 0 ? `, and their requester already timed out waiting for ${abandoned} of them` : ''}.`,
       affected_components: [agent],
       related_trace_ids: distinct(list.flatMap((f) => f.trace_ids)),
       evidence: {
         stuck_tasks: count,
+        abandoned,
         oldest_submitted_ms: oldest,
         oldest_age_min: ageMin,
         by_priority: list.map((f) => `${f.priority}=${f.count}`),

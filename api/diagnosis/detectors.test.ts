@@ -118,7 +118,10 @@ describe('cascading failures', () => {
   });
 
   it('needs the configured number of agents in one trace', () => {
-    expect(detectCascades([trace('t1', ['researcher', 'orchestrator'])], THRESHOLDS)).toEqual([]);
+    expect(detectCascades([trace('t1', ['researcher', 'orchestrator'])], THRESHOLDS)).toHaveLength(1);
+    expect(
+      detectCascades([trace('t1', ['researcher', 'orchestrator'])], { ...THRESHOLDS, cascadeMinAgents: 3 }),
+    ).toEqual([]);
   });
 });
 
@@ -127,6 +130,7 @@ describe('retry storms', () => {
     agent,
     key_kind: 'task' as const,
     key: 'task-1',
+    requester: '',
     attempts,
     max_retry_count: attempts - 1,
     trace_ids: ['t1'],
@@ -144,6 +148,21 @@ describe('retry storms', () => {
   it('ignores ordinary retries', () => {
     expect(detectRetryStorms([retry(3)], THRESHOLDS)).toEqual([]);
   });
+
+  it('names the hammered agent first and folds the retrying agent into its storm', () => {
+    const resent = {
+      ...retry(30, 'researcher'),
+      key_kind: 'trace' as const,
+      key: 'tr',
+      requester: 'orchestrator',
+    };
+    const own = { ...retry(20, 'orchestrator'), key_kind: 'fingerprint' as const, key: 'fp' };
+    const issues = detectRetryStorms([own, resent], THRESHOLDS);
+    expect(issues.map((i) => [i.id, i.affected_components])).toEqual([
+      ['retry_storm:researcher', ['researcher', 'orchestrator']],
+    ]);
+    expect(issues[0]?.evidence.attempts).toBe(50);
+  });
 });
 
 describe('stuck tasks', () => {
@@ -153,6 +172,7 @@ describe('stuck tasks', () => {
     count,
     threshold_s: priority === 'high' ? 120 : 300,
     oldest_submitted_ms: NOW - ageMin * MIN,
+    abandoned: 0,
     task_ids: ['a', 'b'],
     trace_ids: ['t'],
   });
@@ -167,6 +187,12 @@ describe('stuck tasks', () => {
 
   it('a low-priority task a little past its threshold is medium', () => {
     expect(detectStuckTasks([stuck('low', 1, 6)], WINDOW)[0]?.severity).toBe('medium');
+  });
+
+  it('a task its requester gave up on is at least high, whatever its age', () => {
+    const [issue] = detectStuckTasks([{ ...stuck('low', 1, 1), abandoned: 1 }], WINDOW);
+    expect(issue?.severity).toBe('high');
+    expect(issue?.evidence.abandoned).toBe(1);
   });
 });
 

@@ -11,7 +11,7 @@ export const THRESHOLDS: DetectorThresholds = {
   heartbeatTimeoutS: 60,
   spikeFactor: 3,
   spikeMinErrors: 5,
-  cascadeMinAgents: 3,
+  cascadeMinAgents: 2,
   retryStormMinAttempts: 5,
   slowFactor: 3,
   slowMinMs: 2_000,

@@ -43,7 +43,9 @@ export async function fetchTaskBacklog(
     thresholds.high * 1000,
   )}, priority_rank = 2, ${quoteNumber(thresholds.normal * 1000)}, ${quoteNumber(thresholds.low * 1000)})`;
   const pending = `(expires_at_ms = 0 OR expires_at_ms > ${now}) AND submitted_at_ms <= ${now}`;
-  const stuck = `${pending} AND submitted_at_ms + ${thresholdMs} <= ${now}`;
+  // a task whose requester reported a timeout waiting for it is stuck whatever its age
+  const stuck = `${pending} AND (submitted_at_ms + ${thresholdMs} <= ${now} OR abandoned_flag = 1)`;
+  const timedOut = `SELECT task_id FROM error_facts WHERE category = 'timeout_error' AND task_id != '' AND ${inBaselineAndWindow('timestamp_ms', w)}`;
   const expired = `expires_at_ms > 0 AND expires_at_ms >= ${from} AND expires_at_ms <= ${now}`;
   const rows = await reader.query<{
     agent: string;
@@ -51,6 +53,7 @@ export async function fetchTaskBacklog(
     threshold_ms: number | string;
     pending: number | string;
     stuck: number | string;
+    abandoned: number | string;
     oldest_stuck_ms: number | string;
     stuck_ids: string[];
     stuck_traces: string[];
@@ -58,14 +61,14 @@ export async function fetchTaskBacklog(
     expired_traces: string[];
   }>(`
     SELECT agent, priority_rank, any(${thresholdMs}) AS threshold_ms,
-           countIf(${pending}) AS pending, countIf(${stuck}) AS stuck,
+           countIf(${pending}) AS pending, countIf(${stuck}) AS stuck, countIf(${stuck} AND abandoned_flag = 1) AS abandoned,
            minIf(submitted_at_ms, ${stuck}) AS oldest_stuck_ms,
            arraySlice(arraySort(x -> tupleElement(x, 1), groupArrayIf((submitted_at_ms, task_id), ${stuck})), 1, 20) AS stuck_pairs,
            arrayMap(x -> tupleElement(x, 2), stuck_pairs) AS stuck_ids,
            arraySlice(groupUniqArrayIf(trace_id, ${stuck} AND trace_id != ''), 1, 10) AS stuck_traces,
            countIf(${expired}) AS expired,
            arraySlice(groupUniqArrayIf(trace_id, ${expired} AND trace_id != ''), 1, 10) AS expired_traces
-    FROM (${UNRESOLVED_TASKS})
+    FROM (SELECT *, task_id IN (${timedOut}) AS abandoned_flag FROM (${UNRESOLVED_TASKS}))
     GROUP BY agent, priority_rank
     LIMIT 10000`);
   const result: TaskBacklogFacts = { stuck: [], pending: new Map(), expired: new Map() };
@@ -85,6 +88,7 @@ export async function fetchTaskBacklog(
         count: num(r.stuck),
         threshold_s: num(r.threshold_ms) / 1000,
         oldest_submitted_ms: num(r.oldest_stuck_ms),
+        abandoned: num(r.abandoned),
         task_ids: r.stuck_ids,
         trace_ids: r.stuck_traces,
       });

@@ -170,7 +170,7 @@ export async function fetchTraceErrors(
  * (retry_count > 0), and TASK messages re-sent with attempt > 1 within one trace.
  */
 export async function fetchRetries(reader: ClickHouseReader, w: DiagnosisWindow): Promise<RetryFact[]> {
-  type Row = Wire<Omit<RetryFact, 'key_kind'>>;
+  type Row = Wire<Omit<RetryFact, 'key_kind' | 'requester'>> & { requester?: string };
   const [tasks, fingerprints, resent] = await Promise.all([
     reader.query<Row>(`
       SELECT agent_name AS agent, task_id AS key, uniqExact(error_id) AS attempts, max(retry_count) AS max_retry_count,
@@ -185,7 +185,7 @@ export async function fetchRetries(reader: ClickHouseReader, w: DiagnosisWindow)
       FROM error_facts WHERE ${inWindow('timestamp_ms', w)} AND retry_count > 0
       GROUP BY agent_name, fingerprint HAVING attempts >= 2 ORDER BY attempts DESC LIMIT 200`),
     reader.query<Row>(`
-      SELECT target_agent AS agent, trace_id AS key, greatest(uniqExact(message_id), toUInt64(max(attempt))) AS attempts,
+      SELECT target_agent AS agent, trace_id AS key, any(source_agent) AS requester, greatest(uniqExact(message_id), toUInt64(max(attempt))) AS attempts,
              max(attempt) - 1 AS max_retry_count,
              [trace_id] AS trace_ids, min(sent_at_ms) AS first_ms, max(sent_at_ms) AS last_ms
       FROM message_log WHERE ${inWindow('sent_at_ms', w)} AND message_type = 'task' AND trace_id != ''
@@ -197,6 +197,7 @@ export async function fetchRetries(reader: ClickHouseReader, w: DiagnosisWindow)
       agent: r.agent,
       key_kind: kind,
       key: r.key,
+      requester: r.requester ?? '',
       attempts: num(r.attempts),
       max_retry_count: num(r.max_retry_count),
       trace_ids: r.trace_ids,

@@ -64,12 +64,15 @@ export async function fetchTimeouts(
   w: DiagnosisWindow,
   expired: ReadonlyMap<string, { count: number; trace_ids: string[] }>,
 ): Promise<TimeoutFact[]> {
+  // a timeout about a task the agent itself sent is a requester giving up on another agent
+  const tasksSent = `SELECT source_agent, message_id FROM message_log WHERE message_type = 'task' AND ${inBaselineAndWindow('sent_at_ms', w)}`;
   const [errors, calls] = await Promise.all([
     reader.query<{ agent: string; n: number | string; trace_ids: string[]; error_ids: string[] }>(`
       SELECT agent_name AS agent, uniqExact(error_id) AS n,
              arraySlice(groupUniqArrayIf(trace_id, trace_id != ''), 1, 10) AS trace_ids,
              arraySlice(groupUniqArray(error_id), 1, 10) AS error_ids
       FROM error_facts WHERE category = 'timeout_error' AND ${inWindow('timestamp_ms', w)}
+        AND (agent_name, task_id) NOT IN (${tasksSent})
       GROUP BY agent_name LIMIT 10000`),
     reader.query<{ agent: string; n: number | string; trace_ids: string[] }>(`
       SELECT agent, uniqExact(message_id, call_index) AS n,

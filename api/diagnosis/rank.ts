@@ -83,6 +83,8 @@ const CAUSES: ReadonlySet<IssueKind> = new Set([
   IssueKind.LLM_RATE_LIMIT,
   IssueKind.TIMEOUTS,
   IssueKind.SLOW_AGENT,
+  IssueKind.RETRY_STORM,
+  IssueKind.DLQ_GROWTH,
 ]);
 
 export interface RankedIssue extends DetectedIssue {

@@ -67,7 +67,7 @@ export function seedHealthy(
     workers(team).forEach((worker, i) => {
       const sent = at + i * 1_000;
       if (except.includes(worker) && sent >= exceptFromMs) return;
-      s.roundTrip(worker, team.orchestrator, sent, 800 + ((at / MIN + i) % 5) * 100, {
+      s.roundTrip(worker, team.orchestrator, sent, 800 + (Math.floor(at / MIN + i) % 5) * 100, {
         calls: [{ latencyMs: 700 }],
       });
     });
@@ -80,182 +80,231 @@ export interface Expectation {
   kind: IssueKind;
 }
 
-/** Seeds one scenario; returns the expected top issue, or `undefined` for a healthy system. */
+/**
+ * Seeds one scenario as the agents' scenario of the same name plays out (agents/scenarios.ts), over
+ * `historyMinutes` of healthy traffic (a short run has no baseline at all). Returns the expected top
+ * issue, or `undefined` for a healthy system.
+ */
 export function seedScenario(
   s: Seeder,
   name: ScenarioName,
   team: Team,
   nowMs: number,
+  historyMinutes = 75,
 ): Expectation | undefined {
+  const since = Math.min(historyMinutes, 10);
+  const faultFrom = nowMs - since * MIN;
   switch (name) {
     case 'healthy':
-      seedHealthy(s, team, nowMs);
+      seedHealthy(s, team, nowMs, historyMinutes);
       return undefined;
     case 'llm-timeouts': {
-      seedHealthy(s, team, nowMs, 75, [team.researcher], nowMs - 10 * MIN);
-      s.heartbeatsBetween(team.researcher, nowMs - 10 * MIN, nowMs - 2_000);
-      for (let at = nowMs - 10 * MIN; at < nowMs - 40_000; at += MIN) {
+      // the researcher's model answers after 3 s, its client gives up after 1 s, twice per task
+      seedHealthy(s, team, nowMs, historyMinutes, [team.researcher], faultFrom);
+      s.heartbeatsBetween(team.researcher, faultFrom, nowMs - 2_000);
+      for (let at = faultFrom; at < nowMs - 20_000; at += 15_000) {
         const t = trace();
         const id = s.task({ agent: team.researcher, requester: team.orchestrator, atMs: at, traceId: t });
-        s.answer(id, team.researcher, team.orchestrator, at + 30_000, 'error', t, [
-          { latencyMs: 30_000, status: 'timeout', completionTokens: 0 },
-        ]);
+        const timedOut = { latencyMs: 1_000, status: 'timeout', completionTokens: 0 };
+        s.answer(id, team.researcher, team.orchestrator, at + 2_100, 'error', t, [timedOut, timedOut]);
         s.error({
           agent: team.researcher,
-          atMs: at + 30_000,
-          errorType: 'LLMTimeoutError',
+          atMs: at + 2_100,
+          errorType: 'LlmError',
           category: 'timeout_error',
-          message: 'LLM call to llama3.1:8b timed out after 30000 ms',
+          message: 'model call timed out after 1000 ms',
           traceId: t,
           taskId: id,
+          operation: 'llm.research',
           modelName: 'llama3.1:8b',
+        });
+        s.error({
+          agent: team.orchestrator,
+          atMs: at + 2_200,
+          errorType: 'HandoffError',
+          category: 'handoff_error',
+          message: `step research on ${team.researcher} failed after 3 attempt(s)`,
+          traceId: t,
+          operation: 'job',
         });
       }
       return { agent: team.researcher, kind: 'timeouts' };
     }
     case 'rate-limited': {
-      seedHealthy(s, team, nowMs, 75, [team.researcher], nowMs - 10 * MIN);
-      s.heartbeatsBetween(team.researcher, nowMs - 10 * MIN, nowMs - 2_000);
-      for (let at = nowMs - 10 * MIN; at < nowMs - 30_000; at += 30_000) {
+      // every second request of the writer's model is answered 429 with Retry-After: 1
+      seedHealthy(s, team, nowMs, historyMinutes, [team.writer], faultFrom);
+      s.heartbeatsBetween(team.writer, faultFrom, nowMs - 2_000);
+      for (let at = faultFrom; at < nowMs - 20_000; at += 8_000) {
         const t = trace();
-        const id = s.task({ agent: team.researcher, requester: team.orchestrator, atMs: at, traceId: t });
+        const id = s.task({ agent: team.writer, requester: team.orchestrator, atMs: at, traceId: t });
         const refused = {
           model: 'gpt-4o-mini',
           provider: 'openai',
           status: 'rate_limited',
           completionTokens: 0,
-          latencyMs: 120,
+          latencyMs: 40,
         };
-        s.answer(id, team.researcher, team.orchestrator, at + 3_000, 'error', t, [refused, refused, refused]);
-        for (let r = 0; r < 3; r++) {
-          s.error({
-            agent: team.researcher,
-            atMs: at + r * 1_000,
-            errorType: 'RateLimitError',
-            category: 'llm_error',
-            httpStatus: 429,
-            message: 'rate limit exceeded for gpt-4o-mini',
-            traceId: t,
-            taskId: id,
-            retryCount: r,
-            modelName: 'gpt-4o-mini',
-          });
-        }
-      }
-      return { agent: team.researcher, kind: 'llm_rate_limit' };
-    }
-    case 'crashing-agent': {
-      const crashAt = nowMs - 6 * MIN;
-      seedHealthy(s, team, nowMs, 75, [team.writer], crashAt);
-      s.error({
-        agent: team.writer,
-        atMs: crashAt,
-        errorType: 'ProcessCrash',
-        category: 'agent_error',
-        severity: 'critical',
-        message: 'agent process exited with code 137',
-      });
-      for (let at = crashAt + 10_000; at < nowMs; at += MIN)
-        s.task({ agent: team.writer, requester: team.orchestrator, atMs: at, priority: 'high' });
-      return { agent: team.writer, kind: 'dead_agent' };
-    }
-    case 'stuck-task': {
-      seedHealthy(s, team, nowMs);
-      s.task({ agent: team.coder, requester: team.orchestrator, atMs: nowMs - 12 * MIN, priority: 'high' });
-      return { agent: team.coder, kind: 'stuck_tasks' };
-    }
-    case 'poison': {
-      seedHealthy(s, team, nowMs);
-      for (let i = 0; i < 25; i++)
-        s.deadLetter(
-          queueTopic(team.writer),
-          nowMs - 8 * MIN + i * 10_000,
-          i % 2 === 0 ? 'NO_MAGIC_BYTE' : 'INVALID_AVRO',
-        );
-      return { agent: team.writer, kind: 'dlq_growth' };
-    }
-    case 'cascade': {
-      seedHealthy(s, team, nowMs);
-      for (let i = 0; i < 4; i++) {
-        const t = trace();
-        const at = nowMs - 8 * MIN + i * MIN;
-        s.error({
-          agent: team.researcher,
-          atMs: at,
-          errorType: 'SearchToolError',
-          category: 'tool_error',
-          message: 'search backend returned 503',
-          traceId: t,
-        });
+        s.answer(id, team.writer, team.orchestrator, at + 2_500, 'result', t, [
+          refused,
+          { model: 'gpt-4o-mini', provider: 'openai' },
+        ]);
         s.error({
           agent: team.writer,
-          atMs: at + 1_000,
-          errorType: 'MissingInputError',
-          category: 'handoff_error',
-          message: 'no research notes to write from',
+          atMs: at + 100,
+          errorType: 'LlmError',
+          category: 'llm_error',
+          httpStatus: 429,
+          message: 'rate limited by gpt-4o-mini (retry after 1 s)',
           traceId: t,
-        });
-        s.error({
-          agent: team.reviewer,
-          atMs: at + 2_000,
-          errorType: 'ReviewError',
-          category: 'validation_error',
-          message: 'draft is empty',
-          traceId: t,
-        });
-        s.error({
-          agent: team.orchestrator,
-          atMs: at + 3_000,
-          errorType: 'PlanFailed',
-          category: 'agent_error',
-          message: 'plan step failed',
-          traceId: t,
+          taskId: id,
+          retryCount: 0,
+          modelName: 'gpt-4o-mini',
+          operation: 'llm.write',
         });
       }
-      return { agent: team.researcher, kind: 'cascading_failure' };
+      return { agent: team.writer, kind: 'llm_rate_limit' };
     }
-    case 'retry-storm': {
-      seedHealthy(s, team, nowMs);
+    case 'crashing-agent': {
+      // the coder dies mid-task; the orchestrator times out and re-sends, unread
+      const crashAt = nowMs - Math.min(historyMinutes - 1, 4) * MIN;
+      seedHealthy(s, team, nowMs, historyMinutes, [team.coder], crashAt);
       const t = trace();
       const first = s.task({
         agent: team.coder,
         requester: team.orchestrator,
-        atMs: nowMs - 9 * MIN,
+        atMs: crashAt + 1_000,
         traceId: t,
       });
-      for (let attempt = 1; attempt <= 16; attempt++) {
-        const at = nowMs - 9 * MIN + attempt * 20_000;
-        const id =
-          attempt === 1
-            ? first
-            : s.task({
-                agent: team.coder,
-                requester: team.orchestrator,
-                atMs: at - 500,
-                traceId: t,
-                attempt,
-              });
-        s.answer(id, team.coder, team.orchestrator, at, 'error', t);
+      s.error({
+        agent: team.orchestrator,
+        atMs: crashAt + 21_000,
+        errorType: 'HandoffError',
+        category: 'timeout_error',
+        message: `${team.coder} did not answer task ${first} within 20000 ms`,
+        traceId: t,
+        taskId: first,
+        operation: 'step.code',
+      });
+      s.task({
+        agent: team.coder,
+        requester: team.orchestrator,
+        atMs: crashAt + 22_000,
+        traceId: t,
+        attempt: 2,
+      });
+      return { agent: team.coder, kind: 'dead_agent' };
+    }
+    case 'stuck-task': {
+      // the reviewer accepts tasks and never answers, while it keeps beating as busy
+      seedHealthy(s, team, nowMs, historyMinutes, [team.reviewer], faultFrom);
+      for (let at = faultFrom; at < nowMs; at += 10_000) s.heartbeat(team.reviewer, at, 'busy');
+      for (let at = nowMs - 2 * MIN; at < nowMs - 15_000; at += 20_000) {
+        const t = trace();
+        const id = s.task({ agent: team.reviewer, requester: team.orchestrator, atMs: at, traceId: t });
+        s.error({
+          agent: team.orchestrator,
+          atMs: at + 10_000,
+          errorType: 'HandoffError',
+          category: 'timeout_error',
+          message: `${team.reviewer} did not answer task ${id} within 10000 ms`,
+          traceId: t,
+          taskId: id,
+          operation: 'step.review',
+        });
+      }
+      return { agent: team.reviewer, kind: 'stuck_tasks' };
+    }
+    case 'poison': {
+      // bytes without the magic byte reach the researcher queue every 5 s
+      seedHealthy(s, team, nowMs, historyMinutes);
+      for (let at = faultFrom; at < nowMs; at += 5_000) {
+        s.deadLetter(queueTopic(team.researcher), at, 'NO_MAGIC_BYTE');
+        s.error({
+          agent: team.researcher,
+          atMs: at + 50,
+          errorType: 'DecodeError',
+          category: 'validation_error',
+          message: 'message without the Confluent magic byte',
+          operation: 'consume',
+        });
+      }
+      return { agent: team.researcher, kind: 'dlq_growth' };
+    }
+    case 'cascade': {
+      // the coder's tool throws on every task; the orchestrator's steps and jobs fail because of it
+      seedHealthy(s, team, nowMs, historyMinutes);
+      for (let at = faultFrom; at < nowMs - 20_000; at += 10_000) {
+        const t = trace();
         s.error({
           agent: team.coder,
           atMs: at,
-          errorType: 'CompileError',
+          errorType: 'ToolError',
           category: 'tool_error',
-          message: 'compilation failed: missing module',
+          message: 'evaluate_js threw SyntaxError: Unexpected token n in JSON',
           traceId: t,
-          taskId: first,
-          retryCount: attempt - 1,
+          operation: 'tool.evaluate_js',
+        });
+        s.error({
+          agent: team.orchestrator,
+          atMs: at + 500,
+          errorType: 'HandoffError',
+          category: 'handoff_error',
+          message: `${team.coder} failed step code with ToolError`,
+          traceId: t,
+          operation: 'step.code',
         });
       }
-      return { agent: team.coder, kind: 'retry_storm' };
+      return { agent: team.coder, kind: 'cascading_failure' };
+    }
+    case 'retry-storm': {
+      // the researcher's model answers 503; the orchestrator retries 30 times with almost no backoff
+      seedHealthy(s, team, nowMs, historyMinutes);
+      for (let job = 0; job < 3; job++) {
+        const t = trace();
+        for (let attempt = 1; attempt <= 31; attempt++) {
+          const at = faultFrom + job * MIN + attempt * 200;
+          const id = s.task({
+            agent: team.researcher,
+            requester: team.orchestrator,
+            atMs: at,
+            traceId: t,
+            attempt,
+          });
+          s.answer(id, team.researcher, team.orchestrator, at + 50, 'error', t);
+          s.error({
+            agent: team.researcher,
+            atMs: at + 40,
+            errorType: 'LlmError',
+            category: 'llm_error',
+            httpStatus: 503,
+            message: 'model endpoint answered 503',
+            traceId: t,
+            taskId: id,
+            operation: 'llm.research',
+          });
+          s.error({
+            agent: team.orchestrator,
+            atMs: at + 60,
+            errorType: 'HandoffError',
+            category: 'handoff_error',
+            message: `${team.researcher} failed step research with LlmError`,
+            traceId: t,
+            taskId: id,
+            retryCount: attempt - 1,
+            operation: 'step.research',
+          });
+        }
+      }
+      return { agent: team.researcher, kind: 'retry_storm' };
     }
     case 'slow-agent': {
-      seedHealthy(s, team, nowMs, 75, [team.reviewer], nowMs - 12 * MIN);
-      s.heartbeatsBetween(team.reviewer, nowMs - 12 * MIN, nowMs - 2_000);
-      for (let at = nowMs - 12 * MIN; at < nowMs - 60_000; at += MIN) {
-        s.roundTrip(team.reviewer, team.orchestrator, at, 25_000, { calls: [{ latencyMs: 24_000 }] });
+      // the writer takes about 8 s per task
+      seedHealthy(s, team, nowMs, historyMinutes, [team.writer], faultFrom);
+      s.heartbeatsBetween(team.writer, faultFrom, nowMs - 2_000);
+      for (let at = faultFrom; at < nowMs - 20_000; at += 15_000) {
+        s.roundTrip(team.writer, team.orchestrator, at, 8_000, { calls: [{ latencyMs: 7_900 }] });
       }
-      return { agent: team.reviewer, kind: 'slow_agent' };
+      return { agent: team.writer, kind: 'slow_agent' };
     }
   }
 }

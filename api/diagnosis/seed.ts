@@ -92,7 +92,9 @@ export class Seeder {
   }
 
   /** A TASK from `requester` to `agent`; returns its id. */
-  task(t: SeedTask): string {
+  task(seed: SeedTask): string {
+    // times are whole milliseconds, as the codec decodes them
+    const t = { ...seed, atMs: Math.round(seed.atMs) };
     const id = t.id ?? randomUUID();
     const priority = t.priority ?? 'normal';
     const trace = t.traceId ?? randomUUID().replaceAll('-', '');
@@ -138,6 +140,7 @@ export class Seeder {
     traceId = '',
     calls: readonly SeedLlmCall[] = [],
   ): void {
+    atMs = Math.round(atMs);
     const id = randomUUID();
     this.#message({
       message_id: id,

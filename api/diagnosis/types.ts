@@ -77,6 +77,8 @@ export interface RetryFact {
   agent: string;
   key_kind: 'task' | 'fingerprint' | 'trace';
   key: string;
+  /** For re-sent tasks: the agent that re-sent them ('' otherwise). */
+  requester: string;
   attempts: number;
   max_retry_count: number;
   trace_ids: readonly string[];
@@ -91,6 +93,8 @@ export interface StuckTaskFact {
   count: number;
   threshold_s: number;
   oldest_submitted_ms: number;
+  /** Of `count`, tasks whose requester already reported a timeout waiting for them. */
+  abandoned: number;
   task_ids: readonly string[];
   trace_ids: readonly string[];
 }
@@ -149,10 +153,14 @@ export interface AgentLatencyFact {
   baseline_p95_ms: number;
 }
 
-/** Timeouts of one agent in the window, from three sources. */
+/**
+ * Timeouts the agent itself ran into in the window (waiting on its model, tools or deadlines). A
+ * requester's timeout waiting for another agent's task counts against that task (see
+ * `StuckTaskFact.abandoned`), not here.
+ */
 export interface TimeoutFact {
   agent: string;
-  /** DetailedErrors with category `timeout_error`. */
+  /** DetailedErrors with category `timeout_error` that are not about a task the agent sent. */
   timeout_errors: number;
   /** LLM calls with status `timeout`. */
   llm_timeouts: number;
