@@ -10,7 +10,8 @@ import { processorsPhase } from './processors-phase.js';
 import { acquireRunLock } from './run-lock.js';
 import { createBulkProducer, encodeWorkload, produceAll } from './produce.js';
 import { int, mb, say, seconds } from './report.js';
-import { otherTopicEnds, startGroupsAt } from './start-offsets.js';
+import { startGroupsAt } from '../lib/test-support.js';
+import { otherTopicEnds } from './start-offsets.js';
 import type { Expected } from './visibility.js';
 import { WorkloadGenerator } from './workload.js';
 

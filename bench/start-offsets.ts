@@ -1,6 +1,4 @@
-import { Kafka as KafkaJsClient, logLevel } from 'kafkajs';
 import { ERRORS_TOPIC, QUEUE_TOPIC_PATTERN } from '../schemas/topics.js';
-import type { Config } from '../lib/config.js';
 import type { Admin } from '../lib/kafka.js';
 
 /**
@@ -11,7 +9,8 @@ import type { Admin } from '../lib/kafka.js';
  * anything; the bench topics, where the groups commit nothing beforehand, are read from the start.
  */
 
-export type TopicEnds = Map<string, { partition: number; offset: string }[]>;
+export type { TopicEnds } from '../lib/test-support.js';
+import type { TopicEnds } from '../lib/test-support.js';
 
 /** End offsets of the errors topic and of every agent queue that is not one of `benchTopics`. */
 export async function otherTopicEnds(admin: Admin, benchTopics: readonly string[]): Promise<TopicEnds> {
@@ -27,32 +26,4 @@ export async function otherTopicEnds(admin: Admin, benchTopics: readonly string[
     );
   }
   return ends;
-}
-
-/**
- * Commits `ends` for each group before it first joins. The confluent admin has no way to set a
- * group's offsets, so this uses the `kafkajs` admin, which does.
- */
-export async function startGroupsAt(
-  config: Config,
-  groupIds: readonly string[],
-  ends: TopicEnds,
-): Promise<void> {
-  const admin = new KafkaJsClient({
-    clientId: `${config.kafka.clientId}-bench-offsets`,
-    brokers: config.kafka.brokers,
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  try {
-    // a topic deleted meanwhile (another run cleaning up) is skipped, never recreated by a lookup
-    const existing = new Set(await admin.listTopics());
-    for (const groupId of groupIds) {
-      for (const [topic, partitions] of ends) {
-        if (existing.has(topic)) await admin.setOffsets({ groupId, topic, partitions });
-      }
-    }
-  } finally {
-    await admin.disconnect();
-  }
 }

@@ -11,6 +11,65 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const hostPort = /^[^\s:,]+:\d{1,5}$/;
 
+/** Where Kubernetes mounts the pod's service-account token, CA and namespace. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+const PRIORITY_NAMES = ['critical', 'high', 'normal', 'low'] as const;
+
+/** `critical=60,high=120,normal=300,low=900`: seconds per priority; every priority must be given. */
+function parseStuckThresholds(
+  value: string,
+  ctx: z.RefinementCtx,
+): Record<(typeof PRIORITY_NAMES)[number], number> {
+  const entries = new Map(
+    value.split(',').map((part) => {
+      const [name = '', seconds = ''] = part.split('=').map((x) => x.trim());
+      return [name, /^\d+$/.test(seconds) ? Number(seconds) : NaN] as const;
+    }),
+  );
+  const out = { critical: 0, high: 0, normal: 0, low: 0 };
+  for (const name of PRIORITY_NAMES) {
+    const seconds = entries.get(name);
+    if (seconds === undefined || !Number.isInteger(seconds) || seconds < 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected ${PRIORITY_NAMES.map((p) => `${p}=<seconds>`).join(',')}`,
+      });
+      return out;
+    }
+    out[name] = seconds;
+  }
+  return out;
+}
+
+const LlmLimitShape = z.strictObject({
+  model: z.string().min(1),
+  provider: z.string().default(''),
+  tpm_max: z.number().int().min(0),
+  rpm_max: z.number().int().min(0),
+});
+
+/** A JSON array of `{model, provider?, tpm_max, rpm_max}`; provider absent or '' matches any provider. */
+function parseLlmLimits(value: string, ctx: z.RefinementCtx): z.output<typeof LlmLimitShape>[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'expected a JSON array of {model, provider, tpm_max, rpm_max}' });
+    return [];
+  }
+  const parsed = z.array(LlmLimitShape).safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    ctx.addIssue({
+      code: 'custom',
+      message: `${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+    });
+    return [];
+  }
+  return parsed.data;
+}
+
 const csv = (value: string): string[] =>
   value
     .split(',')
@@ -59,9 +118,25 @@ const EnvShape = z.object({
     .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-"')
     .refine((group) => !group.startsWith('agent-'), 'must not be an agent group (agent-<name>)')
     .default('telemetry-processors'),
+  PROCESSOR_QUEUE_TOPIC_PATTERN: z
+    .string()
+    .refine(
+      (pattern) => pattern.startsWith('^'),
+      'must start with "^" (a regular expression, as librdkafka expects)',
+    )
+    .refine((pattern) => {
+      try {
+        new RegExp(pattern);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'not a valid regular expression')
+    .default('^agent-queue-.*'),
   PROCESSOR_BATCH_SIZE: positiveInt(5_000, 1_000_000),
   PROCESSOR_FLUSH_INTERVAL_MS: positiveInt(200, 60_000),
   PROCESSOR_MAX_BUFFERED: positiveInt(10_000, 10_000_000),
+  PROCESSOR_MAX_STORES_IN_FLIGHT: positiveInt(2, 8),
   PROCESSOR_MAX_POLL_BATCH: positiveInt(2_000, 100_000),
   PROCESSOR_METADATA_REFRESH_MS: positiveInt(5_000, 600_000),
   PROCESSOR_POISON_MAX_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
@@ -107,6 +182,39 @@ const EnvShape = z.object({
   ERROR_BURST_PER_FINGERPRINT: positiveInt(5, 1_000_000),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('agent-telemetry-agents'),
+  DIAGNOSIS_STUCK_AFTER_S: z
+    .string()
+    .default('critical=60,high=120,normal=300,low=900')
+    .transform((value, ctx) => parseStuckThresholds(value, ctx)),
+  DIAGNOSIS_HEARTBEAT_TIMEOUT_S: positiveInt(30, 86_400),
+  DIAGNOSIS_BASELINE_WINDOWS: positiveInt(4, 96),
+  DIAGNOSIS_SPIKE_FACTOR: z.coerce.number().min(1).max(1_000).default(3),
+  DIAGNOSIS_SPIKE_MIN_ERRORS: positiveInt(5, 1_000_000),
+  DIAGNOSIS_CASCADE_MIN_AGENTS: z.coerce.number().int().min(2).max(100).default(2),
+  DIAGNOSIS_RETRY_STORM_MIN_ATTEMPTS: z.coerce.number().int().min(2).max(1_000_000).default(5),
+  DIAGNOSIS_SLOW_FACTOR: z.coerce.number().min(1).max(1_000).default(3),
+  DIAGNOSIS_SLOW_MIN_MS: positiveInt(2_000, 86_400_000),
+  DIAGNOSIS_TIMEOUT_MIN_COUNT: positiveInt(3, 1_000_000),
+  LLM_LIMITS: z
+    .string()
+    .default('[]')
+    .transform((value, ctx) => parseLlmLimits(value, ctx)),
+  LLM_LIMIT_WARN_RATIO: z.coerce.number().gt(0).max(1).default(0.9),
+  ORACLE_DISCOVERY_MODE: z.enum(['auto', 'labeled', 'all', 'telemetry']).default('auto'),
+  ORACLE_STRICT_SCHEMA: z.enum(['true', 'false']).default('true'),
+  ORACLE_SYSTEM_ID: z.string().min(1).default('agent-telemetry'),
+  ORACLE_ACTIVITY_WINDOW_MINUTES: positiveInt(60, 10_080),
+  ORACLE_MAX_TASKS_PER_QUEUE: positiveInt(100, 10_000),
+  KUBERNETES_SERVICE_HOST: z.string().min(1).optional(),
+  KUBERNETES_SERVICE_PORT: z.coerce.number().int().min(1).max(65_535).default(443),
+  ORACLE_KUBERNETES_API_URL: z.url().optional(),
+  ORACLE_KUBERNETES_NAMESPACE: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a Kubernetes namespace name')
+    .optional(),
+  ORACLE_KUBERNETES_TOKEN_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/token`),
+  ORACLE_KUBERNETES_CA_FILE: z.string().min(1).default(`${SERVICE_ACCOUNT_DIR}/ca.crt`),
+  ORACLE_KUBERNETES_TIMEOUT_MS: positiveInt(5_000, 120_000),
 });
 
 const EnvSchema = EnvShape.superRefine((env, ctx) => {
@@ -130,9 +238,13 @@ export interface Config {
   shutdownDeadlineMs: number;
   processors: {
     groupId: string;
+    /** Agent queue topics observed (subscribed by pattern, so a new agent's topic is picked up). */
+    queueTopicPattern: RegExp;
     batchSize: number;
     flushIntervalMs: number;
     maxBufferedMessages: number;
+    /** Batches stored at once, commits kept in batch order. */
+    maxStoresInFlight: number;
     maxPollBatch: number;
     metadataRefreshMs: number;
     poison: { maxRatio: number; window: number; minMessages: number };
@@ -186,6 +298,42 @@ export interface Config {
     };
   };
   otel: { endpoint: string | undefined; serviceName: string };
+  diagnosis: {
+    /** Seconds after which a pending task counts as stuck, per priority. */
+    stuckAfterS: { critical: number; high: number; normal: number; low: number };
+    /** An agent with no heartbeat for this long is down. */
+    heartbeatTimeoutS: number;
+    /** Length of the baseline before the window, in windows. */
+    baselineWindows: number;
+    spikeFactor: number;
+    spikeMinErrors: number;
+    cascadeMinAgents: number;
+    retryStormMinAttempts: number;
+    slowFactor: number;
+    slowMinMs: number;
+    timeoutMinCount: number;
+    /** Share of a configured TPM/RPM limit at which usage is reported. */
+    llmUtilizationWarn: number;
+  };
+  /** Configured LLM limits per model (LLM_LIMITS); provider '' matches any provider. */
+  llmLimits: { model: string; provider: string; tpm_max: number; rpm_max: number }[];
+  oracle: {
+    discoveryMode: 'auto' | 'labeled' | 'all' | 'telemetry';
+    strictSchema: boolean;
+    systemId: string;
+    activityWindowMinutes: number;
+    maxTasksPerQueue: number;
+    /** Set when running in a cluster (KUBERNETES_SERVICE_HOST) or when ORACLE_KUBERNETES_API_URL is given. */
+    kubernetes:
+      | {
+          apiUrl: string;
+          namespace: string | undefined;
+          tokenFile: string;
+          caFile: string;
+          timeoutMs: number;
+        }
+      | undefined;
+  };
 }
 
 /** `/v1` appended unless the URL already ends with it (Ollama and LiteLLM are given as host URLs). */
@@ -235,9 +383,11 @@ export function loadConfig(env: Environment): Config {
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
     processors: {
       groupId: e.PROCESSOR_GROUP_ID,
+      queueTopicPattern: new RegExp(e.PROCESSOR_QUEUE_TOPIC_PATTERN),
       batchSize: e.PROCESSOR_BATCH_SIZE,
       flushIntervalMs: e.PROCESSOR_FLUSH_INTERVAL_MS,
       maxBufferedMessages: e.PROCESSOR_MAX_BUFFERED,
+      maxStoresInFlight: e.PROCESSOR_MAX_STORES_IN_FLIGHT,
       maxPollBatch: e.PROCESSOR_MAX_POLL_BATCH,
       metadataRefreshMs: e.PROCESSOR_METADATA_REFRESH_MS,
       poison: {
@@ -295,5 +445,38 @@ export function loadConfig(env: Environment): Config {
       },
     },
     otel: { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME },
+    diagnosis: {
+      stuckAfterS: e.DIAGNOSIS_STUCK_AFTER_S,
+      heartbeatTimeoutS: e.DIAGNOSIS_HEARTBEAT_TIMEOUT_S,
+      baselineWindows: e.DIAGNOSIS_BASELINE_WINDOWS,
+      spikeFactor: e.DIAGNOSIS_SPIKE_FACTOR,
+      spikeMinErrors: e.DIAGNOSIS_SPIKE_MIN_ERRORS,
+      cascadeMinAgents: e.DIAGNOSIS_CASCADE_MIN_AGENTS,
+      retryStormMinAttempts: e.DIAGNOSIS_RETRY_STORM_MIN_ATTEMPTS,
+      slowFactor: e.DIAGNOSIS_SLOW_FACTOR,
+      slowMinMs: e.DIAGNOSIS_SLOW_MIN_MS,
+      timeoutMinCount: e.DIAGNOSIS_TIMEOUT_MIN_COUNT,
+      llmUtilizationWarn: e.LLM_LIMIT_WARN_RATIO,
+    },
+    llmLimits: e.LLM_LIMITS,
+    oracle: {
+      discoveryMode: e.ORACLE_DISCOVERY_MODE,
+      strictSchema: e.ORACLE_STRICT_SCHEMA === 'true',
+      systemId: e.ORACLE_SYSTEM_ID,
+      activityWindowMinutes: e.ORACLE_ACTIVITY_WINDOW_MINUTES,
+      maxTasksPerQueue: e.ORACLE_MAX_TASKS_PER_QUEUE,
+      kubernetes:
+        e.ORACLE_KUBERNETES_API_URL === undefined && e.KUBERNETES_SERVICE_HOST === undefined
+          ? undefined
+          : {
+              apiUrl:
+                e.ORACLE_KUBERNETES_API_URL ??
+                `https://${(e.KUBERNETES_SERVICE_HOST ?? '').includes(':') ? `[${e.KUBERNETES_SERVICE_HOST ?? ''}]` : (e.KUBERNETES_SERVICE_HOST ?? '')}:${e.KUBERNETES_SERVICE_PORT}`,
+              namespace: e.ORACLE_KUBERNETES_NAMESPACE,
+              tokenFile: e.ORACLE_KUBERNETES_TOKEN_FILE,
+              caFile: e.ORACLE_KUBERNETES_CA_FILE,
+              timeoutMs: e.ORACLE_KUBERNETES_TIMEOUT_MS,
+            },
+    },
   };
 }

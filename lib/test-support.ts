@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Kafka as KafkaJsClient, logLevel } from 'kafkajs';
 import { clickHouseAccess, createClickHouseClient, type ClickHouseAccess } from './clickhouse.js';
 import { loadConfig, type Config } from './config.js';
 import type { RecordKind, RecordValues, SchemaCodec } from '../schemas/codec.js';
@@ -114,4 +115,61 @@ export async function eventually(
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** Committed start offsets per topic: partition and offset. */
+export type TopicEnds = Map<string, { partition: number; offset: string }[]>;
+
+/**
+ * Commits `ends` for each group before it first joins. The confluent admin has no way to set a
+ * group's offsets, so this uses the `kafkajs` admin, which does.
+ */
+export async function startGroupsAt(
+  config: Config,
+  groupIds: readonly string[],
+  ends: TopicEnds,
+): Promise<void> {
+  const admin = new KafkaJsClient({
+    clientId: `${config.kafka.clientId}-test-offsets`,
+    brokers: config.kafka.brokers,
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  try {
+    // a topic deleted meanwhile (another run cleaning up) is skipped, never recreated by a lookup
+    const existing = new Set(await admin.listTopics());
+    for (const groupId of groupIds) {
+      for (const [topic, partitions] of ends) {
+        if (existing.has(topic)) await admin.setOffsets({ groupId, topic, partitions });
+      }
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Starts new consumer groups at the current end of `topics` (for example the shared errors topic,
+ * which keeps what every earlier run produced), so a test's processors read only what it produces.
+ */
+export async function startGroupsAtEnd(
+  config: Config,
+  groupIds: readonly string[],
+  topics: readonly string[],
+): Promise<void> {
+  const admin = createKafka(config, testLogger(), 'it-offsets').admin();
+  await admin.connect();
+  const ends: TopicEnds = new Map();
+  try {
+    for (const topic of topics) {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      ends.set(
+        topic,
+        offsets.map(({ partition, high }) => ({ partition, offset: high })),
+      );
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  await startGroupsAt(config, groupIds, ends);
 }

@@ -1,4 +1,4 @@
-import { ERRORS_TOPIC, QUEUE_TOPIC_PATTERN } from '../schemas/topics.js';
+import { ERRORS_TOPIC } from '../schemas/topics.js';
 import type { ClickHouseExecutor, ClickHouseReader, ClickHouseWriter } from '../lib/clickhouse.js';
 import { type Admin, toKafkaTelemetryError } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
@@ -22,6 +22,8 @@ export interface LagSamplerOptions {
   metrics: ProcessorMetrics;
   /** The processors' own group, whose lag is also exported as a metric. */
   ownGroupId: string;
+  /** Agent queue topics sampled besides the errors topic. */
+  queueTopicPattern: RegExp;
   intervalMs: number;
   retentionDays: number;
   now?: () => number;
@@ -73,7 +75,7 @@ export class LagSampler {
     let rows: LagSampleRow[];
     try {
       const topics = (await admin.listTopics()).filter(
-        (t) => QUEUE_TOPIC_PATTERN.test(t) || t === ERRORS_TOPIC,
+        (t) => this.#o.queueTopicPattern.test(t) || t === ERRORS_TOPIC,
       );
       if (topics.length === 0) return [];
       const ends = new Map<string, number>();

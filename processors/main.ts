@@ -81,6 +81,7 @@ export async function startProcessors(
     logger,
     metrics,
     ownGroupId: config.processors.groupId,
+    queueTopicPattern: config.processors.queueTopicPattern,
     intervalMs: config.lag.sampleIntervalMs,
     retentionDays: config.lag.retentionDays,
   });

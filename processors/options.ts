@@ -13,9 +13,11 @@ export function runnerSettings(
 ): Pick<
   RunnerOptions,
   | 'groupId'
+  | 'queueTopicPattern'
   | 'batchSize'
   | 'flushIntervalMs'
   | 'maxBufferedMessages'
+  | 'maxStoresInFlight'
   | 'maxPollBatch'
   | 'metadataRefreshMs'
   | 'poison'
@@ -25,9 +27,11 @@ export function runnerSettings(
   const p = config.processors;
   return {
     groupId: p.groupId,
+    queueTopicPattern: p.queueTopicPattern,
     batchSize: p.batchSize,
     flushIntervalMs: p.flushIntervalMs,
     maxBufferedMessages: p.maxBufferedMessages,
+    maxStoresInFlight: p.maxStoresInFlight,
     maxPollBatch: p.maxPollBatch,
     metadataRefreshMs: p.metadataRefreshMs,
     poison: p.poison,

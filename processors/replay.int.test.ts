@@ -54,6 +54,7 @@ describe('replay against the real stack', () => {
     config = testConfig({
       CLICKHOUSE_DATABASE: db.name,
       PROCESSOR_GROUP_ID: `it-replay-live-${token}`,
+      PROCESSOR_QUEUE_TOPIC_PATTERN: `^agent-queue-it-${token}-.*`,
       PROCESSOR_HTTP_PORT: '0',
       PROCESSOR_FLUSH_INTERVAL_MS: '100',
     });

@@ -1,4 +1,4 @@
-import { ERRORS_TOPIC, QUEUE_TOPIC_PATTERN } from '../schemas/topics.js';
+import { ERRORS_TOPIC } from '../schemas/topics.js';
 import { clickHouseAccess, createClickHouseClient, type ClickHouseAccess } from '../lib/clickhouse.js';
 import type { Config } from '../lib/config.js';
 import { ErrorCode, TelemetryError } from '../lib/errors.js';
@@ -49,8 +49,8 @@ function stamp(date: Date): string {
 type Offsets = Map<string, number>;
 const key = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
-async function endOffsets(admin: Admin): Promise<Offsets> {
-  const topics = (await admin.listTopics()).filter((t) => QUEUE_TOPIC_PATTERN.test(t) || t === ERRORS_TOPIC);
+async function endOffsets(admin: Admin, queueTopicPattern: RegExp): Promise<Offsets> {
+  const topics = (await admin.listTopics()).filter((t) => queueTopicPattern.test(t) || t === ERRORS_TOPIC);
   const ends: Offsets = new Map();
   for (const topic of topics) {
     for (const p of await admin.fetchTopicOffsets(topic)) ends.set(key(topic, p.partition), Number(p.high));
@@ -116,7 +116,7 @@ export async function replay(options: ReplayOptions): Promise<ReplayResult> {
     if (options.switchover) await assertProcessorsStopped(admin, config, target);
     await migrate({ server, database: clickHouseAccess(targetClient), databaseName: target, logger });
 
-    const ends = await endOffsets(admin).catch((error: unknown) => {
+    const ends = await endOffsets(admin, config.processors.queueTopicPattern).catch((error: unknown) => {
       throw toKafkaTelemetryError(error, 'reading end offsets');
     });
     const total = [...ends.values()].reduce((a, b) => a + b, 0);

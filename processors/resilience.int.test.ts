@@ -5,13 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleTask } from '../schemas/fixtures.js';
 import { RecordKind } from '../schemas/codec.js';
 import type { AgentMessage } from '../schemas/records.js';
-import { queueTopic } from '../schemas/topics.js';
+import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
 import type { Config } from '../lib/config.js';
 import { quoteString } from '../lib/sql.js';
 import {
   createTestDatabase,
   createTestProducer,
   eventually,
+  startGroupsAtEnd,
   testConfig,
   uniqueToken,
   type TestDatabase,
@@ -83,10 +84,13 @@ describe('processors under failure, against the real stack', () => {
     db = await createTestDatabase('it_resilience');
     base = testConfig({
       CLICKHOUSE_DATABASE: db.name,
+      PROCESSOR_QUEUE_TOPIC_PATTERN: `^agent-queue-it-${token}-.*`,
       PROCESSOR_HTTP_PORT: '0',
       PROCESSOR_FLUSH_INTERVAL_MS: '100',
     });
     await createTopics(base, topics);
+    // the shared errors topic holds what every earlier run produced: start where it ends now
+    await startGroupsAtEnd(base, [`it-outage-${token}`, `it-sigterm-${token}`], [ERRORS_TOPIC]);
     producer = await createTestProducer(base);
   });
 
@@ -138,6 +142,7 @@ describe('processors under failure, against the real stack', () => {
       ...process.env,
       CLICKHOUSE_DATABASE: db.name,
       PROCESSOR_GROUP_ID: group,
+      PROCESSOR_QUEUE_TOPIC_PATTERN: `^agent-queue-it-${token}-.*`,
       PROCESSOR_HTTP_PORT: String(port),
       LOG_LEVEL: 'info',
     };

@@ -11,6 +11,7 @@ import {
   createTestDatabase,
   createTestProducer,
   eventually,
+  startGroupsAtEnd,
   testConfig,
   testLogger,
   uniqueToken,
@@ -123,12 +124,15 @@ describe('processors against the real stack', () => {
     config = testConfig({
       CLICKHOUSE_DATABASE: db.name,
       PROCESSOR_GROUP_ID: `it-proc-${token}`,
+      PROCESSOR_QUEUE_TOPIC_PATTERN: `^agent-queue-it-${token}-.*`,
       PROCESSOR_HTTP_PORT: '0',
       PROCESSOR_FLUSH_INTERVAL_MS: '100',
       PROCESSOR_METADATA_REFRESH_MS: '1000',
       LAG_SAMPLE_INTERVAL_MS: '1000',
     });
     await createTopics(config, [bossTopic, workerTopic]);
+    // both groups start on the shared errors topic where it ends now: they read only this run's errors
+    await startGroupsAtEnd(config, [config.processors.groupId, `it-proc-again-${token}`], [ERRORS_TOPIC]);
     producer = await createTestProducer(config);
     processors = await runProcessorsInProcess(config);
   });

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodecError } from '../schemas/codec-errors.js';
 import { type DecodedAny, RecordKind, type SchemaCodec } from '../schemas/codec.js';
-import { DLQ_TOPIC, ERRORS_TOPIC, QUEUE_TOPIC_PATTERN } from '../schemas/topics.js';
+import { DLQ_TOPIC, ERRORS_TOPIC } from '../schemas/topics.js';
 import type { ClickHouseWriter } from '../lib/clickhouse.js';
 import { ErrorCode, TelemetryError, toTelemetryError } from '../lib/errors.js';
 import {
@@ -28,12 +28,19 @@ export interface RunnerOptions {
   metrics: ProcessorMetrics;
   /** Consumer group of the processors; never one of the agents' groups. */
   groupId: string;
+  /** Agent queue topics to observe besides the errors topic (default `^agent-queue-.*`). */
+  queueTopicPattern: RegExp;
   /** Store a batch once this many messages are buffered. */
   batchSize: number;
   /** Store a non-empty batch at least this often (freshness). */
   flushIntervalMs: number;
   /** Above this many buffered messages (in hand plus being stored), consumption pauses. */
   maxBufferedMessages: number;
+  /**
+   * Batches stored at once. With 2, one batch is inserted while the previous one is committed and the
+   * next one fills; commits stay in batch order, so a later batch is never committed before an earlier one.
+   */
+  maxStoresInFlight: number;
   /** How often subscribed topic patterns are re-evaluated (a new agent's queue is picked up). */
   metadataRefreshMs: number;
   /** Messages handed to one eachBatch call (`js.consumer.max.batch.size`). */
@@ -60,6 +67,14 @@ export type RunnerState = (typeof RunnerState)[keyof typeof RunnerState];
 /** Read through a function: the flag changes while a store awaits, which narrowing cannot see. */
 function isAbandoned(entry: { abandoned: boolean } | undefined): boolean {
   return entry?.abandoned === true;
+}
+
+/** A batch being stored. `committed` resolves true once its offsets are committed, false otherwise. */
+interface StoreEntry {
+  batch: Batch;
+  done: Promise<void>;
+  committed: Promise<boolean>;
+  abandoned: boolean;
 }
 
 interface TopicPartition {
@@ -89,8 +104,8 @@ export class ProcessorRunner {
   readonly #poison: PoisonGuard;
   #state: RunnerState = RunnerState.CREATED;
   #current: Batch;
-  /** The batch being stored, if any: one store in flight at a time. */
-  #storing: { batch: Batch; done: Promise<void>; abandoned: boolean } | undefined;
+  /** Batches being stored, oldest first (at most `maxStoresInFlight`). */
+  #storing: StoreEntry[] = [];
   #assigned: TopicPartition[] = [];
   /** eachBatch calls waiting for room in the buffer. */
   #capacityWaiters: (() => void)[] = [];
@@ -133,7 +148,7 @@ export class ProcessorRunner {
 
   /** Messages taken but not yet committed. */
   get buffered(): number {
-    return this.#current.messages + (this.#storing?.batch.messages ?? 0);
+    return this.#storing.reduce((sum, entry) => sum + entry.batch.messages, this.#current.messages);
   }
 
   async start(): Promise<void> {
@@ -142,7 +157,7 @@ export class ProcessorRunner {
     try {
       await this.#producer.connect();
       await this.#consumer.connect();
-      await this.#consumer.subscribe({ topics: [QUEUE_TOPIC_PATTERN, ERRORS_TOPIC] });
+      await this.#consumer.subscribe({ topics: [this.#o.queueTopicPattern, ERRORS_TOPIC] });
       await this.#consumer.run({
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: 1,
@@ -187,7 +202,7 @@ export class ProcessorRunner {
     await this.#waitIdle();
     if (!failed) {
       try {
-        await this.#storing?.done;
+        await Promise.all(this.#storing.map((entry) => entry.done));
         if (this.#current.messages > 0) await this.#storeBatch(this.#swap());
       } catch (error) {
         this.#log.error(
@@ -359,30 +374,51 @@ export class ProcessorRunner {
     return batch;
   }
 
-  /** Starts storing the batch in hand unless a store is already in flight. */
+  /** Starts storing the batch in hand unless `maxStoresInFlight` stores are in flight already. */
   #kickStore(): void {
-    if (this.#storing !== undefined || this.#current.messages === 0) return;
+    if (this.#storing.length >= this.#o.maxStoresInFlight || this.#current.messages === 0) return;
     if (this.#state !== RunnerState.RUNNING) return;
     const batch = this.#swap();
-    const entry = { batch, abandoned: false, done: Promise.resolve() };
-    entry.done = this.#storeBatch(batch, entry)
-      .catch((error: unknown) => {
-        if (!entry.abandoned) this.#fail(toTelemetryError(error));
-      })
+    const previous = this.#storing.at(-1)?.committed;
+    let settle: (ok: boolean) => void = () => undefined;
+    const entry: StoreEntry = {
+      batch,
+      abandoned: false,
+      done: Promise.resolve(),
+      committed: new Promise<boolean>((resolve) => (settle = resolve)),
+    };
+    entry.done = this.#storeBatch(batch, entry, previous)
+      .then(
+        (committed) => {
+          settle(committed);
+        },
+        (error: unknown) => {
+          settle(false);
+          if (!entry.abandoned) this.#fail(toTelemetryError(error));
+        },
+      )
       .finally(() => {
-        this.#storing = undefined;
+        this.#storing = this.#storing.filter((other) => other !== entry);
         this.#o.metrics.buffered.set(this.buffered);
         this.#releaseCapacity();
         // a full batch may have built up meanwhile
         if (this.#current.messages >= this.#storeThreshold()) this.#kickStore();
       });
-    this.#storing = entry;
+    this.#storing.push(entry);
   }
 
-  /** Inserts the batch's rows, produces its dead letters, commits its offsets; retries outages. */
-  async #storeBatch(batch: Batch, entry?: { abandoned: boolean }): Promise<void> {
+  /**
+   * Inserts the batch's rows, then (once the previous batch is committed) produces its dead letters and
+   * commits its offsets; retries outages. Resolves true once committed, false when it gave up because
+   * it was abandoned or the previous batch was not committed (its messages are then re-read).
+   */
+  async #storeBatch(
+    batch: Batch,
+    entry?: { abandoned: boolean },
+    previous?: Promise<boolean>,
+  ): Promise<boolean> {
     for (let attempt = 1; ; attempt++) {
-      if (isAbandoned(entry)) return;
+      if (isAbandoned(entry)) return false;
       try {
         const started = performance.now();
         await Promise.all(
@@ -394,13 +430,15 @@ export class ProcessorRunner {
           }),
         );
         this.#o.metrics.insertSeconds.observe((performance.now() - started) / 1000);
+        // offsets are committed in batch order: a later batch must not cover an earlier one's messages
+        if (previous !== undefined && !(await previous)) return false;
         await this.#produceDeadLetters(batch);
-        if (isAbandoned(entry)) return;
+        if (isAbandoned(entry)) return false;
         await this.#commit(batch);
         this.#o.metrics.batchMessages.observe(batch.messages);
         if (this.#storeFailing) this.#log.info({ attempt }, 'storing batches again');
         this.#storeFailing = false;
-        return;
+        return true;
       } catch (error) {
         const failure = toTelemetryError(error);
         this.#o.metrics.flushFailures.inc({ code: failure.code });
@@ -459,17 +497,17 @@ export class ProcessorRunner {
   async #drainForRevoke(): Promise<void> {
     if (this.#state === RunnerState.FAILED) return;
     const timeout = sleep(this.#o.revokeFlushTimeoutMs, 'timeout' as const, { ref: false });
-    const inFlight = this.#storing;
+    const inFlight = [...this.#storing];
     const own = { abandoned: false };
     const drain = (async () => {
-      await inFlight?.done;
+      await Promise.all(inFlight.map((entry) => entry.done));
       if (this.#current.messages > 0) await this.#storeBatch(this.#swap(), own);
       return 'stored' as const;
     })();
     const outcome = await Promise.race([drain, timeout]).catch(() => 'failed' as const);
     if (outcome !== 'stored') {
       own.abandoned = true;
-      if (inFlight !== undefined) inFlight.abandoned = true;
+      for (const entry of inFlight) entry.abandoned = true;
       const dropped = this.#current.messages;
       this.#current = new Batch(this.#now());
       this.#log.warn(
