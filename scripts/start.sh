@@ -26,6 +26,8 @@ node dist/cli/main.js topics
 node dist/cli/main.js migrate
 PROCESSOR_HTTP_PORT=${PROCESSOR_HTTP_PORT:-9464}
 start_app processors "http://127.0.0.1:$PROCESSOR_HTTP_PORT/readyz" node "$ROOT/dist/cli/main.js" processors
+API_PORT=${API_PORT:-8080}
+start_app api "http://127.0.0.1:$API_PORT/health" node "$ROOT/dist/cli/main.js" api
 
 cat <<EOT
 
@@ -34,5 +36,6 @@ agent-telemetry is up.
   Schema registry   ${SCHEMA_REGISTRY_URL}
   ClickHouse        ${CLICKHOUSE_URL}  (database ${CLICKHOUSE_DATABASE:-agent_telemetry})
   Processors        http://127.0.0.1:${PROCESSOR_HTTP_PORT}/metrics  (/healthz, /readyz)
+  API               http://127.0.0.1:${API_PORT}/graphql  (REST /api/v1, WebSocket /ws/debug/{client_id}, /health, /ready, /metrics)
 Stop with ./scripts/stop.sh
 EOT

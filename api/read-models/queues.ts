@@ -95,7 +95,7 @@ export class QueuesReadModel {
   async get(agent: string): Promise<QueueView | undefined> {
     const [totals, pending] = await Promise.all([
       this.#messages.totalsByAgent(),
-      this.#tasks.pendingByAgent(),
+      this.#tasks.pendingByAgent([agent]),
     ]);
     if (!this.#configuredAgents.includes(agent) && !totals.has(agent) && !pending.has(agent))
       return undefined;

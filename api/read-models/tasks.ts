@@ -1,4 +1,5 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { quoteString } from '../../lib/sql.js';
 import {
   PRIORITY_RANK,
   queryTasks,
@@ -120,10 +121,16 @@ export class TasksReadModel {
       .map((row) => taskView(row, nowMs));
   }
 
-  /** Pending count and oldest pending submission per agent. */
-  async pendingByAgent(): Promise<
-    Map<string, { pending: number; oldestMs: number | null; oldestTaskId: string | null }>
-  > {
+  /**
+   * Pending count and oldest pending submission per agent (all agents, or only `agents`, whose
+   * filter is applied inside the aggregation so that the key prunes the scan). Same states as
+   * `queryTasks`: unresolved, and not past its TTL at the model's clock.
+   */
+  async pendingByAgent(
+    agents?: readonly string[],
+  ): Promise<Map<string, { pending: number; oldestMs: number | null; oldestTaskId: string | null }>> {
+    if (agents?.length === 0) return new Map();
+    const nowMs = Math.trunc(this.#now());
     const rows = await this.#reader.query<{
       agent: string;
       pending: string | number;
@@ -131,7 +138,16 @@ export class TasksReadModel {
       oldest_task: string;
     }>(`
       SELECT agent, count() AS pending, min(submitted_at_ms) AS oldest, argMin(task_id, submitted_at_ms) AS oldest_task
-      FROM task_state WHERE state = 'pending' GROUP BY agent`);
+      FROM (
+        SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(submitted_at_ms) AS submitted_at_ms,
+               maxMerge(expires_at_ms) AS expires_at_ms, minIfMerge(resolution_key) AS resolution_key
+        FROM task_lifecycle
+        ${agents === undefined ? '' : `WHERE agent IN (${agents.map(quoteString).join(', ')})`}
+        GROUP BY agent, task_id
+      )
+      WHERE has_task_merged = 1 AND resolution_key = 0
+        AND NOT (expires_at_ms > 0 AND expires_at_ms <= toUInt64(${nowMs}))
+      GROUP BY agent`);
     return new Map(
       rows.map((row) => [
         row.agent,

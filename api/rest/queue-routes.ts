@@ -41,7 +41,10 @@ export function queueRoutes(context: ApiContext): RestRoute[] {
         const withPending = await Promise.all(
           list.map(async (queue) => ({
             ...queue,
-            pending: (await pendingMessages(queue.agent_name, PENDING_PER_QUEUE)).messages,
+            pending:
+              queue.pending_tasks === 0
+                ? []
+                : (await pendingMessages(queue.agent_name, PENDING_PER_QUEUE)).messages,
           })),
         );
         return { queues: withPending, total_messages: list.reduce((n, q) => n + q.total_messages, 0) };
