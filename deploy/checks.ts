@@ -67,6 +67,7 @@ export interface PodSpec {
   securityContext?: SecurityContext;
   terminationGracePeriodSeconds?: number;
   serviceAccountName?: string;
+  enableServiceLinks?: boolean;
   affinity?: { podAntiAffinity?: Record<string, unknown> };
   volumes?: { name: string; persistentVolumeClaim?: { claimName: string } }[];
 }
@@ -213,6 +214,9 @@ export function checkWorkloads(objects: K8sObject[], commands: ReadonlySet<strin
     }
     if (pod.seccompProfile?.type !== 'RuntimeDefault')
       problems.push(`${owner}: seccompProfile is not RuntimeDefault`);
+    // service links put <SERVICE>_PORT=tcp://… variables into every container: noise for the
+    // application, and broker properties for the Kafka image, which maps KAFKA_* to its config
+    if (spec.enableServiceLinks !== false) problems.push(`${owner}: enableServiceLinks is not false`);
     const grace = spec.terminationGracePeriodSeconds;
     if (grace === undefined) problems.push(`${owner}: no terminationGracePeriodSeconds`);
     for (const container of allContainers(spec)) {
@@ -419,4 +423,75 @@ export function checkServiceAddresses(objects: K8sObject[]): string[] {
     }
   }
   return problems;
+}
+
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+function matchesSelector(selector: LabelSelector | undefined, labels: Record<string, string> = {}): boolean {
+  if (selector === undefined) return false;
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+  const byExpressions = (selector.matchExpressions ?? []).every((expression) => {
+    const value = labels[expression.key];
+    switch (expression.operator) {
+      case 'In':
+        return value !== undefined && (expression.values ?? []).includes(value);
+      case 'NotIn':
+        return value === undefined || !(expression.values ?? []).includes(value);
+      case 'Exists':
+        return value !== undefined;
+      default:
+        return value === undefined;
+    }
+  });
+  return byLabels && byExpressions;
+}
+
+interface NetworkPolicySpec {
+  podSelector: LabelSelector;
+  ingress?: { from?: { podSelector?: LabelSelector }[]; ports?: { port?: number | string }[] }[];
+}
+
+/**
+ * A pod whose environment addresses a Service is let in by every NetworkPolicy that guards the
+ * Service's pods, on that port: a policy must not cut the application off its own database.
+ */
+export function checkNetworkPolicies(objects: K8sObject[]): string[] {
+  const problems: string[] = [];
+  const policies = objects.filter((object) => object.kind === 'NetworkPolicy');
+  for (const client of objects) {
+    const template = podTemplate(client);
+    if (template === undefined) continue;
+    for (const container of allContainers(template.spec)) {
+      const values = isAppContainer(container)
+        ? Object.values(containerEnvironment(objects, container, [], id(client)))
+        : (container.env ?? []).map((variable) => variable.value ?? '');
+      for (const match of values.join(' ').matchAll(SERVICE_ADDRESS)) {
+        const serviceName = (match[1] ?? '').split('.').at(-2) ?? '';
+        const service = find(objects, 'Service', serviceName);
+        const port = Number(match[2]);
+        const targets = selectedTemplates(
+          objects,
+          (service?.spec as { selector?: unknown } | undefined)?.selector,
+        );
+        for (const policy of policies) {
+          const spec = policy.spec as NetworkPolicySpec;
+          if (!targets.some((target) => matchesSelector(spec.podSelector, target.metadata?.labels))) continue;
+          const admitted = (spec.ingress ?? []).some(
+            (rule) =>
+              (rule.from ?? []).some((peer) =>
+                matchesSelector(peer.podSelector, template.metadata?.labels),
+              ) &&
+              (rule.ports === undefined || rule.ports.some((allowed) => allowed.port === port)),
+          );
+          if (!admitted) {
+            problems.push(`${id(policy)}: shuts out ${id(client)}, which uses ${match[0]}`);
+          }
+        }
+      }
+    }
+  }
+  return [...new Set(problems)];
 }

@@ -7,6 +7,7 @@ import { loadConfig } from '../lib/config.js';
 import {
   PROBE_ROUTES,
   checkNamespace,
+  checkNetworkPolicies,
   checkRbac,
   checkReferences,
   checkSelectors,
@@ -65,6 +66,7 @@ function problemsOf(objects: K8sObject[], overlay: Overlay, commands: ReadonlySe
     ...checkSelectors(objects),
     ...checkNamespace(objects),
     ...checkServiceAddresses(objects),
+    ...checkNetworkPolicies(objects),
   ];
 }
 
@@ -132,6 +134,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       'ServiceAccount/telemetry-api',
       'Role/telemetry-api-read-workloads',
       'RoleBinding/telemetry-api-read-workloads',
+      'NetworkPolicy/clickhouse-clients',
     ]) {
       expect(names, required).toContain(required);
     }
@@ -326,6 +329,10 @@ describe('the checks catch a broken manifest', () => {
     const voters = broker.env?.find((variable) => variable.name === 'KAFKA_CONTROLLER_QUORUM_VOTERS');
     if (voters !== undefined)
       voters.value = `${voters.value ?? ''},1@kafka-1.kafka-headless.telemetry.svc.cluster.local:9093`;
+    const policy = find(objects, 'NetworkPolicy', 'clickhouse-clients')?.spec as {
+      ingress: { from: { podSelector: { matchExpressions: { values: string[] }[] } }[] }[];
+    };
+    policy.ingress[0]?.from[0]?.podSelector.matchExpressions[0]?.values.pop();
     const role = find(objects, 'Role', 'telemetry-api-read-workloads') as
       { rules: { verbs: string[] }[] } | undefined;
     role?.rules[0]?.verbs.push('delete');
@@ -337,6 +344,7 @@ describe('the checks catch a broken manifest', () => {
     expect(problems).toMatch(/readinessProbe on \/readyz, the route is \/ready/);
     expect(problems).toMatch(/container api: no cpu and memory requests/);
     expect(problems).toMatch(/verb delete is not read-only/);
+    expect(problems).toMatch(/NetworkPolicy\/clickhouse-clients: shuts out Job\/telemetry-init/);
     expect(problems).toMatch(
       /clickhouse.telemetry.svc.cluster.local:8124 is not a port of a rendered Service/,
     );

@@ -74,6 +74,9 @@ done
 
 # --- 3. apply and roll out
 say "applying deploy/k8s/overlays/$OVERLAY"
+# a Job's pod template cannot change: the finished init Job goes, so the (idempotent) topics and
+# migrations run again with the image just loaded
+"${KUBECTL[@]}" -n telemetry delete job telemetry-init --ignore-not-found >/dev/null 2>&1 || true
 "${KUBECTL[@]}" apply -k "$ROOT/deploy/k8s/overlays/$OVERLAY"
 NS=(-n telemetry)
 if [[ $fresh == 0 ]]; then
