@@ -1,0 +1,115 @@
+import type { Config } from '../../lib/config.js';
+import { parseArgs } from '../graphql/args.js';
+import { loadSdl } from '../graphql/compose.js';
+import { boolParam, enumParamWithDefault, intParam } from '../http/params.js';
+import { defineRoute } from '../http/route.js';
+import type { ApiContext, ApiModuleFactory } from '../module.js';
+import { diagnose, type DiagnosisReport, type DiagnosisSettings } from './diagnose.js';
+import { claudeErrors } from './errors-report.js';
+import { toPrompt, toSummary } from './format.js';
+import { ClaudeErrorsSchema, DiagnosisResponseSchema } from './schemas.js';
+
+/** The diagnosis settings of a configuration. */
+export function diagnosisSettings(config: Config): DiagnosisSettings {
+  const { baselineWindows, ...thresholds } = config.diagnosis;
+  return { thresholds, llmLimits: config.llmLimits, baselineWindows, agents: config.agents };
+}
+
+const diagnoseQuery = {
+  time_window_minutes: intParam(15, 1, 60),
+  format: enumParamWithDefault(['json', 'prompt', 'summary'], 'json'),
+  max_tokens: intParam(2_000, 100, 32_000),
+};
+
+const errorsQuery = {
+  limit: intParam(10, 1, 50),
+  include_suggestions: boolParam(true),
+  include_raw_errors: boolParam(false),
+  time_window_minutes: intParam(0, 0, 10_080),
+};
+
+/** Runs the diagnosis for the API (one place for REST, GraphQL and the oracle's issues). */
+export function diagnoseFor(context: ApiContext, minutes: number): Promise<DiagnosisReport> {
+  return diagnose(
+    { reader: context.reader, kafka: context.kafka, logger: context.logger },
+    diagnosisSettings(context.config),
+    {
+      minutes,
+      nowMs: context.now(),
+    },
+  );
+}
+
+/**
+ * `/api/v1/claude/diagnose`, `/api/v1/claude/errors` and GraphQL `diagnose(window)`: ranked issues
+ * with evidence and fixes, over the time window the caller asks for.
+ */
+export const diagnosisModule: ApiModuleFactory = (context) => ({
+  name: 'diagnosis',
+  rest: [
+    defineRoute({
+      path: '/api/v1/claude/diagnose',
+      summary:
+        'Diagnosis of the last time_window_minutes: ranked issues, evidence, fixes, status and health score',
+      description:
+        'format=json (default) gives the whole bundle; format=summary the short form; format=prompt a text bundle for an LLM within max_tokens ' +
+        '(about 4 characters a token; the evidence of the lowest-ranked issues is dropped first). Unlike the old service, the window is honoured ' +
+        '(the window is compared with a baseline of DIAGNOSIS_BASELINE_WINDOWS windows before it).',
+      query: diagnoseQuery,
+      response: DiagnosisResponseSchema,
+      handler: async ({ query }) => {
+        const report = await diagnoseFor(context, query.time_window_minutes);
+        if (query.format === 'summary') return toSummary(report);
+        if (query.format === 'prompt') return toPrompt(report, query.max_tokens);
+        return report;
+      },
+    }),
+    defineRoute({
+      path: '/api/v1/claude/errors',
+      summary:
+        'Error groups, busiest first, with real first and last seen and suggestions matching their category',
+      description:
+        'time_window_minutes (0 = all time, the default) restricts to groups seen in the last minutes. Suggestions come from the stored category ' +
+        "and HTTP status, followed by the reporting agent's own suggested fixes.",
+      query: errorsQuery,
+      response: ClaudeErrorsSchema,
+      handler: ({ query }) =>
+        claudeErrors(context.reader, context.readModels, {
+          limit: query.limit,
+          includeSuggestions: query.include_suggestions,
+          includeRawErrors: query.include_raw_errors,
+          windowMinutes: query.time_window_minutes === 0 ? undefined : query.time_window_minutes,
+          nowMs: context.now(),
+        }),
+    }),
+  ],
+  typeDefs: loadSdl(new URL('./diagnosis.graphql', import.meta.url)),
+  resolvers: {
+    Query: {
+      diagnose: async (_parent, args) => {
+        const { window } = parseArgs({ window: intParam(15, 1, 60) }, args);
+        const report = await diagnoseFor(context, window);
+        return {
+          generated_at: report.metadata.generated_at,
+          time_window_minutes: report.metadata.time_window_minutes,
+          system_status: report.metadata.system_status,
+          health_score: report.health_score,
+          system_summary: report.system_summary,
+          issue_counts: report.issues.counts,
+          issues: report.issues.items,
+          error_rate: report.errors.error_rate,
+          any_rate_limited: report.rate_limits.any_rate_limited,
+          suggested_actions: report.suggested_actions,
+          data_gaps: report.metadata.data_gaps,
+          report,
+        };
+      },
+    },
+    Diagnosis: {
+      prompt: (parent, args) => {
+        const { max_tokens } = parseArgs({ max_tokens: intParam(2_000, 100, 32_000) }, args);
+        return toPrompt((parent as { report: DiagnosisReport }).report, max_tokens).content;
+      },
+    },
+  },
+});
