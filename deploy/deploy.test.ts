@@ -22,6 +22,7 @@ import {
 import { importsOutsideDependencies, lintDockerfile } from './dockerfile.js';
 import {
   K8S_DIR,
+  KUBERNETES_VERSION,
   OVERLAYS,
   REPO_ROOT,
   render,
@@ -112,6 +113,10 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     const result = rendered.get(overlay);
     expect(result?.objects.length).toBeGreaterThan(0);
     expect(await validateSchemas(bin, result?.yaml ?? '')).toEqual([]);
+    // the object count per overlay, in the test output
+    process.stdout.write(
+      `overlay ${overlay}: ${result?.objects.length ?? 0} objects, valid against Kubernetes ${KUBERNETES_VERSION} (strict)\n`,
+    );
   }, 30_000);
 
   it('follows the deployment rules and matches the application', () => {
