@@ -273,6 +273,9 @@ describe('errors', () => {
     expect(next.body.next_cursor).toBeNull();
     const none = await rest(`/api/v1/errors?agent_name=${seeded.coder}&severity=critical`);
     expect(none.body).toMatchObject({ total: 0, errors: [] });
+    const standalone = await rest('/api/v1/errors/summary');
+    expect(standalone.body).toEqual(all.body.summary);
+    expect((standalone.body.by_category as Record<string, number>).llm_error).toBeGreaterThanOrEqual(2);
     const summary = all.body.summary as { by_agent: Record<string, number> };
     expect(summary.by_agent[seeded.researcher]).toBe(2);
     expect(summary.by_agent[seeded.coder]).toBe(1);
