@@ -25,6 +25,7 @@ import {
   KUBERNETES_VERSION,
   OVERLAYS,
   REPO_ROOT,
+  hadolint,
   render,
   toolsBin,
   validateSchemas,
@@ -370,6 +371,13 @@ describe('deploy/Dockerfile', () => {
       'the runtime stage does not switch to a non-root USER',
     ]);
   });
+
+  it('passes hadolint, which catches a root USER', async () => {
+    const text = await readFile(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
+    expect(await hadolint(bin, text)).toEqual([]);
+    const findings = await hadolint(bin, text.replace(/^USER .*$/m, 'USER root'));
+    expect(findings.join('\n')).toMatch(/DL3002 Last USER should not be root/);
+  }, 30_000);
 
   it('copies every source folder the TypeScript build compiles', async () => {
     const tsconfig = JSON.parse(await readFile(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {

