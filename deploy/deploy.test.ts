@@ -409,10 +409,14 @@ describe('deploy/Dockerfile', () => {
     );
   });
 
-  it('exposes the default ports of the API and the processors', async () => {
+  it('exposes the default ports of the API, the processors and the agents', async () => {
     const text = await readFile(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
     const exposed = /^EXPOSE (.*)$/m.exec(text)?.[1]?.split(/\s+/).map(Number);
     const defaults = loadConfig({});
-    expect(exposed).toEqual([defaults.api.port, defaults.processors.httpPort]);
+    expect(exposed).toEqual([
+      defaults.api.port,
+      defaults.processors.httpPort,
+      defaults.agentRuntime.httpPort,
+    ]);
   });
 });
