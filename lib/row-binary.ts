@@ -58,13 +58,24 @@ export class RowBinaryBuffer {
   string(value: string): void {
     // a UTF-16 code unit never takes more than 3 UTF-8 bytes: reserve the worst case, then write
     this.#ensure(10 + value.length * 3);
-    if (value.length < 128 && isAscii(value)) {
-      this.#buffer[this.#offset++] = value.length;
-      this.#offset += this.#buffer.write(value, this.#offset, 'latin1');
-      return;
+    const length = value.length;
+    if (length < 128) {
+      // short strings: copy ASCII in JS (a native call costs more than the copy); bail out on non-ASCII
+      const buffer = this.#buffer;
+      const start = this.#offset + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code > 0x7f) break;
+        buffer[start + i] = code;
+      }
+      if (i === length) {
+        buffer[this.#offset] = length;
+        this.#offset = start + length;
+        return;
+      }
     }
-    const length = Buffer.byteLength(value, 'utf8');
-    this.varUInt(length);
+    this.varUInt(Buffer.byteLength(value, 'utf8'));
     this.#offset += this.#buffer.write(value, this.#offset, 'utf8');
   }
 
@@ -97,11 +108,6 @@ export class RowBinaryBuffer {
     else this.#buffer.writeDoubleLE(value, this.#offset);
     this.#offset += bytes;
   }
-}
-
-function isAscii(value: string): boolean {
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0x7f) return false;
-  return true;
 }
 
 type ValueEncoder = (out: RowBinaryBuffer, value: unknown) => void;
