@@ -52,6 +52,29 @@ export function createKafkaView(
   const maxEntries = options.maxEntries ?? 1_000;
   const cache = new Map<string, { at: number; value: Promise<GroupLag | undefined> }>();
 
+  type Described = Awaited<ReturnType<Admin['describeGroups']>>['groups'][number];
+  // the groups asked about within one tick are described in one request
+  let batch: { ids: Set<string>; result: Promise<Map<string, Described>> } | undefined;
+  function describe(groupId: string): Promise<Described | undefined> {
+    if (batch === undefined) {
+      const ids = new Set<string>();
+      const result = new Promise<Map<string, Described>>((resolve, reject) => {
+        setImmediate(() => {
+          batch = undefined;
+          admin
+            .describeGroups([...ids])
+            .then((described) => {
+              resolve(new Map(described.groups.map((g) => [g.groupId, g])));
+            })
+            .catch(reject);
+        });
+      });
+      batch = { ids, result };
+    }
+    batch.ids.add(groupId);
+    return batch.result.then((groups) => groups.get(groupId));
+  }
+
   async function load(groupId: string, topic: string): Promise<GroupLag | undefined> {
     try {
       let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
@@ -61,9 +84,9 @@ export function createKafkaView(
         if (isUnknownTopic(error)) return undefined;
         throw error;
       }
-      const [offsets, described] = await Promise.all([
+      const [offsets, group] = await Promise.all([
         admin.fetchOffsets({ groupId, topics: [topic] }),
-        admin.describeGroups([groupId]),
+        describe(groupId),
       ]);
       const committed = new Map<number, number>();
       for (const entry of offsets) {
@@ -82,7 +105,6 @@ export function createKafkaView(
           };
         })
         .sort((a, b) => a.partition - b.partition);
-      const group = described.groups.find((g) => g.groupId === groupId);
       return {
         group_id: groupId,
         topic,

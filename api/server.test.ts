@@ -143,6 +143,21 @@ describe('guards', () => {
     expect(off.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('allows any origin with "*" (never with credentials, which the configuration refuses)', async () => {
+    const app = api({ env: { API_CORS_ORIGINS: '*' } });
+    const response = await app.fetch(
+      new Request('http://localhost/api/v1/errors/summary', {
+        headers: { origin: 'https://any.example.com' },
+      }),
+    );
+    // yoga reflects the caller's origin for "*"; without credentials that is the same grant
+    expect(['*', 'https://any.example.com']).toContain(response.headers.get('access-control-allow-origin'));
+    expect(response.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(() => testConfig({ API_CORS_ORIGINS: '*', API_CORS_CREDENTIALS: 'true' })).toThrow(
+      /API_CORS_ORIGINS/,
+    );
+  });
+
   it('refuses a body over the size limit, and one of unknown length', async () => {
     const app = api({ env: { API_MAX_BODY_BYTES: '100', API_PORT: '0', API_HOST: '127.0.0.1' } });
     const port = await app.start();

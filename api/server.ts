@@ -150,7 +150,8 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
       config.api.corsOrigins.length === 0
         ? false
         : {
-            origin: config.api.corsOrigins,
+            // a list is matched against the request's origin; "*" alone means any origin
+            origin: config.api.corsOrigins.includes('*') ? '*' : config.api.corsOrigins,
             credentials: config.api.corsCredentials,
             methods: ['GET', 'POST', 'OPTIONS'],
             allowedHeaders: ['authorization', 'content-type'],
