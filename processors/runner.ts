@@ -77,6 +77,8 @@ interface StoreEntry {
   abandoned: boolean;
 }
 
+type TakeOutcome = 'taken' | 'stopped' | 'fatal';
+
 interface TopicPartition {
   topic: string;
   partition: number;
@@ -231,7 +233,8 @@ export class ProcessorRunner {
       let taken = 0;
       for (const message of batch.messages) {
         if (!this.#isRunning() || !payload.isRunning() || payload.isStale()) break;
-        const outcome = await this.#take(batch.topic, batch.partition, message);
+        const taking = this.#take(batch.topic, batch.partition, message);
+        const outcome = typeof taking === 'string' ? taking : await taking;
         if (outcome !== 'taken') break;
         lastTaken = message.offset;
         taken += 1;
@@ -247,55 +250,112 @@ export class ProcessorRunner {
     }
   }
 
-  /** Decodes and maps one message into the batch in hand, or dead-letters it. */
-  async #take(
+  /**
+   * Decodes and maps one message into the batch in hand, or dead-letters it. Synchronous when the
+   * writer schema is cached (nearly always), so the per-message path costs no promise; a Promise
+   * only when the registry must be asked.
+   */
+  #take(topic: string, partition: number, message: KafkaJS.KafkaMessage): TakeOutcome | Promise<TakeOutcome> {
+    const value = message.value;
+    if (value === null || value.length === 0) {
+      return this.#deadLetter(topic, partition, message, {
+        code: 'EMPTY_VALUE',
+        reason: 'message has no value (tombstone or empty)',
+        schemaId: -1,
+      });
+    }
+    let decoded: DecodedAny | undefined;
+    try {
+      decoded = this.#o.codec.tryDecodeCached(value);
+    } catch (error) {
+      return this.#rejected(topic, partition, message, value, error);
+    }
+    if (decoded !== undefined) return this.#accept(topic, partition, message, value, decoded);
+    return this.#takeUncached(topic, partition, message, value);
+  }
+
+  async #takeUncached(
     topic: string,
     partition: number,
     message: KafkaJS.KafkaMessage,
-  ): Promise<'taken' | 'stopped' | 'fatal'> {
-    const offset = Number(message.offset);
-    const value = message.value;
-    let cause: PoisonCause;
-    if (value === null || value.length === 0) {
-      cause = { code: 'EMPTY_VALUE', reason: 'message has no value (tombstone or empty)', schemaId: -1 };
-    } else {
-      const expected = topic === ERRORS_TOPIC ? RecordKind.DETAILED_ERROR : RecordKind.AGENT_MESSAGE;
-      try {
-        const decoded = this.#o.codec.tryDecodeCached(value) ?? (await this.#decodeRetrying(value, topic));
-        if (decoded === undefined) return 'stopped';
-        if (decoded.kind !== expected) {
-          throw new CodecError('UNEXPECTED_RECORD', `expected ${expected} on ${topic}, got ${decoded.kind}`, {
-            schemaId: decoded.schemaId,
-          });
-        }
-        const batch = this.#current; // read after the await: a store may have swapped it
-        const source = { topic, partition, offset, schemaId: decoded.schemaId, observedAtMs: this.#now() };
-        if (decoded.kind === RecordKind.AGENT_MESSAGE) mapAgentMessage(decoded.value, source, batch.rows);
-        else mapDetailedError(decoded.value, source, batch.rows);
-        batch.take(topic, partition, offset);
-        return this.#poison.record(false) ? this.#poisonRatioExceeded() : 'taken';
-      } catch (error) {
-        if (error instanceof CodecError) {
-          cause = { code: error.code, reason: error.message, schemaId: error.schemaId ?? -1 };
-        } else if (error instanceof InvalidRecordError) {
-          cause = {
-            code: error.code,
-            reason: error.message,
-            schemaId: value.length >= 5 ? value.readInt32BE(1) : -1,
-          };
-        } else {
-          throw error;
-        }
-      }
+    value: Buffer,
+  ): Promise<TakeOutcome> {
+    let decoded: DecodedAny | undefined;
+    try {
+      decoded = await this.#decodeRetrying(value, topic);
+    } catch (error) {
+      return this.#rejected(topic, partition, message, value, error);
     }
+    if (decoded === undefined) return 'stopped';
+    return this.#accept(topic, partition, message, value, decoded);
+  }
+
+  /** Maps a decoded record into the batch in hand (read now: a store may have swapped it). */
+  #accept(
+    topic: string,
+    partition: number,
+    message: KafkaJS.KafkaMessage,
+    value: Buffer,
+    decoded: DecodedAny,
+  ): TakeOutcome {
+    const expected = topic === ERRORS_TOPIC ? RecordKind.DETAILED_ERROR : RecordKind.AGENT_MESSAGE;
+    const offset = Number(message.offset);
+    try {
+      if (decoded.kind !== expected) {
+        throw new CodecError('UNEXPECTED_RECORD', `expected ${expected} on ${topic}, got ${decoded.kind}`, {
+          schemaId: decoded.schemaId,
+        });
+      }
+      const batch = this.#current;
+      const source = { topic, partition, offset, schemaId: decoded.schemaId, observedAtMs: this.#now() };
+      if (decoded.kind === RecordKind.AGENT_MESSAGE) mapAgentMessage(decoded.value, source, batch.rows);
+      else mapDetailedError(decoded.value, source, batch.rows);
+      batch.take(topic, partition, offset);
+    } catch (error) {
+      return this.#rejected(topic, partition, message, value, error);
+    }
+    return this.#poison.record(false) ? this.#poisonRatioExceeded() : 'taken';
+  }
+
+  /** Dead-letters a message that cannot be decoded or mapped; rethrows anything else. */
+  #rejected(
+    topic: string,
+    partition: number,
+    message: KafkaJS.KafkaMessage,
+    value: Buffer,
+    error: unknown,
+  ): TakeOutcome {
+    if (error instanceof CodecError) {
+      return this.#deadLetter(topic, partition, message, {
+        code: error.code,
+        reason: error.message,
+        schemaId: error.schemaId ?? -1,
+      });
+    }
+    if (error instanceof InvalidRecordError) {
+      return this.#deadLetter(topic, partition, message, {
+        code: error.code,
+        reason: error.message,
+        schemaId: value.length >= 5 ? value.readInt32BE(1) : -1,
+      });
+    }
+    throw error;
+  }
+
+  #deadLetter(
+    topic: string,
+    partition: number,
+    message: KafkaJS.KafkaMessage,
+    cause: PoisonCause,
+  ): TakeOutcome {
     const batch = this.#current;
     const letter = deadLetterFor({ topic, partition, message, cause, observedAtMs: this.#now() });
     batch.deadLetters.push(letter.record);
     batch.rows.dead_letters.push(letter.row);
-    batch.take(topic, partition, offset);
+    batch.take(topic, partition, Number(message.offset));
     this.#o.metrics.deadLettered.inc({ code: cause.code });
     this.#log.warn(
-      { topic, partition, offset, code: cause.code, reason: cause.reason },
+      { topic, partition, offset: message.offset, code: cause.code, reason: cause.reason },
       'message dead-lettered',
     );
     return this.#poison.record(true) ? this.#poisonRatioExceeded() : 'taken';
