@@ -277,7 +277,11 @@ export class AgentRuntime {
     const deadline = effectiveDeadline(task);
     let timer: NodeJS.Timeout | undefined;
     this.#inFlight.set(task.message_id, { task, controller });
-    this.#state = AgentState.BUSY;
+    if (this.#state === AgentState.IDLE) {
+      // a change of state is news: report it now rather than at the next period
+      this.#state = AgentState.BUSY;
+      this.#sendHeartbeat();
+    }
     let payload: Record<string, unknown> = {};
     let usage: readonly LlmCall[] = [];
     try {
@@ -326,8 +330,10 @@ export class AgentRuntime {
       clearTimeout(timer);
       this.#inFlight.delete(task.message_id);
       // the state may have moved on to draining while the task ran
-      if (this.#inFlight.size === 0 && (this.#state as AgentState) === AgentState.BUSY)
+      if (this.#inFlight.size === 0 && (this.#state as AgentState) === AgentState.BUSY) {
         this.#state = AgentState.IDLE;
+        this.#sendHeartbeat();
+      }
       invoke.end();
       consume.end();
     }

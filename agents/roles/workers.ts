@@ -168,7 +168,7 @@ export function withFaults(
       // let the model call start so the task is visibly under way, then die without answering
       const running = work(context);
       running.catch(() => undefined);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await new Promise((resolve) => setTimeout(resolve, 300));
       env.crash();
       return forever();
     }
