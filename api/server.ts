@@ -131,7 +131,8 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
         endResponse(answer);
         return;
       }
-      if (path === '/api' || path.startsWith('/api/')) {
+      // /ui is the dashboard (api/ui/), served by the same router as REST
+      if (path === '/api' || path.startsWith('/api/') || path === '/ui' || path.startsWith('/ui/')) {
         const response = await router.handle(request, url);
         endResponse(response ?? jsonResponse({ detail: `no route ${path}` }, 404));
       }

@@ -4,9 +4,14 @@ import { jsonResponse } from './http-error.js';
 /** Paths that answer without a token: liveness must work for the orchestrator's probes. */
 const OPEN_PATHS: ReadonlySet<string> = new Set(['/health']);
 
+/** The dashboard's page and assets hold no data, and the page is what asks for the token. */
+function isOpenPath(pathname: string): boolean {
+  return OPEN_PATHS.has(pathname) || pathname === '/ui' || pathname.startsWith('/ui/');
+}
+
 /** `Authorization: Bearer <token>`; `undefined` when allowed, else the 401 to send. */
 export function checkBearer(request: Request, url: URL, token: string | undefined): Response | undefined {
-  if (token === undefined || OPEN_PATHS.has(url.pathname) || request.method === 'OPTIONS') return undefined;
+  if (token === undefined || isOpenPath(url.pathname) || request.method === 'OPTIONS') return undefined;
   if (bearerMatches(request.headers.get('authorization'), token)) return undefined;
   return jsonResponse({ detail: 'missing or invalid bearer token' }, 401, {
     'www-authenticate': 'Bearer realm="agent-telemetry"',

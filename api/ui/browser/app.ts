@@ -1,0 +1,209 @@
+/// <reference lib="dom" />
+import { ApiError, getJson, graphql, storedToken, storeToken, UnauthorizedError } from './api-client.js';
+import { formatTime, h, replace } from './dom.js';
+import { TaskDrillDown } from './drill-down.js';
+import { LiveFeed } from './live-feed.js';
+import {
+  activityCharts,
+  agentsTable,
+  diagnosisPanel,
+  errorGroupsTable,
+  pendingTable,
+  queuesTable,
+} from './panels.js';
+import type { Activity, Dashboard, DiagnosisSummary } from './types.js';
+
+const REFRESH_MS = 5_000;
+const WINDOW_MINUTES = 15;
+const CHART_MINUTES = 30;
+
+/** Everything the tables show, in one GraphQL request per refresh. */
+const DASHBOARD_QUERY = `query Dashboard($window: Int!) {
+  agents(window_minutes: $window) {
+    agent_name liveness last_heartbeat heartbeat_state in_flight max_concurrency host version
+    tasks_received results_sent errors_sent errors_reported throughput_per_minute error_rate
+    llm { calls rate_limited cost_usd }
+  }
+  queues {
+    agent_name queue_topic lag lag_source lag_status lag_partition_status consumer_members
+    total_messages pending_tasks oldest_pending_task_id oldest_pending_age_seconds
+  }
+  pendingTasks(limit: 200) {
+    task_id agent_name requester priority state attempt max_retries submitted_at age_seconds
+    deadline expires_at resolved_at resolved_by latency_ms trace_id
+  }
+  errorGroups(limit: 25) {
+    fingerprint error_type category severity operation count first_seen last_seen agents
+    sample_message sample_trace_id trend { buckets bucket_minutes direction }
+  }
+  errorSummary { total_errors by_severity { key count } }
+}`;
+
+function section(
+  id: string,
+  title: string,
+  ...extra: (Node | string)[]
+): { element: HTMLElement; body: HTMLElement } {
+  const body = h('div', { class: 'section-body' }, h('p', { class: 'empty' }, 'loading…'));
+  return {
+    element: h(
+      'section',
+      { id, 'aria-labelledby': `${id}-title` },
+      h('h2', { id: `${id}-title` }, title, ...extra),
+      body,
+    ),
+    body,
+  };
+}
+
+function main(root: HTMLElement): void {
+  const status = h('span', { id: 'refresh-status' }, 'loading…');
+  const signOut = h('button', { type: 'button', id: 'sign-out', hidden: true }, 'forget token');
+  const problem = h('div', { id: 'problem', class: 'problem', role: 'alert', hidden: true });
+  const tokenInput = h('input', {
+    type: 'password',
+    id: 'token',
+    autocomplete: 'off',
+    required: true,
+    'aria-label': 'bearer token',
+  });
+  const tokenForm = h(
+    'form',
+    { id: 'token-form', hidden: true },
+    h('p', {}, 'This API needs a bearer token (API_AUTH_TOKEN). It is kept in this tab only.'),
+    tokenInput,
+    h('button', { type: 'submit' }, 'use token'),
+  );
+  const errorTotal = h('span', { class: 'count' });
+  const sections = {
+    agents: section('agents', 'Agents'),
+    queues: section('queues', 'Queues'),
+    pending: section(
+      'pending',
+      'Pending tasks',
+      h('small', {}, ' oldest first; select a task for its history'),
+    ),
+    errors: section('error-groups', 'Error groups', errorTotal),
+    activity: section('activity', `Messages and errors per minute (last ${CHART_MINUTES} min)`),
+    diagnosis: section('diagnosis', `Diagnosis (last ${WINDOW_MINUTES} min)`),
+    feed: section('feed', 'Live feed'),
+  };
+  const feed = new LiveFeed();
+  replace(sections.feed.body, feed.element);
+
+  replace(
+    root,
+    h('header', {}, h('h1', {}, 'agent-telemetry'), status, signOut),
+    problem,
+    tokenForm,
+    h(
+      'main',
+      {},
+      h(
+        'div',
+        { class: 'column' },
+        sections.agents.element,
+        sections.queues.element,
+        sections.pending.element,
+        sections.errors.element,
+      ),
+      h(
+        'div',
+        { class: 'column' },
+        sections.diagnosis.element,
+        sections.activity.element,
+        sections.feed.element,
+      ),
+    ),
+  );
+
+  // after the layout: replacing the root's children would take the dialog with them
+  const drill = new TaskDrillDown(root);
+  const showProblem = (message: string | undefined): void => {
+    problem.hidden = message === undefined;
+    problem.textContent = message ?? '';
+  };
+  const askForToken = (): void => {
+    tokenForm.hidden = false;
+    feed.stop();
+    status.textContent = 'needs a token';
+    tokenInput.focus();
+  };
+  const handle = (error: unknown): void => {
+    if (error instanceof UnauthorizedError) {
+      if (storedToken() !== null) showProblem('The token was refused.');
+      askForToken();
+      return;
+    }
+    showProblem(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+  };
+
+  const diagnosis = async (): Promise<DiagnosisSummary | string> => {
+    try {
+      return await getJson<DiagnosisSummary>(
+        `api/v1/claude/diagnose?format=summary&time_window_minutes=${WINDOW_MINUTES}`,
+      );
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) return 'This API does not serve the diagnosis.';
+      throw error;
+    }
+  };
+
+  let running = false;
+  let timer: number | undefined;
+  const refresh = async (): Promise<void> => {
+    if (running) return;
+    running = true;
+    try {
+      const [data, activity, summary] = await Promise.all([
+        graphql<Dashboard>(DASHBOARD_QUERY, { window: WINDOW_MINUTES }),
+        getJson<Activity>(`api/v1/agents/activity?window_minutes=${CHART_MINUTES}`),
+        diagnosis(),
+      ]);
+      replace(sections.agents.body, agentsTable(data.agents, data.queues));
+      replace(sections.queues.body, queuesTable(data.queues));
+      replace(
+        sections.pending.body,
+        pendingTable(data.pendingTasks, (id) => void drill.open(id, handle)),
+      );
+      replace(sections.errors.body, errorGroupsTable(data.errorGroups));
+      errorTotal.textContent = ` ${data.errorSummary.total_errors} errors`;
+      replace(sections.activity.body, activityCharts(activity));
+      replace(sections.diagnosis.body, diagnosisPanel(summary));
+      status.textContent = `updated ${formatTime(new Date().toISOString())}`;
+      tokenForm.hidden = true;
+      showProblem(undefined);
+    } catch (error) {
+      handle(error);
+    } finally {
+      running = false;
+    }
+  };
+  const schedule = (): void => {
+    window.clearInterval(timer);
+    timer = window.setInterval(() => void refresh(), REFRESH_MS);
+  };
+
+  tokenForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    storeToken(tokenInput.value.trim());
+    tokenInput.value = '';
+    signOut.hidden = false;
+    showProblem(undefined);
+    feed.start();
+    void refresh();
+  });
+  signOut.addEventListener('click', () => {
+    storeToken(null);
+    signOut.hidden = true;
+    feed.stop();
+    void refresh();
+  });
+  signOut.hidden = storedToken() === null;
+  feed.start();
+  void refresh();
+  schedule();
+}
+
+const root = document.getElementById('app');
+if (root !== null) main(root);
