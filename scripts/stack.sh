@@ -75,10 +75,12 @@ KAFKA_START_TIMEOUT=90
 REGISTRY_START_TIMEOUT=180
 CLICKHOUSE_START_TIMEOUT=60
 
-# Debian packages `up` makes sure of: ClickHouse, and what the librdkafka build of
-# @confluentinc/kafka-javascript links against (CKJS_LINKING=dynamic).
+# Debian packages `up` makes sure of: ClickHouse, what the librdkafka build of
+# @confluentinc/kafka-javascript links against (CKJS_LINKING=dynamic), and the Chromium the
+# dashboard's browser tests drive (/usr/bin/chromium, through playwright-core).
 APT_PACKAGES=(clickhouse-server clickhouse-client
-  zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev)
+  zlib1g-dev libssl-dev libzstd-dev liblz4-dev libsasl2-dev libcurl4-openssl-dev
+  chromium)
 
 # ------------------------------------------------------------------------------------ output
 note() { printf 'stack: %s\n' "$*" >&2; }

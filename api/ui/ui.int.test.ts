@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,6 +39,8 @@ import { createUiModule, uiModule } from './module.js';
  */
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = join(root, '.state', 'artifacts', 'ui');
+/** Debian's package; playwright-core drives it (no browser download: the network is closed). */
+const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -98,6 +101,9 @@ async function startApi(config: Config): Promise<{ api: Api; base: string }> {
 const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: scripts/stack.sh up installs it (apt-get install chromium)`);
+  }
   await mkdir(ARTIFACTS, { recursive: true });
   assetsDir = await buildAssets();
   cleanups.push(() => rm(assetsDir, { recursive: true, force: true }));
@@ -160,7 +166,7 @@ beforeAll(async () => {
   cleanups.push(() => open.api.stop());
   guarded = await startApi({ ...base, api: { ...base.api, authToken: AUTH_TOKEN } });
   cleanups.push(() => guarded.api.stop());
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   cleanups.push(() => browser.close());
 });
 
@@ -284,6 +290,10 @@ describe('dashboard', () => {
         produceError(id),
       ]);
       expect(appeared).toBeLessThanOrEqual(2_000);
+      await writeFile(
+        join(ARTIFACTS, 'live-feed-latency.json'),
+        `${JSON.stringify({ error_id: id, produce_to_visible_ms: appeared })}\n`,
+      );
       expect(await entry.textContent()).toContain('SandboxCrash');
       expect(await entry.textContent()).toContain(seeded.coder);
       // a filter on another agent hides it; "errors only" keeps it

@@ -140,6 +140,7 @@ export class LiveFeed {
     this.#timer = undefined;
     this.#socket?.close(1000, 'page closed the feed');
     this.#socket = undefined;
+    this.#setStatus('idle', 'not connected');
   }
 
   #setStatus(state: string, label: string): void {
