@@ -5,6 +5,7 @@
 #   - the build of the TypeScript sources (dist/)
 #   - the topics (agent-queue-<agent> per configured agent, errors, DLQ) and the ClickHouse migrations
 #   - the stream processors (agent-telemetry processors), logging to .state/logs/processors.log
+#   - the demo agents (agent-telemetry agents run --scenario ${AGENTS_SCENARIO:-mixed}), logging to .state/logs/agents.log
 # Stop it all with ./scripts/stop.sh.
 set -euo pipefail
 
@@ -28,6 +29,7 @@ PROCESSOR_HTTP_PORT=${PROCESSOR_HTTP_PORT:-9464}
 start_app processors "http://127.0.0.1:$PROCESSOR_HTTP_PORT/readyz" node "$ROOT/dist/cli/main.js" processors
 API_PORT=${API_PORT:-8080}
 start_app api "http://127.0.0.1:$API_PORT/health" node "$ROOT/dist/cli/main.js" api
+start_app agents "http://127.0.0.1:${AGENTS_HTTP_PORT:-9465}/readyz" node "$ROOT/dist/cli/main.js" agents run --scenario "${AGENTS_SCENARIO:-mixed}"
 
 cat <<EOT
 
