@@ -25,7 +25,6 @@ const COMMAND_PORT: Partial<Record<string, (config: Config) => number>> = {
 };
 
 const READ_ONLY_VERBS = new Set(['get', 'list', 'watch']);
-const READABLE_RESOURCES = new Set(['deployments', 'pods']);
 
 interface EnvVar {
   name: string;
@@ -288,9 +287,28 @@ export function checkReferences(objects: K8sObject[], externalSecrets: ReadonlyS
   return problems;
 }
 
-/** Roles grant read-only verbs on deployments and pods (and their metrics) only; no cluster-wide roles. */
-export function checkRbac(objects: K8sObject[]): string[] {
+/**
+ * The Kubernetes resources a client source file reads, as `group/resource` (`/pods` for the core
+ * group), from the REST paths it requests (`/api/v1/namespaces/${ns}/pods`,
+ * `/apis/apps/v1/namespaces/${ns}/deployments`).
+ */
+export function resourcesRead(source: string): Set<string> {
+  const read = new Set<string>();
+  for (const match of source.matchAll(
+    /\/(?:api\/v1|apis\/([a-z0-9.-]+)\/[a-z0-9]+)\/namespaces\/\$\{\w+\}\/([a-z]+)/g,
+  )) {
+    read.add(`${match[1] ?? ''}/${match[2] ?? ''}`);
+  }
+  return read;
+}
+
+/**
+ * Roles grant exactly what the API reads (`needed`, as `group/resource`), with read-only verbs:
+ * get and list on each, watch at most, nothing else, and no cluster-wide roles.
+ */
+export function checkRbac(objects: K8sObject[], needed: ReadonlySet<string>): string[] {
   const problems: string[] = [];
+  const granted = new Map<string, Set<string>>();
   for (const object of objects) {
     if (object.kind === 'ClusterRole' || object.kind === 'ClusterRoleBinding') {
       problems.push(`${id(object)}: cluster-wide RBAC; the API needs its own namespace only`);
@@ -302,11 +320,21 @@ export function checkRbac(objects: K8sObject[]): string[] {
       for (const verb of rule.verbs ?? []) {
         if (!READ_ONLY_VERBS.has(verb)) problems.push(`${id(object)}: verb ${verb} is not read-only`);
       }
-      for (const resource of rule.resources ?? []) {
-        if (!READABLE_RESOURCES.has(resource))
-          problems.push(`${id(object)}: resource ${resource} beyond deployments and pods`);
+      for (const group of rule.apiGroups ?? []) {
+        for (const resource of rule.resources ?? []) {
+          const key = `${group}/${resource}`;
+          if (!needed.has(key)) problems.push(`${id(object)}: grants ${key}, which the API does not read`);
+          const verbs = granted.get(key) ?? new Set<string>();
+          for (const verb of rule.verbs ?? []) verbs.add(verb);
+          granted.set(key, verbs);
+        }
       }
     }
+  }
+  for (const key of needed) {
+    const verbs = granted.get(key);
+    if (verbs?.has('get') !== true || !verbs.has('list'))
+      problems.push(`no Role lets the API get and list ${key}`);
   }
   return problems;
 }

@@ -9,6 +9,7 @@ import {
   checkNamespace,
   checkNetworkPolicies,
   checkRbac,
+  resourcesRead,
   checkReferences,
   checkSelectors,
   checkServiceAddresses,
@@ -60,11 +61,16 @@ async function cliCommands(): Promise<Set<string>> {
   return names;
 }
 
-function problemsOf(objects: K8sObject[], overlay: Overlay, commands: ReadonlySet<string>): string[] {
+function problemsOf(
+  objects: K8sObject[],
+  overlay: Overlay,
+  commands: ReadonlySet<string>,
+  reads: ReadonlySet<string> = apiReads,
+): string[] {
   return [
     ...checkWorkloads(objects, commands),
     ...checkReferences(objects, EXTERNAL_SECRETS[overlay]),
-    ...checkRbac(objects),
+    ...checkRbac(objects, reads),
     ...checkSelectors(objects),
     ...checkNamespace(objects),
     ...checkServiceAddresses(objects),
@@ -94,11 +100,14 @@ const replicas = (object: K8sObject | undefined): unknown =>
 
 let bin: string;
 let commands: Set<string>;
+/** What the API's Kubernetes client reads (api/oracle/kubernetes.ts), as `group/resource`. */
+let apiReads: Set<string>;
 const rendered = new Map<Overlay, Rendered>();
 
 beforeAll(async () => {
   bin = await toolsBin();
   commands = await cliCommands();
+  apiReads = resourcesRead(await readFile(join(REPO_ROOT, 'api', 'oracle', 'kubernetes.ts'), 'utf8'));
   for (const overlay of OVERLAYS)
     rendered.set(overlay, await render(bin, join(K8S_DIR, 'overlays', overlay)));
 }, 60_000);
@@ -199,6 +208,7 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
 
   it('lets only the API read Kubernetes, and covers it with a disruption budget', () => {
     const objects = objectsOf(overlay);
+    expect([...apiReads].sort()).toEqual(expect.arrayContaining(['/pods', 'apps/deployments']));
     const binding = find(objects, 'RoleBinding', 'telemetry-api-read-workloads');
     expect((binding?.subjects as { name: string }[]).map((s) => s.name)).toEqual(['telemetry-api']);
     const accounts = objects
@@ -350,6 +360,12 @@ describe('the checks catch a broken manifest', () => {
     expect(problems).toMatch(/readinessProbe on \/readyz, the route is \/ready/);
     expect(problems).toMatch(/container api: no cpu and memory requests/);
     expect(problems).toMatch(/verb delete is not read-only/);
+    expect(problemsOf(objects, 'local', commands, new Set(['/pods'])).join('\n')).toMatch(
+      /grants apps\/deployments, which the API does not read/,
+    );
+    expect(problemsOf(objects, 'local', commands, new Set([...apiReads, 'batch/jobs'])).join('\n')).toMatch(
+      /no Role lets the API get and list batch\/jobs/,
+    );
     expect(problems).toMatch(/NetworkPolicy\/clickhouse-clients: shuts out Job\/telemetry-init/);
     expect(problems).toMatch(
       /clickhouse.telemetry.svc.cluster.local:8124 is not a port of a rendered Service/,
