@@ -44,7 +44,8 @@ export interface TestDatabase {
 export async function createTestDatabase(prefix = 'it'): Promise<TestDatabase> {
   const name = `${prefix}_${uniqueToken()}`;
   const config = testConfig({ CLICKHOUSE_DATABASE: name });
-  const serverClient = createClickHouseClient(config, { database: 'default' });
+  // DDL (CREATE/DROP DATABASE) can wait on a busy server well past the 30 s query timeout
+  const serverClient = createClickHouseClient(config, { database: 'default', requestTimeoutMs: 180_000 });
   const server = clickHouseAccess(serverClient);
   await server.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(name)}`);
   const client = createClickHouseClient(config);

@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CodecError } from '../schemas/codec-errors.js';
-import { type DecodedAny, RecordKind, type SchemaCodec } from '../schemas/codec.js';
+import type { SchemaCodec } from '../schemas/codec.js';
 import { DLQ_TOPIC, ERRORS_TOPIC } from '../schemas/topics.js';
 import type { ClickHouseWriter } from '../lib/clickhouse.js';
-import { ErrorCode, TelemetryError, toTelemetryError } from '../lib/errors.js';
+import { type TelemetryError, toTelemetryError } from '../lib/errors.js';
 import {
   type Consumer,
   type Kafka,
@@ -14,10 +13,9 @@ import {
 import type { Logger } from '../lib/logger.js';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { Batch } from './batch.js';
-import { deadLetterFor, type PoisonCause } from './dead-letter.js';
-import { InvalidRecordError, TABLE_NAMES, mapAgentMessage, mapDetailedError } from './mappers.js';
+import { Intake } from './intake.js';
+import { TABLE_NAMES } from './mappers.js';
 import type { ProcessorMetrics } from './metrics.js';
-import { PoisonGuard } from './poison-guard.js';
 
 /** Options of the runner; `processors/options.ts` builds them from the configuration. */
 export interface RunnerOptions {
@@ -77,8 +75,6 @@ interface StoreEntry {
   abandoned: boolean;
 }
 
-type TakeOutcome = 'taken' | 'stopped' | 'fatal';
-
 interface TopicPartition {
   topic: string;
   partition: number;
@@ -103,7 +99,7 @@ export class ProcessorRunner {
   readonly #now: () => number;
   readonly #consumer: Consumer;
   readonly #producer: Producer;
-  readonly #poison: PoisonGuard;
+  readonly #intake: Intake;
   #state: RunnerState = RunnerState.CREATED;
   #current: Batch;
   /** Batches being stored, oldest first (at most `maxStoresInFlight`). */
@@ -124,7 +120,20 @@ export class ProcessorRunner {
     this.#log = options.logger.child({ component: 'processor-runner', group: options.groupId });
     this.#now = options.now ?? Date.now;
     this.#current = new Batch(this.#now());
-    this.#poison = new PoisonGuard(options.poison);
+    this.#intake = new Intake({
+      codec: options.codec,
+      logger: this.#log,
+      metrics: options.metrics,
+      poison: options.poison,
+      now: this.#now,
+      batch: () => this.#current,
+      backoff: (attempt) => this.#backoff(attempt),
+      stopSignal: this.#stopSignal.signal,
+      isRunning: () => this.#isRunning(),
+      onFatal: (error) => {
+        this.#fail(error);
+      },
+    });
     this.#consumer = options.kafka.consumer({
       kafkaJS: { groupId: options.groupId, fromBeginning: true, autoCommit: false },
       'js.consumer.max.batch.size': options.maxPollBatch,
@@ -233,7 +242,7 @@ export class ProcessorRunner {
       let taken = 0;
       for (const message of batch.messages) {
         if (!this.#isRunning() || !payload.isRunning() || payload.isStale()) break;
-        const taking = this.#take(batch.topic, batch.partition, message);
+        const taking = this.#intake.take(batch.topic, batch.partition, message);
         const outcome = typeof taking === 'string' ? taking : await taking;
         if (outcome !== 'taken') break;
         lastTaken = message.offset;
@@ -247,155 +256,6 @@ export class ProcessorRunner {
     } finally {
       this.#inBatch -= 1;
       if (this.#inBatch === 0) this.#idle?.();
-    }
-  }
-
-  /**
-   * Decodes and maps one message into the batch in hand, or dead-letters it. Synchronous when the
-   * writer schema is cached (nearly always), so the per-message path costs no promise; a Promise
-   * only when the registry must be asked.
-   */
-  #take(topic: string, partition: number, message: KafkaJS.KafkaMessage): TakeOutcome | Promise<TakeOutcome> {
-    const value = message.value;
-    if (value === null || value.length === 0) {
-      return this.#deadLetter(topic, partition, message, {
-        code: 'EMPTY_VALUE',
-        reason: 'message has no value (tombstone or empty)',
-        schemaId: -1,
-      });
-    }
-    let decoded: DecodedAny | undefined;
-    try {
-      decoded = this.#o.codec.tryDecodeCached(value);
-    } catch (error) {
-      return this.#rejected(topic, partition, message, value, error);
-    }
-    if (decoded !== undefined) return this.#accept(topic, partition, message, value, decoded);
-    return this.#takeUncached(topic, partition, message, value);
-  }
-
-  async #takeUncached(
-    topic: string,
-    partition: number,
-    message: KafkaJS.KafkaMessage,
-    value: Buffer,
-  ): Promise<TakeOutcome> {
-    let decoded: DecodedAny | undefined;
-    try {
-      decoded = await this.#decodeRetrying(value, topic);
-    } catch (error) {
-      return this.#rejected(topic, partition, message, value, error);
-    }
-    if (decoded === undefined) return 'stopped';
-    return this.#accept(topic, partition, message, value, decoded);
-  }
-
-  /** Maps a decoded record into the batch in hand (read now: a store may have swapped it). */
-  #accept(
-    topic: string,
-    partition: number,
-    message: KafkaJS.KafkaMessage,
-    value: Buffer,
-    decoded: DecodedAny,
-  ): TakeOutcome {
-    const expected = topic === ERRORS_TOPIC ? RecordKind.DETAILED_ERROR : RecordKind.AGENT_MESSAGE;
-    const offset = Number(message.offset);
-    try {
-      if (decoded.kind !== expected) {
-        throw new CodecError('UNEXPECTED_RECORD', `expected ${expected} on ${topic}, got ${decoded.kind}`, {
-          schemaId: decoded.schemaId,
-        });
-      }
-      const batch = this.#current;
-      const source = { topic, partition, offset, schemaId: decoded.schemaId, observedAtMs: this.#now() };
-      if (decoded.kind === RecordKind.AGENT_MESSAGE) mapAgentMessage(decoded.value, source, batch.rows);
-      else mapDetailedError(decoded.value, source, batch.rows);
-      batch.take(topic, partition, offset);
-    } catch (error) {
-      return this.#rejected(topic, partition, message, value, error);
-    }
-    return this.#poison.record(false) ? this.#poisonRatioExceeded() : 'taken';
-  }
-
-  /** Dead-letters a message that cannot be decoded or mapped; rethrows anything else. */
-  #rejected(
-    topic: string,
-    partition: number,
-    message: KafkaJS.KafkaMessage,
-    value: Buffer,
-    error: unknown,
-  ): TakeOutcome {
-    if (error instanceof CodecError) {
-      return this.#deadLetter(topic, partition, message, {
-        code: error.code,
-        reason: error.message,
-        schemaId: error.schemaId ?? -1,
-      });
-    }
-    if (error instanceof InvalidRecordError) {
-      return this.#deadLetter(topic, partition, message, {
-        code: error.code,
-        reason: error.message,
-        schemaId: value.length >= 5 ? value.readInt32BE(1) : -1,
-      });
-    }
-    throw error;
-  }
-
-  #deadLetter(
-    topic: string,
-    partition: number,
-    message: KafkaJS.KafkaMessage,
-    cause: PoisonCause,
-  ): TakeOutcome {
-    const batch = this.#current;
-    const letter = deadLetterFor({ topic, partition, message, cause, observedAtMs: this.#now() });
-    batch.deadLetters.push(letter.record);
-    batch.rows.dead_letters.push(letter.row);
-    batch.take(topic, partition, Number(message.offset));
-    this.#o.metrics.deadLettered.inc({ code: cause.code });
-    this.#log.warn(
-      { topic, partition, offset: message.offset, code: cause.code, reason: cause.reason },
-      'message dead-lettered',
-    );
-    return this.#poison.record(true) ? this.#poisonRatioExceeded() : 'taken';
-  }
-
-  #poisonRatioExceeded(): 'fatal' {
-    const { window, maxRatio } = this.#o.poison;
-    this.#fail(
-      new TelemetryError(
-        ErrorCode.POISON_RATIO_EXCEEDED,
-        `more than ${Math.round(maxRatio * 100)}% of the last ${Math.min(window, this.#poison.seen)} messages were undecodable ` +
-          `(${Math.round(this.#poison.ratio() * 100)}%): stopping instead of dead-lettering everything. ` +
-          'Check that producers use the schema registry this processor uses, then restart.',
-      ),
-    );
-    return 'fatal';
-  }
-
-  /**
-   * Decodes a value whose schema id is not cached yet, waiting out a registry outage with backoff
-   * (no message after it is taken meanwhile). Undefined when the runner stops while waiting.
-   */
-  async #decodeRetrying(value: Buffer, topic: string): Promise<DecodedAny | undefined> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.#o.codec.decodeAny(value);
-      } catch (error) {
-        if (!(error instanceof CodecError && error.retryable)) throw error;
-        const delay = this.#backoff(attempt);
-        this.#log.warn(
-          { err: error, topic, attempt, delayMs: delay },
-          'schema registry unavailable; waiting',
-        );
-        try {
-          await sleep(delay, undefined, { signal: this.#stopSignal.signal });
-        } catch {
-          return undefined;
-        }
-        if (!this.#isRunning()) return undefined;
-      }
     }
   }
 
