@@ -35,6 +35,11 @@ export interface ApiContext {
   feed: LiveFeed;
   /** The clock; injected so tests can pin it. Epoch milliseconds. */
   now: () => number;
+  /**
+   * The API itself, in process (auth and limits apply as to any caller): for modules that answer
+   * through other modules' routes, such as the MCP server. Call it only after `buildApi` returned.
+   */
+  fetch: (request: Request) => Promise<Response>;
 }
 
 export type ApiModuleFactory = (context: ApiContext) => ApiModule;

@@ -1,6 +1,7 @@
 import { coreModule } from './core-module.js';
 import { diagnosisModule } from './diagnosis/module.js';
 import { oracleModule } from './oracle/module.js';
+import { mcpModule } from './mcp/http.js';
 import type { ApiModuleFactory } from './module.js';
 import { uiModule } from './ui/module.js';
 
@@ -8,4 +9,10 @@ import { uiModule } from './ui/module.js';
  * Every module the API serves, in order. A new module adds one import line and one entry here
  * (see api/README.md); nothing else needs to change.
  */
-export const API_MODULES: readonly ApiModuleFactory[] = [coreModule, diagnosisModule, oracleModule, uiModule];
+export const API_MODULES: readonly ApiModuleFactory[] = [
+  coreModule,
+  diagnosisModule,
+  oracleModule,
+  uiModule,
+  mcpModule,
+];

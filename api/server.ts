@@ -71,6 +71,8 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
     feed: deps.feed,
     now,
     readModels: createReadModels({ reader: deps.reader, kafka: deps.kafka, config, logger, now }),
+    // yoga is built below from the modules this context builds; nothing calls this before that
+    fetch: (request) => Promise.resolve(yoga.fetch(request, {})),
   };
   const modules = (deps.modules ?? API_MODULES).map((factory) => factory(context));
   const routes = modules.flatMap((m) => m.rest ?? []);

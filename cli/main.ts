@@ -8,6 +8,7 @@ import { registerApiCommand } from './commands-api.js';
 import { registerAgentCommands } from './commands-agents.js';
 import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
 import { registerDeployCommands } from './commands-deploy.js';
+import { registerMcpCommand } from './commands-mcp.js';
 
 /**
  * The `agent-telemetry` binary: the composition root of every command. It is the only module that
@@ -136,6 +137,8 @@ function program(): Command {
   registerApiCommand(root, runService);
 
   registerAgentCommands(root, { context, runService });
+
+  registerMcpCommand(root, runService);
 
   return root;
 }

@@ -1,0 +1,202 @@
+import { ClickHouseError, type Row } from '@clickhouse/client';
+import { createClickHouseClient, toClickHouseTelemetryError } from '../../lib/clickhouse.js';
+import type { Config } from '../../lib/config.js';
+import { ToolFailure } from './tool-kit.js';
+
+/**
+ * Ad-hoc SQL for a coding assistant, read-only twice over: the statement must be a single query
+ * (SELECT, WITH, SHOW, DESCRIBE, EXISTS, EXPLAIN) by the check below, and it runs as the API's
+ * read-only ClickHouse user, whose profile (`readonly=1`) refuses writes, DDL and settings changes.
+ * Limits: a row cap (the query is wrapped in a LIMIT, and the client stops reading past the cap)
+ * and a time limit (`max_execution_time` where the user may set it, and the request is aborted).
+ */
+
+export interface SqlLimits {
+  maxRows: number;
+  timeoutSeconds: number;
+}
+
+export interface SqlAnswer {
+  columns: string[];
+  rows: Record<string, unknown>[];
+  row_count: number;
+  /** More rows matched than `max_rows`: only the first ones are shown. */
+  rows_truncated: boolean;
+  elapsed_ms: number;
+  /** How the limits were enforced: by server settings or, for a readonly=1 user, by the client. */
+  limits: { max_rows: number; timeout_seconds: number; enforced_by: 'server' | 'client' };
+}
+
+const READ_STATEMENTS = ['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS', 'EXPLAIN'] as const;
+const WRAPPABLE = new Set(['SELECT', 'WITH']);
+/** ClickHouse's READONLY: the user's profile forbids the statement (a write, DDL, a setting). */
+const READONLY_CODE = '164';
+
+/**
+ * The server's error code: the client parses it from current servers; from 18.16, whose HTTP error
+ * body (`Code: 164, e.displayText() = …`) it cannot parse, it is read from that wire format here.
+ */
+function serverCode(error: unknown): string | undefined {
+  if (error instanceof ClickHouseError) return error.code;
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
+  if (!(cause instanceof Error)) return undefined;
+  return /^Code: (\d+), e\.displayText\(\)/.exec(cause.message)?.[1];
+}
+
+/** The statement with comments removed and literals and quoted names blanked (kept the same length). */
+export function blankLiterals(sql: string): string {
+  let out = '';
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i] ?? '';
+    const next = sql[i + 1] ?? '';
+    if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end === -1 ? sql.length : end;
+      out += ' '.repeat(stop - i);
+      i = stop;
+    } else if (c === '/' && next === '*') {
+      const end = sql.indexOf('*/', i + 2);
+      const stop = end === -1 ? sql.length : end + 2;
+      out += ' '.repeat(stop - i);
+      i = stop;
+    } else if (c === "'" || c === '"' || c === '`') {
+      let j = i + 1;
+      while (j < sql.length && sql[j] !== c) j += sql[j] === '\\' ? 2 : 1;
+      const stop = Math.min(j + 1, sql.length);
+      out += `${c}${'_'.repeat(Math.max(0, stop - i - 2))}${stop - i >= 2 ? c : ''}`;
+      i = stop;
+    } else {
+      out += c;
+      i += 1;
+    }
+  }
+  return out;
+}
+
+/**
+ * The statement to run, or a refusal that says why. Refused: several statements, anything that is
+ * not a query, `INTO OUTFILE`, and `FORMAT`/`SETTINGS` clauses (the tool picks the format and the
+ * limits).
+ */
+export function checkReadOnly(sql: string): { statement: string; keyword: string } {
+  const trimmed = sql.trim().replace(/;\s*$/, '');
+  const blank = blankLiterals(trimmed);
+  if (blank.includes(';'))
+    throw new ToolFailure('one statement at a time: remove the ";" between statements');
+  const keyword = (/^\s*\(?\s*([A-Za-z]+)/.exec(blank)?.[1] ?? '').toUpperCase();
+  if (!(READ_STATEMENTS as readonly string[]).includes(keyword)) {
+    throw new ToolFailure(
+      `sql_query is read-only: only ${READ_STATEMENTS.join(', ')} statements run here (got ${keyword === '' ? 'nothing' : keyword}). ` +
+        'Writes, DDL and settings changes are refused, and the ClickHouse user is read-only anyway.',
+    );
+  }
+  if (/\bINTO\s+OUTFILE\b/i.test(blank))
+    throw new ToolFailure('INTO OUTFILE is refused: the rows come back in the answer');
+  if (/\bFORMAT\s+[A-Za-z]/i.test(blank))
+    throw new ToolFailure('remove the FORMAT clause: rows come back as JSON objects');
+  if (/\bSETTINGS\b/i.test(blank)) {
+    throw new ToolFailure(
+      'remove the SETTINGS clause: the tool sets the row and time limits (max_rows, timeout_seconds)',
+    );
+  }
+  return { statement: trimmed, keyword };
+}
+
+/** The API's read-only ClickHouse user, as the API connects. */
+function readOnlyConfig(config: Config): Config {
+  return {
+    ...config,
+    clickhouse: {
+      ...config.clickhouse,
+      username: config.api.clickhouseUser,
+      password: config.api.clickhousePassword,
+    },
+  };
+}
+
+/**
+ * Runs `statement` as the read-only user without the statement check: the permission layer on its
+ * own (`runSqlQuery` checks first). Exported so that the user's own refusal can be tested.
+ */
+export async function executeAsReadOnlyUser(
+  config: Config,
+  statement: string,
+  keyword: string,
+  limits: SqlLimits,
+): Promise<SqlAnswer> {
+  const timeoutMs = limits.timeoutSeconds * 1000;
+  const client = createClickHouseClient(readOnlyConfig(config), { requestTimeoutMs: timeoutMs + 2_000 });
+  const started = performance.now();
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const readonly = await client
+      .query({ query: "SELECT value FROM system.settings WHERE name = 'readonly'", format: 'JSONEachRow' })
+      .then((r) => r.json<{ value: string }>());
+    // a readonly=1 profile may not change any setting: the client enforces the limits instead
+    const serverLimits = readonly[0]?.value !== '1';
+    const query = WRAPPABLE.has(keyword)
+      ? `SELECT * FROM (\n${statement}\n) LIMIT ${limits.maxRows + 1}`
+      : statement;
+    const result = await client.query({
+      query,
+      format: 'JSONEachRow',
+      abort_signal: signal,
+      clickhouse_settings: serverLimits
+        ? {
+            max_result_rows: String(limits.maxRows + 1),
+            result_overflow_mode: 'break',
+            max_execution_time: limits.timeoutSeconds,
+            ...(readonly[0]?.value === '0' ? { readonly: '1' } : {}),
+          }
+        : {},
+    });
+    const rows: Record<string, unknown>[] = [];
+    let more = false;
+    const stream = result.stream<Record<string, unknown>>();
+    reading: for await (const batch of stream as AsyncIterable<
+      Row<Record<string, unknown>, 'JSONEachRow'>[]
+    >) {
+      for (const row of batch) {
+        if (rows.length >= limits.maxRows) {
+          more = true;
+          break reading;
+        }
+        rows.push(row.json());
+      }
+    }
+    if (more) result.close();
+    return {
+      columns: Object.keys(rows[0] ?? {}),
+      rows,
+      row_count: rows.length,
+      rows_truncated: more,
+      elapsed_ms: Math.round(performance.now() - started),
+      limits: {
+        max_rows: limits.maxRows,
+        timeout_seconds: limits.timeoutSeconds,
+        enforced_by: serverLimits ? 'server' : 'client',
+      },
+    };
+  } catch (error) {
+    if (signal.aborted) {
+      throw new ToolFailure(
+        `the query ran past ${limits.timeoutSeconds} s and was stopped: narrow it (a WHERE on the time column *_ms, the table's key columns, a smaller LIMIT)`,
+      );
+    }
+    if (serverCode(error) === READONLY_CODE) {
+      throw new ToolFailure(
+        `refused by the read-only ClickHouse user (${config.api.clickhouseUser}, ClickHouse code ${READONLY_CODE} READONLY): ${error instanceof Error ? error.message.trim() : String(error)}`,
+      );
+    }
+    throw toClickHouseTelemetryError(error, 'sql_query');
+  } finally {
+    await client.close();
+  }
+}
+
+/** Checks, then runs, a read-only query within the limits. */
+export function runSqlQuery(config: Config, sql: string, limits: SqlLimits): Promise<SqlAnswer> {
+  const { statement, keyword } = checkReadOnly(sql);
+  return executeAsReadOnlyUser(config, statement, keyword, limits);
+}
