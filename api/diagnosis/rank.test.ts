@@ -131,6 +131,19 @@ describe('ranking', () => {
     expect(ranked.map((r) => r.id)).toEqual(['stuck', 'timeouts', 'spike', 'spike2']);
   });
 
+  it('places a weaker cause of the same agent after the stronger one', () => {
+    const ranked = rankIssues([
+      issue('group', 'consumer_group_empty', 'critical', 'coder', 50),
+      issue('dead', 'dead_agent', 'critical', 'coder', 1),
+      issue('other', 'consumer_group_empty', 'critical', 'writer', 10),
+    ]);
+    expect(ranked.map((r) => [r.id, r.explained_by])).toEqual([
+      ['dead', null],
+      ['group', 'dead'],
+      ['other', null],
+    ]);
+  });
+
   it('places a symptom right after the cause of the same agent, whatever its severity', () => {
     const ranked = rankIssues([
       issue('cascade', 'cascading_failure', 'critical', 'researcher', 40),

@@ -101,22 +101,30 @@ const baseScore = (issue: DetectedIssue): number =>
 
 /**
  * Orders issues, top issue first: by severity, then specificity, then magnitude. A symptom whose
- * first affected agent also has a cause issue is placed right after that cause (whatever its own
- * severity), so that the list reads cause → consequences.
+ * first affected agent also has a cause issue, or a less specific cause of that agent, is placed
+ * right after that cause (whatever its own severity), so that the list reads cause → consequences.
  */
 export function rankIssues(issues: readonly DetectedIssue[]): RankedIssue[] {
   const scored = issues.map((issue) => ({ issue, score: baseScore(issue) }));
-  const causeOf = new Map<string, { id: string; score: number }>();
+  const causeOf = new Map<string, { id: string; kind: IssueKind; score: number }>();
   for (const { issue, score } of scored) {
     if (!CAUSES.has(issue.kind)) continue;
     for (const agent of issue.affected_components) {
       const current = causeOf.get(agent);
-      if (current === undefined || current.score < score) causeOf.set(agent, { id: issue.id, score });
+      if (current === undefined || current.score < score)
+        causeOf.set(agent, { id: issue.id, kind: issue.kind, score });
     }
   }
   const ranked = scored.map(({ issue, score }): RankedIssue => {
     const agent = issue.affected_components[0];
-    const cause = CAUSES.has(issue.kind) || agent === undefined ? undefined : causeOf.get(agent);
+    const candidate = agent === undefined ? undefined : causeOf.get(agent);
+    // a symptom follows the agent's cause; a weaker cause of the same agent (an empty consumer group
+    // of a dead agent, the retry storm of a rate-limited one) follows the stronger one
+    const follows =
+      candidate !== undefined &&
+      candidate.id !== issue.id &&
+      (!CAUSES.has(issue.kind) || SPECIFICITY[candidate.kind] > SPECIFICITY[issue.kind]);
+    const cause = follows ? candidate : undefined;
     // a fraction below the cause keeps the consequences in their own order behind it
     const effective = cause === undefined ? score : cause.score - 1 + score / 1_000_000;
     return { ...issue, score: effective, explained_by: cause?.id ?? null };
