@@ -184,28 +184,31 @@ describe('/ws/debug/{client_id}', () => {
     const port = await start({ API_WS_MAX_BUFFERED_BYTES: '65536' });
     const slow = await connect(port, 'slow');
     const fast = await connect(port, 'fast');
-    // stop reading: the server's socket buffer grows until the bound is passed
+    const disconnected = async () =>
+      ((await api?.metrics.wsDisconnects.get())?.values.find((v) => v.labels.reason === 'slow_consumer')
+        ?.value ?? 0) > 0;
+    // stop reading: once the kernel's socket buffers are full, the server's own buffer grows past the bound
     (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
-    const big = 'y'.repeat(4_096);
-    const total = 4_000;
-    for (let i = 0; i < total; i++) {
-      const event = message('orchestrator', 'coder', `bulk-${i}`);
-      if (event.kind === 'message') event.value.payload = JSON.stringify({ big });
-      hub.publish(event);
-      if (i % 200 === 0) await new Promise((resolve) => setImmediate(resolve));
+    const big = 'y'.repeat(16_384);
+    let published = 0;
+    while (!(await disconnected()) && published < 4_000) {
+      for (let i = 0; i < 20; i++, published++) {
+        const event = message('orchestrator', 'coder', `bulk-${published}`);
+        if (event.kind === 'message') event.value.payload = JSON.stringify({ big });
+        hub.publish(event);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
-    for (;;) {
-      if (fast.frames.filter((f) => f.type === 'agent_queue_message').length === total) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const received = () => fast.frames.filter((f) => f.type === 'agent_queue_message').length;
+    while (received() < published) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(fast.frames.filter((f) => f.type === 'agent_queue_message').at(-1)?.message_id).toBe(
-      `bulk-${total - 1}`,
+      `bulk-${published - 1}`,
     );
     (slow.socket as unknown as { _socket: { resume(): void } })._socket.resume();
     expect((await slow.closed).code).toBe(4001);
     const disconnects = await api?.metrics.wsDisconnects.get();
     expect(disconnects?.values.find((v) => v.labels.reason === 'slow_consumer')?.value).toBe(1);
-  });
+  }, 60_000);
 
   it('refuses a malformed client id and, with auth on, a missing token', async () => {
     const port = await start({ API_AUTH_TOKEN: 'a-very-secret-token-123' });

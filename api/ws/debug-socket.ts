@@ -58,7 +58,9 @@ export function createDebugSocketServer(options: {
 
   const send = (client: Client, frame: string): void => {
     if (client.socket.readyState !== client.socket.OPEN) return;
-    if (client.socket.bufferedAmount + frame.length > config.api.wsMaxBufferedBytes) {
+    // the backlog is bounded by the limit plus one frame: a frame larger than the limit still goes to a
+    // client that has read everything before it
+    if (client.socket.bufferedAmount > config.api.wsMaxBufferedBytes) {
       metrics.wsDisconnects.inc({ reason: 'slow_consumer' });
       logger.warn(
         { client: client.id, buffered: client.socket.bufferedAmount },
