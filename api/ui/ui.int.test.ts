@@ -349,6 +349,37 @@ describe('dashboard', () => {
     }
   });
 
+  it('counts messages received and sent and errors reported per minute per agent', async () => {
+    const response = await fetch(`${open.base}/api/v1/agents/activity?window_minutes=10`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as {
+      window_minutes: number;
+      minutes: string[];
+      agents: { agent_name: string; received: number[]; sent: number[]; errors: number[] }[];
+    };
+    expect(body.window_minutes).toBe(10);
+    expect(body.minutes).toHaveLength(10);
+    expect(Date.parse(body.minutes[9] ?? '')).toBe(Math.floor(Date.now() / 60_000) * 60_000);
+    const sums = Object.fromEntries(
+      body.agents.map((a) => [
+        a.agent_name,
+        [a.received, a.sent, a.errors].map((values) => {
+          expect(values).toHaveLength(10);
+          return values.reduce((x, y) => x + y, 0);
+        }),
+      ]),
+    );
+    // seeded: T1, T2 to the coder, R1 back; T3 to the researcher, E1 back; errors 1 and 2
+    expect(sums).toEqual({
+      [seeded.coder]: [2, 1, 1],
+      [seeded.researcher]: [1, 1, 2],
+      [seeded.orchestrator]: [2, 3, 0],
+    });
+    const bad = await fetch(`${open.base}/api/v1/agents/activity?window_minutes=0`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { parameter: string }).parameter).toBe('window_minutes');
+  });
+
   it('serves the page without a token but the data only with one', async () => {
     expect((await fetch(`${guarded.base}/ui/app.js`)).status).toBe(200);
     expect((await fetch(`${guarded.base}/ui/nothing.js`)).status).toBe(404);
