@@ -184,6 +184,9 @@ export function errorFromRow(row: WireRow<ErrorFactRow>): ApiError {
   };
 }
 
+/** Storage keeps absent numbers as 0, so the live shape says `null` for 0 as the stored one does. */
+const positiveOrNull = (value: number | null): number | null => (value === null || value <= 0 ? null : value);
+
 export function errorFromRecord(value: DetailedError): ApiError {
   return {
     error_id: value.error_id,
@@ -202,11 +205,11 @@ export function errorFromRecord(value: DetailedError): ApiError {
     partial_output: orNull(value.partial_output),
     model_name: orNull(value.model_name),
     prompt_preview: orNull(value.prompt_preview),
-    token_count: value.token_count,
+    token_count: positiveOrNull(value.token_count),
     tool_name: orNull(value.tool_name),
     tool_parameters: objectOrNull(value.tool_parameters),
     timestamp: isoTime(value.timestamp),
-    duration_before_error_ms: value.duration_before_error_ms,
+    duration_before_error_ms: positiveOrNull(value.duration_before_error_ms),
     is_retryable: value.is_retryable,
     retry_count: value.retry_count,
     max_retries: value.max_retries,
@@ -219,6 +222,6 @@ export function errorFromRecord(value: DetailedError): ApiError {
     suppressed_count: value.suppressed_count,
     task_id: orNull(value.task_id),
     job_id: orNull(value.job_id),
-    http_status: value.http_status,
+    http_status: positiveOrNull(value.http_status),
   };
 }
