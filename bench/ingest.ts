@@ -116,7 +116,8 @@ async function main(): Promise<number> {
     `ingest benchmark ${token}: ${int(options.messages)} messages; freshness ${int(options.rate)} msg/s ` +
       `for ${options.latencySeconds} s; consumers store ${int(consumers.batchSize)} messages or every ` +
       `${consumers.flushIntervalMs} ms, buffer at most ${int(consumers.maxBufferedMessages)}, ` +
-      `poll ${int(consumers.maxPollBatch)}` +
+      `${consumers.maxStoresInFlight} stores in flight, poll ${int(consumers.maxPollBatch)}, ` +
+      `client cache ${int(consumers.consumerCacheMs)} ms` +
       (Object.keys(CONSUMER_TUNING).length > 0 ? ` (bench tuning ${JSON.stringify(CONSUMER_TUNING)})` : ''),
   );
   say(`machine: ${machineLoad()}`);

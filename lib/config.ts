@@ -138,6 +138,7 @@ const EnvShape = z.object({
   PROCESSOR_MAX_BUFFERED: positiveInt(10_000, 10_000_000),
   PROCESSOR_MAX_STORES_IN_FLIGHT: positiveInt(2, 8),
   PROCESSOR_MAX_POLL_BATCH: positiveInt(2_000, 100_000),
+  PROCESSOR_CONSUMER_CACHE_MS: positiveInt(1_500, 60_000),
   PROCESSOR_METADATA_REFRESH_MS: positiveInt(5_000, 600_000),
   PROCESSOR_POISON_MAX_RATIO: z.coerce.number().gt(0).max(1).default(0.5),
   PROCESSOR_POISON_WINDOW: positiveInt(1_000, 1_000_000),
@@ -246,6 +247,8 @@ export interface Config {
     /** Batches stored at once, commits kept in batch order. */
     maxStoresInFlight: number;
     maxPollBatch: number;
+    /** How many milliseconds of consumption the client keeps fetched ahead in JS memory. */
+    consumerCacheMs: number;
     metadataRefreshMs: number;
     poison: { maxRatio: number; window: number; minMessages: number };
     /** Port of /metrics, /healthz and /readyz; 0 turns the server off. */
@@ -389,6 +392,7 @@ export function loadConfig(env: Environment): Config {
       maxBufferedMessages: e.PROCESSOR_MAX_BUFFERED,
       maxStoresInFlight: e.PROCESSOR_MAX_STORES_IN_FLIGHT,
       maxPollBatch: e.PROCESSOR_MAX_POLL_BATCH,
+      consumerCacheMs: e.PROCESSOR_CONSUMER_CACHE_MS,
       metadataRefreshMs: e.PROCESSOR_METADATA_REFRESH_MS,
       poison: {
         maxRatio: e.PROCESSOR_POISON_MAX_RATIO,

@@ -19,6 +19,7 @@ export function runnerSettings(
   | 'maxBufferedMessages'
   | 'maxStoresInFlight'
   | 'maxPollBatch'
+  | 'consumerCacheMs'
   | 'metadataRefreshMs'
   | 'poison'
   | 'retry'
@@ -33,6 +34,7 @@ export function runnerSettings(
     maxBufferedMessages: p.maxBufferedMessages,
     maxStoresInFlight: p.maxStoresInFlight,
     maxPollBatch: p.maxPollBatch,
+    consumerCacheMs: p.consumerCacheMs,
     metadataRefreshMs: p.metadataRefreshMs,
     poison: p.poison,
     retry: RUNNER_TIMING.retry,

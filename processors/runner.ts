@@ -43,6 +43,8 @@ export interface RunnerOptions {
   metadataRefreshMs: number;
   /** Messages handed to one eachBatch call (`js.consumer.max.batch.size`). */
   maxPollBatch: number;
+  /** Milliseconds of consumption the client caches ahead (`js.consumer.max.cache.size.per.worker.ms`). */
+  consumerCacheMs: number;
   poison: { window: number; maxRatio: number; minMessages: number };
   retry: { initialMs: number; maxMs: number };
   /** On a revoke, how long to try to store and commit what is in hand before letting it go. */
@@ -137,6 +139,7 @@ export class ProcessorRunner {
     this.#consumer = options.kafka.consumer({
       kafkaJS: { groupId: options.groupId, fromBeginning: true, autoCommit: false },
       'js.consumer.max.batch.size': options.maxPollBatch,
+      'js.consumer.max.cache.size.per.worker.ms': options.consumerCacheMs,
       'topic.metadata.refresh.interval.ms': options.metadataRefreshMs,
       // eager protocol: a revoke takes every partition, so what is in hand can be stored or let go whole
       'partition.assignment.strategy': 'range,roundrobin',
