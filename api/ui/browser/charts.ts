@@ -23,6 +23,8 @@ export function sparkline(values: readonly number[], label: string): SVGSVGEleme
   );
 }
 
+const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const CHART = { width: 320, height: 90, left: 28, bottom: 16 };
 
 /**
@@ -79,9 +81,9 @@ export function activityChart(series: AgentSeries, minutes: readonly string[]): 
       {},
       h('strong', {}, series.agent_name),
       ' ',
-      h('span', { class: 'legend-messages' }, `${totalMessages} messages`),
+      h('span', { class: 'legend-messages' }, plural(totalMessages, 'message')),
       ' · ',
-      h('span', { class: 'legend-errors' }, `${totalErrors} errors`),
+      h('span', { class: 'legend-errors' }, plural(totalErrors, 'error')),
     ),
     chart,
   );
