@@ -20,7 +20,12 @@ export interface Scenario {
   /** What a correct diagnosis says: the root cause, and where the evidence is. */
   diagnosis: string;
   roles: Readonly<Record<string, RoleFaults>>;
-  orchestrator?: { maxRetries?: number; stepTimeoutMs?: number; retryBackoffMs?: number };
+  orchestrator?: {
+    maxRetries?: number;
+    stepTimeoutMs?: number;
+    retryBackoffMs?: number;
+    retryBackoffMaxMs?: number;
+  };
   /** Non-Avro bytes written to a role's queue every `everyMs`. */
   poison?: { role: string; everyMs: number };
   /** Default interval of submitted demo jobs. */
@@ -95,12 +100,12 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     name: 'retry-storm',
-    what: "The researcher's model endpoint answers 503 to everything; the orchestrator retries 30 times with almost no backoff.",
+    what: "The researcher's model endpoint answers 503 to everything; the orchestrator retries 30 times, waiting at most 20 ms between attempts.",
     diagnosis:
       'One fingerprint dominates: llm_error with http_status 503 from the researcher and handoff_error from the orchestrator, many per second, ' +
       'retry_count climbing to 30, and records carrying a large suppressed_count (the error collector capped the storm). Root cause: a failing dependency amplified by retries without backoff; add backoff and a circuit breaker.',
     roles: { researcher: { llm: { failEvery: 1, failStatus: 503 }, llmMaxRetries: 0 } },
-    orchestrator: { maxRetries: 30, retryBackoffMs: 5 },
+    orchestrator: { maxRetries: 30, retryBackoffMs: 5, retryBackoffMaxMs: 20 },
     jobsEveryMs: 5_000,
   },
   {

@@ -88,7 +88,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<{ htt
     perAgent: config.agentRuntime.errorLimits.perAgent,
     perFingerprint: config.agentRuntime.errorLimits.perFingerprint,
   });
-  lifecycle.add('supervisor-errors', () => collector.flush());
+  lifecycle.add('supervisor-errors', () => collector.close());
 
   const registry = new Registry();
   const up = new Gauge({

@@ -134,6 +134,7 @@ export async function startAgentSystem(options: AgentSystemOptions): Promise<Age
         stepTimeoutMs: scenario?.orchestrator?.stepTimeoutMs ?? rt.stepTimeoutMs,
         maxRetries: scenario?.orchestrator?.maxRetries ?? rt.maxRetries,
         retryBackoffMs: scenario?.orchestrator?.retryBackoffMs ?? 500,
+        retryBackoffMaxMs: scenario?.orchestrator?.retryBackoffMaxMs ?? 10_000,
         maxReworks: 1,
       };
       const runtime = new AgentRuntime({
@@ -169,7 +170,7 @@ export async function startAgentSystem(options: AgentSystemOptions): Promise<Age
     stop: () =>
       (stopping ??= (async () => {
         await Promise.all(runtimes.map((r) => r.stop()));
-        await collector.flush();
+        await collector.close();
         await transport.close();
         await tracing.shutdown().catch((error: unknown) => {
           logger.warn({ err: error }, 'span export on shutdown failed');

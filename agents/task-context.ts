@@ -96,6 +96,19 @@ export function createTaskContext(deps: TaskContextDeps): TaskContext {
       try {
         const response = await deps.llm.complete(request, {
           signal: deps.signal,
+          onRetry: (error) => {
+            // a failure the provider retries is still evidence (rate limits, flaky endpoints)
+            deps.collector.record(error, {
+              ...baseScope(),
+              operation: `llm.${request.purpose}`,
+              spanId: span.spanContext().spanId,
+              model,
+              prompt: request.messages.map((m) => `${m.role}: ${m.content}`).join('\n'),
+              startedAtMs: started,
+              retryCount: error.attempts - 1,
+              severity: 'warning',
+            });
+          },
           onCall: (call) => {
             attempts += 1;
             if (usage.length < maxUsage) usage.push(call);

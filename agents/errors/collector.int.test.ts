@@ -69,13 +69,13 @@ describe('error collector on the real errors topic', () => {
       ),
     ).toBe(true);
     const records = tap.errors((e) => e.agent_name === agent);
-    // first of the fingerprint + burst + refill during the storm, + the one after the pause
-    expect(records.length).toBeLessThanOrEqual(1 + burst + Math.ceil(rate * elapsedS) + 1);
+    // first of the fingerprint + burst + refill during the storm, + the one after the pause, + a held one
+    expect(records.length).toBeLessThanOrEqual(1 + burst + Math.ceil(rate * elapsedS) + 2);
     expect(records.length).toBeLessThan(thrown / 10);
     expect(new Set(records.map((r) => r.fingerprint)).size).toBe(1);
     // every failure is accounted for: sent ones plus the counts they carry
     expect(records.reduce((sum, r) => sum + 1 + r.suppressed_count, 0)).toBe(thrown);
-    expect(records.at(-1)?.suppressed_count).toBeGreaterThan(0);
+    expect(records.some((r) => r.suppressed_count > 0)).toBe(true);
     expect(records[0]).toMatchObject({
       category: 'llm_error',
       http_status: 503,

@@ -95,6 +95,22 @@ describe('error collector', () => {
     expect(sent.reduce((sum, r) => sum + 1 + r.suppressed_count, 0)).toBe(51);
   });
 
+  it('sends the latest held-back error later with the count of the others, so a storm that stops is fully counted', async () => {
+    const { c, sent, clock } = collector();
+    for (let i = 0; i < 10; i++)
+      c.record(rateLimited(), { agent: 'researcher', operation: 'llm.research', retryCount: i });
+    expect(sent).toHaveLength(2);
+    c.sweep(false);
+    expect(sent).toHaveLength(2); // the bucket is still empty
+    clock.now += 1_000;
+    c.sweep(false);
+    expect(sent).toHaveLength(3);
+    expect(sent[2]).toMatchObject({ retry_count: 9, suppressed_count: 7, timestamp: 1_000_000 });
+    expect(sent.reduce((sum, r) => sum + 1 + r.suppressed_count, 0)).toBe(10);
+    await c.close();
+    expect(sent).toHaveLength(3);
+  });
+
   it('always keeps critical errors and the first of a new fingerprint', () => {
     const { c, sent } = collector({ perAgent: { ratePerSecond: 0.001, burst: 1 } });
     c.record(rateLimited(), { agent: 'a', operation: 'x' });

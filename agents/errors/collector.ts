@@ -50,12 +50,19 @@ export interface ErrorCollectorOptions {
   maxFingerprints?: number;
   /** Sends in flight at most; above it records are counted as suppressed. Default 1,000. */
   maxPendingSends?: number;
+  /**
+   * How often held-back errors are looked at: when their buckets allow again, the latest one goes out
+   * with the count of the others, so a storm that stops is still fully counted. Default 1,000 ms.
+   */
+  sweepIntervalMs?: number;
   now?: () => number;
 }
 
 interface FingerprintState {
   bucket: TokenBucket;
   suppressed: number;
+  /** The latest suppressed error: it goes out later, carrying the count of the others. */
+  held: { error: unknown; scope: ErrorScope; at: number } | undefined;
 }
 
 export interface CollectorStats {
@@ -91,10 +98,15 @@ export class ErrorCollector {
   readonly #fingerprints = new Map<string, FingerprintState>();
   readonly #pending = new Set<Promise<void>>();
   readonly stats: CollectorStats = { recorded: 0, suppressed: 0, duplicates: 0, sendFailures: 0 };
+  readonly #sweeper: NodeJS.Timeout;
 
   constructor(options: ErrorCollectorOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#sweeper = setInterval(() => {
+      this.sweep(false);
+    }, options.sweepIntervalMs ?? 1_000);
+    this.#sweeper.unref();
   }
 
   /** Whether this error object was recorded already (by an inner scope). */
@@ -139,6 +151,7 @@ export class ErrorCollector {
           this.#now,
         ),
         suppressed: 0,
+        held: undefined,
       };
       this.#remember(fingerprint, state);
     } else {
@@ -161,15 +174,56 @@ export class ErrorCollector {
     } else keep = false;
     if (!keep) {
       state.suppressed += 1;
+      state.held = { error, scope, at: now };
       this.stats.suppressed += 1;
       return undefined;
     }
+    const record = this.#build(error, scope, now, fingerprint, state.suppressed);
+    state.suppressed = 0;
+    state.held = undefined;
+    this.stats.recorded += 1;
+    this.#send(record);
+    return record;
+  }
 
+  /**
+   * Sends the latest held-back error of each fingerprint whose buckets allow it again (all of them when
+   * `all`, on shutdown), carrying the count of the other suppressed ones.
+   */
+  sweep(all: boolean): void {
+    for (const [fingerprint, state] of this.#fingerprints) {
+      const held = state.held;
+      if (held === undefined) continue;
+      const agentBucket = this.#agentBucket(held.scope.agent);
+      if (!all && !(state.bucket.canTake() && agentBucket.canTake())) continue;
+      state.bucket.forceTake();
+      agentBucket.forceTake();
+      const record = this.#build(held.error, held.scope, held.at, fingerprint, state.suppressed - 1);
+      state.suppressed = 0;
+      state.held = undefined;
+      this.stats.suppressed -= 1;
+      this.stats.recorded += 1;
+      this.#send(record);
+    }
+  }
+
+  #build(
+    error: unknown,
+    scope: ErrorScope,
+    now: number,
+    fingerprint: string,
+    suppressed: number,
+  ): DetailedError {
+    const classification = classifyError(error);
+    const category = scope.category ?? classification.category;
+    const severity = scope.severity ?? classification.severity;
+    const message = error instanceof Error ? error.message : String(error);
+    const stack = error instanceof Error ? (error.stack ?? null) : null;
     const advice = adviceFor({ ...classification, category });
     const tool = toolCallOf(error);
     const toolName = scope.toolName ?? tool?.toolName ?? null;
     const toolParameters = scope.toolParameters ?? tool?.parameters;
-    const record: DetailedError = {
+    return {
       error_id: randomUUID(),
       severity,
       category,
@@ -200,20 +254,23 @@ export class ErrorCollector {
       service_name: this.#o.serviceName,
       host: this.#o.host,
       fingerprint,
-      suppressed_count: state.suppressed,
+      suppressed_count: suppressed,
       task_id: scope.taskId ?? null,
       job_id: scope.jobId ?? null,
       http_status: classification.httpStatus,
     };
-    state.suppressed = 0;
-    this.stats.recorded += 1;
-    this.#send(record);
-    return record;
   }
 
-  /** Waits for the records sent so far (on shutdown). */
+  /** Sends what is held back and waits for every record sent so far. */
   async flush(): Promise<void> {
+    this.sweep(true);
     await Promise.all([...this.#pending]);
+  }
+
+  /** Stops the sweeper and flushes (on shutdown). */
+  async close(): Promise<void> {
+    clearInterval(this.#sweeper);
+    await this.flush();
   }
 
   #send(record: DetailedError): void {

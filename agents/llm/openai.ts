@@ -108,6 +108,7 @@ export class OpenAiCompatibleProvider implements LlmProvider {
         const lastAttempt = attempt > this.#o.maxRetries;
         const tooLong = error.retryAfterMs !== undefined && error.retryAfterMs > maxBackoff;
         if (!error.retryable || lastAttempt || tooLong || options.signal?.aborted === true) throw error;
+        options.onRetry?.(error);
         const backoff = Math.random() * Math.min(maxBackoff, initial * 2 ** (attempt - 1));
         const wait = error.retryAfterMs ?? backoff;
         try {

@@ -42,6 +42,8 @@ export interface LlmCallOptions {
   signal?: AbortSignal;
   /** Called once per HTTP attempt, failed ones included, so usage and failures are both recorded. */
   onCall?: (call: LlmCall) => void;
+  /** Called with each failure the provider is about to retry (the last failure is thrown instead). */
+  onRetry?: (error: LlmError) => void;
 }
 
 /** One interface for every model backend. Failures are thrown as {@link LlmError}. */

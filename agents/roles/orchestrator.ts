@@ -20,6 +20,8 @@ export interface OrchestratorSettings {
   maxRetries: number;
   /** First wait between attempts; doubles per attempt, with jitter. */
   retryBackoffMs: number;
+  /** Longest wait between attempts. */
+  retryBackoffMaxMs: number;
   /** Rework rounds the reviewer may ask for. */
   maxReworks: number;
 }
@@ -113,6 +115,7 @@ export async function orchestrate(
         maxRetries,
         stepTimeoutMs,
         backoffMs: settings.retryBackoffMs,
+        backoffMaxMs: settings.retryBackoffMaxMs,
         signal,
       },
     );
@@ -177,7 +180,13 @@ async function attemptStep(
   context: TaskContext,
   step: PlanStep,
   body: { goal: string; inputs: Record<string, unknown>; feedback?: string },
-  options: { maxRetries: number; stepTimeoutMs: number; backoffMs: number; signal: AbortSignal },
+  options: {
+    maxRetries: number;
+    stepTimeoutMs: number;
+    backoffMs: number;
+    backoffMaxMs: number;
+    signal: AbortSignal;
+  },
 ): Promise<StepOutcome> {
   let last: HandoffError | undefined;
   for (let attempt = 1; attempt <= options.maxRetries + 1; attempt++) {
@@ -240,7 +249,8 @@ async function attemptStep(
       taskId: last.taskId ?? null,
     });
     if (attempt <= options.maxRetries) {
-      const wait = options.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
+      const wait =
+        Math.min(options.backoffMaxMs, options.backoffMs * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2);
       await sleep(wait, undefined, { signal: options.signal }).catch(() => undefined);
     }
   }

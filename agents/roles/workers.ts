@@ -108,7 +108,7 @@ export async function coder(context: TaskContext, env: WorkerEnv): Promise<Recor
   const result = await context.runTool(EVALUATOR_TOOL, { code, timeout_ms: env.toolTimeoutMs }, () =>
     evaluateJs(code, env.toolTimeoutMs),
   );
-  return { code, result };
+  return { result, code };
 }
 
 const Verdict = z.object({
