@@ -9,6 +9,7 @@ import { registerAgentCommands } from './commands-agents.js';
 import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
 import { registerDeployCommands } from './commands-deploy.js';
 import { registerMcpCommand } from './commands-mcp.js';
+import { registerOpsCommands } from './commands-ops.js';
 
 /**
  * The `agent-telemetry` binary: the composition root of every command. It is the only module that
@@ -139,6 +140,8 @@ function program(): Command {
   registerAgentCommands(root, { context, runService });
 
   registerMcpCommand(root, runService);
+
+  registerOpsCommands(root, { context, out: process.stdout, err: process.stderr });
 
   return root;
 }
