@@ -152,6 +152,7 @@ export async function startSupervisor(options: SupervisorOptions): Promise<{ htt
       logger.error({ agent, code, signal }, 'agent process died; not restarted');
       collector.record(error, {
         agent,
+        agentId: `${agent}@${hostname()}:${child.process.pid ?? 0}`,
         operation: 'process',
         severity: Severity.CRITICAL,
         input: { pid: child.process.pid, scenario: scenario.name },

@@ -234,7 +234,8 @@ export class ErrorCollector {
       trace_id: scope.traceId ?? null,
       span_id: scope.spanId ?? null,
       agent_name: scope.agent,
-      agent_id: scope.agentId ?? null,
+      // the instance: which process of a scaled-out agent failed
+      agent_id: scope.agentId ?? `${scope.agent}@${this.#o.host}:${process.pid}`,
       operation: scope.operation,
       input_data: jsonText(scope.input),
       partial_output: scope.partialOutput === undefined ? null : scope.partialOutput.slice(0, 2_000),
