@@ -16,6 +16,8 @@ export interface SubmitAndWaitOptions {
   orchestrator: string;
   requester: string;
   json: boolean;
+  /** Aborted on Ctrl-C: the job is cancelled (a CANCEL goes to the orchestrator) and 130 returned. */
+  interrupt?: AbortSignal;
   maxRetries?: number;
   stepTimeoutMs?: number;
 }
@@ -110,8 +112,22 @@ export async function submitAndWait(options: SubmitAndWaitOptions): Promise<numb
         resolve(undefined);
       }, options.timeoutMs + 2_000);
     });
-    const answer = await Promise.race([job.answer, timeout]);
+    const interrupted = new Promise<'interrupted'>((resolve) => {
+      options.interrupt?.addEventListener('abort', () => {
+        resolve('interrupted');
+      });
+    });
+    const answer = await Promise.race([job.answer, timeout, interrupted]);
     clearTimeout(timer);
+    if (answer === 'interrupted') {
+      await client.cancel(job.task, 'interrupted by the user').catch(() => undefined);
+      options.out.write(
+        options.json
+          ? `${JSON.stringify({ job_id: job.task.job_id, state: 'cancelled' })}\n`
+          : 'interrupted: job cancelled\n',
+      );
+      return 130;
+    }
     if (answer === undefined) {
       await client.cancel(job.task, 'no answer before the deadline').catch(() => undefined);
       options.out.write(

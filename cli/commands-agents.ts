@@ -114,7 +114,7 @@ export function registerAgentCommands(root: Command, deps: AgentCommandDeps): vo
   agents
     .command('submit')
     .description(
-      'Submit a job to the orchestrator and print its result (exit 0), its error (exit 1) or a timeout (exit 3)',
+      'Submit a job to the orchestrator and print its result (exit 0), its error (exit 1) or a timeout (exit 3); Ctrl-C cancels the job (exit 130)',
     )
     .argument('<goal>', 'what the agents should do')
     .option('--timeout <ms>', 'job deadline', positiveInt('--timeout'), 120_000)
@@ -147,7 +147,13 @@ export function registerAgentCommands(root: Command, deps: AgentCommandDeps): vo
       ) => {
         const { config, logger } = deps.context();
         const { submitAndWait } = await import('../agents/submit.js');
+        // Ctrl-C cancels the job instead of leaving it running unattended
+        const interrupt = new AbortController();
+        process.once('SIGINT', () => {
+          interrupt.abort();
+        });
         process.exitCode = await submitAndWait({
+          interrupt: interrupt.signal,
           config,
           logger,
           goal,
