@@ -50,7 +50,7 @@ async function rateLimitedServer(): Promise<{
 describe('the agents over the real broker', () => {
   const token = uniqueToken();
   const names = ROLES.map((role) => `${role}-${token}`);
-  const [orchestrator = '', researcher = ''] = names;
+  const [orchestrator = '', researcher = '', writer = ''] = names;
   const clientName = `cli-${token}`;
   const logger = testLogger();
   let config: Config;
@@ -60,11 +60,13 @@ describe('the agents over the real broker', () => {
   let errors: TopicTap;
   let llm: Awaited<ReturnType<typeof rateLimitedServer>>;
   let failResearcher = false;
+  let slowWriter = false;
 
   beforeAll(async () => {
     config = testConfig({ AGENT_NAMES: names.join(','), AGENT_STEP_TIMEOUT_MS: '20000' });
     llm = await rateLimitedServer();
     const offline = new OfflineProvider({ prices: createPriceTable(undefined), latencyMs: 5 });
+    const slow = new OfflineProvider({ prices: createPriceTable(undefined), latencyMs: 20_000 });
     const failing = new OpenAiCompatibleProvider({
       baseUrl: llm.url,
       model: 'gpt-4o-mini',
@@ -84,14 +86,23 @@ describe('the agents over the real broker', () => {
       heartbeatMs: 500,
       drainMs: 2_000,
       // the researcher's model fails only while a test asks for it
-      llmFor: (agent) =>
-        agent === researcher
-          ? {
-              name: 'switchable',
-              model: 'gpt-4o-mini',
-              complete: (request, options) => (failResearcher ? failing : offline).complete(request, options),
-            }
-          : undefined,
+      llmFor: (agent) => {
+        if (agent === researcher) {
+          return {
+            name: 'switchable',
+            model: 'gpt-4o-mini',
+            complete: (request, options) => (failResearcher ? failing : offline).complete(request, options),
+          };
+        }
+        if (agent === writer) {
+          return {
+            name: 'switchable',
+            model: 'offline-deterministic',
+            complete: (request, options) => (slowWriter ? slow : offline).complete(request, options),
+          };
+        }
+        return undefined;
+      },
     });
     client = new JobClient({
       config,
@@ -233,5 +244,57 @@ describe('the agents over the real broker', () => {
       (e) => e.job_id === job.task.job_id && e.error_code === 'RETRIES_EXHAUSTED',
     )[0];
     expect(exhausted?.category).toBe('handoff_error');
+  });
+
+  it('propagates a CANCEL from the requester to the running steps, which stop without answering', async () => {
+    slowWriter = true;
+    const job = await client.submit('Write a checklist for debugging a stuck job', { timeoutMs: 60_000 });
+    const writerTask = (): AgentMessage | undefined =>
+      tap.messages(
+        (m) => m.job_id === job.task.job_id && m.message_type === 'task' && m.target_agent === writer,
+      )[0];
+    expect(await tap.waitFor(() => writerTask() !== undefined, 20_000)).toBe(true);
+    const started = Date.now();
+    await client.cancel(job.task, 'changed my mind');
+    const cancels = (): AgentMessage[] =>
+      tap.messages((m) => m.job_id === job.task.job_id && m.message_type === 'cancel');
+    // the requester's CANCEL to the orchestrator, and the orchestrator's to the writer's running task
+    expect(
+      await tap.waitFor(
+        () =>
+          cancels().some(
+            (m) =>
+              m.source_agent === orchestrator &&
+              m.target_agent === writer &&
+              m.parent_message_id === writerTask()?.message_id,
+          ),
+        20_000,
+      ),
+    ).toBe(true);
+    expect(
+      cancels().some(
+        (m) =>
+          m.source_agent === clientName &&
+          m.target_agent === orchestrator &&
+          m.parent_message_id === job.task.message_id,
+      ),
+    ).toBe(true);
+    // the writer stopped: back to idle long before its 20 s model call would have ended, with no answer to the task
+    const idleAgain = (): boolean =>
+      tap.messages(
+        (m) =>
+          m.message_type === 'heartbeat' &&
+          m.source_agent === writer &&
+          m.timestamp > started &&
+          m.heartbeat?.state === 'idle',
+      ).length > 0;
+    expect(await tap.waitFor(idleAgain, 10_000)).toBe(true);
+    slowWriter = false;
+    const answered = tap.messages(
+      (m) =>
+        m.parent_message_id === writerTask()?.message_id &&
+        (m.message_type === 'result' || m.message_type === 'error'),
+    );
+    expect(answered).toEqual([]);
   });
 });
