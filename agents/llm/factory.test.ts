@@ -32,7 +32,12 @@ async function server(): Promise<{
   return {
     base: `http://127.0.0.1:${port}`,
     seen,
-    close: () => new Promise<void>((resolve) => http.close(() => { resolve(); })),
+    close: () =>
+      new Promise<void>((resolve) =>
+        http.close(() => {
+          resolve();
+        }),
+      ),
   };
 }
 
