@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkBearer } from '../api/http/guards.js';
+import { MCP_API_PATH } from '../api/mcp/http.js';
 import { loadConfig } from '../lib/config.js';
 import {
   PROBE_ROUTES,
@@ -226,6 +227,11 @@ describe('the API routes the manifests probe', () => {
   it('are served by the API', async () => {
     const server = await readFile(join(REPO_ROOT, 'api', 'server.ts'), 'utf8');
     for (const path of Object.values(PROBE_ROUTES.api)) expect(server).toContain(`path === '${path}'`);
+  });
+
+  it('include the MCP endpoint setup-kind.sh tells coding assistants to use', async () => {
+    const script = await readFile(join(REPO_ROOT, 'scripts', 'setup-kind.sh'), 'utf8');
+    expect(script).toContain(`http://127.0.0.1:$LOCAL_PORT${MCP_API_PATH}`);
   });
 
   it('answer the kubelet without a token wherever an overlay sets API_AUTH_TOKEN', () => {

@@ -120,6 +120,7 @@ for _ in $(seq 1 30); do
     echo "    try: curl http://127.0.0.1:$LOCAL_PORT/api/v1/queues"
     echo "         curl 'http://127.0.0.1:$LOCAL_PORT/api/v1/claude/diagnose?format=summary'"
     echo "    dashboard: http://127.0.0.1:$LOCAL_PORT/ui   GraphiQL: http://127.0.0.1:$LOCAL_PORT/graphql"
+    echo "    MCP: claude mcp add --transport http agent-telemetry http://127.0.0.1:$LOCAL_PORT/api/v1/mcp"
     exit 0
   fi
   kill -0 "$forward" 2>/dev/null || fail "kubectl port-forward exited: $(cat "$log")"
