@@ -11,7 +11,7 @@ const BOUNDARIES = {
   processors: ['lib', 'schemas'],
   api: ['lib', 'schemas'],
   agents: ['lib', 'schemas'],
-  bench: ['lib', 'schemas', 'processors'],
+  bench: ['lib', 'schemas', 'processors', 'api'],
   cli: ['lib', 'schemas', 'processors', 'api', 'agents'],
 };
 const FOLDERS = Object.keys(BOUNDARIES);

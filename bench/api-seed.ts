@@ -1,0 +1,61 @@
+import type { ClickHouseAccess, ClickHouseReader } from '../lib/clickhouse.js';
+import { quoteString } from '../lib/sql.js';
+import type { BenchIds } from './api-routes.js';
+import { seedStatements, type SeedSpec } from './api-seed-sql.js';
+import { int, say, seconds } from './report.js';
+
+/** Runs the seeding statements one after another and prints each one's time and the row counts. */
+export async function seedDatabase(writer: ClickHouseAccess, spec: SeedSpec): Promise<void> {
+  const started = Date.now();
+  for (const { table, sql } of seedStatements(spec)) {
+    const t0 = Date.now();
+    await writer.command(sql);
+    say(`  seeded ${table} in ${seconds(Date.now() - t0)}`);
+  }
+  const totalMs = Date.now() - started;
+  const counts = await writer.query<Record<string, string | number>>(
+    `SELECT
+      (SELECT count() FROM message_log) AS messages,
+      (SELECT count() FROM error_facts) AS errors,
+      (SELECT count() FROM llm_calls) AS llm_calls,
+      (SELECT count() FROM (SELECT fingerprint FROM error_groups GROUP BY fingerprint)) AS error_groups,
+      (SELECT count() FROM task_state) AS tasks,
+      (SELECT count() FROM task_state WHERE state = 'pending') AS pending_tasks,
+      (SELECT count() FROM (SELECT agent FROM agent_liveness GROUP BY agent)) AS agents_with_heartbeats`,
+  );
+  const row = counts[0] ?? {};
+  const shown = Object.entries(row)
+    .map(([name, value]) => `${name} ${int(Number(value))}`)
+    .join(', ');
+  say(`seeded in ${seconds(totalMs)}: ${shown}`);
+}
+
+/** Ids that exist in the seed, spread over its time range, for the routes to rotate over. */
+export async function sampleIds(
+  reader: ClickHouseReader,
+  agents: readonly string[],
+  idPrefix: string,
+): Promise<BenchIds> {
+  // LIKE, since 18.16 has no startsWith; the prefix holds letters, digits and '-' only
+  const prefix = quoteString(`${idPrefix}%`);
+  const column = async (sql: string): Promise<string[]> =>
+    (await reader.query<{ id: string }>(sql)).map((row) => row.id);
+  const [taskIds, traceIds, errorIds] = await Promise.all([
+    column(
+      `SELECT message_id AS id FROM message_log WHERE message_type = 'task' AND message_id LIKE ${prefix}
+       ORDER BY cityHash64(message_id) LIMIT 100`,
+    ),
+    column(
+      `SELECT DISTINCT trace_id AS id FROM message_log WHERE trace_id != '' AND trace_id LIKE ${prefix}
+       ORDER BY cityHash64(trace_id) LIMIT 100`,
+    ),
+    column(
+      `SELECT error_id AS id FROM error_facts WHERE error_id LIKE ${prefix}
+       ORDER BY cityHash64(error_id) LIMIT 100`,
+    ),
+  ]);
+  if (taskIds.length === 0 || traceIds.length === 0 || errorIds.length === 0) {
+    throw new Error('the seeded database holds no tasks, traces or errors to request');
+  }
+  return { agents, taskIds, traceIds, errorIds };
+}
