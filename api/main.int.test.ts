@@ -3,7 +3,7 @@ import { clickHouseAccess, createClickHouseClient } from '../lib/clickhouse.js';
 import { TelemetryError } from '../lib/errors.js';
 import { migrate } from '../lib/migrations.js';
 import { Lifecycle } from '../lib/lifecycle.js';
-import { createTestDatabase, testLogger, type TestDatabase } from '../lib/test-support.js';
+import { createTestDatabase, eventually, testLogger, type TestDatabase } from '../lib/test-support.js';
 import { startApi, type ApiHandle } from './main.js';
 
 /** The composition root against the real stack: dependency checks, metrics, the read-only user. */
@@ -27,7 +27,11 @@ afterAll(async () => {
 });
 
 describe('agent-telemetry api', () => {
-  it('is live and ready once ClickHouse, Kafka and the registry answer', async () => {
+  it('is live and ready once ClickHouse, Kafka, the registry and the live feed answer', async () => {
+    // the live tap gets its partitions shortly after start; readiness waits for it
+    const ok = await eventually(async () => (await fetch(`${base}/ready`)).status === 200, 30_000);
+    if (!ok) process.stdout.write(await (await fetch(`${base}/ready`)).text());
+    expect(ok).toBe(true);
     const health = await fetch(`${base}/health`);
     const body = (await health.json()) as Record<string, unknown>;
     expect(health.status).toBe(200);
@@ -38,6 +42,7 @@ describe('agent-telemetry api', () => {
         clickhouse: { status: 'ok' },
         kafka: { status: 'ok' },
         registry: { status: 'ok' },
+        live_feed: { status: 'ok' },
       },
     });
     expect(Number.isNaN(Date.parse(String(body.timestamp)))).toBe(false);

@@ -71,8 +71,18 @@ export async function startApi(config: Config, logger: Logger, lifecycle: Lifecy
   const tap = createKafkaTap({ config, kafka, codec, hub, logger, metrics });
   lifecycle.add('live-tap', () => tap.stop());
   await tap.start();
+  let tapAssigned = false;
+  void tap.assigned().then(() => {
+    tapAssigned = true;
+  });
 
   const checks: DependencyCheck[] = [
+    {
+      // the WebSocket feed and subscriptions push nothing until the tap has its partitions
+      name: 'live_feed',
+      check: () =>
+        tapAssigned ? Promise.resolve() : Promise.reject(new Error('live tap has no partitions yet')),
+    },
     {
       name: 'clickhouse',
       check: async () => {
