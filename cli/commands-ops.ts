@@ -240,8 +240,12 @@ export function registerOpsCommands(root: Command, deps: OpsDeps): void {
     .addOption(json)
     .option('--window <minutes>', 'time window to diagnose', intOption(1, 60), 15)
     .option('--issues <n>', 'issues to show', intOption(1, 50), 10)
-    .addHelpText('after', `\nExits 1 when the system is degraded or critical.${EXIT_CODES_HELP}`)
-    .action(async (flags: { json?: boolean; window: number; issues: number }) => {
+    .option('--agent <name...>', 'only issues affecting these agents (status and score stay system-wide)')
+    .addHelpText(
+      'after',
+      `\nExits 1 when the system is degraded or critical (with --agent: when an issue affects those agents).${EXIT_CODES_HELP}`,
+    )
+    .action(async (flags: { json?: boolean; window: number; issues: number; agent?: string[] }) => {
       await withApi(deps, async (api, config) => {
         const report = await route(
           api,
@@ -252,8 +256,10 @@ export function registerOpsCommands(root: Command, deps: OpsDeps): void {
         const digest = compactDiagnosis(
           report as unknown as Parameters<typeof compactDiagnosis>[0],
           flags.issues,
+          flags.agent ?? [],
         ) as unknown as DiagnosisDigest;
         print(deps, flags.json === true, report, formatDiagnosis(digest));
+        if (flags.agent !== undefined) return digest.issues.length > 0 ? ExitCode.ISSUES : ExitCode.OK;
         return digest.system_status === 'healthy' ? ExitCode.OK : ExitCode.ISSUES;
       });
     });

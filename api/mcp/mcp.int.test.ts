@@ -42,6 +42,8 @@ const ALL_TOOLS = [
   'validate_state',
 ];
 
+const HEARTBEAT_TIMEOUT_S = 600;
+
 let db: TestDatabase;
 let readerClient: ClickHouseClient;
 let admin: Admin;
@@ -56,7 +58,13 @@ let standalone: ChildProcess | undefined;
 function childEnv(): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-  return { ...env, CLICKHOUSE_DATABASE: db.name, AGENT_NAMES: config.agents.join(','), LOG_LEVEL: 'warn' };
+  return {
+    ...env,
+    CLICKHOUSE_DATABASE: db.name,
+    AGENT_NAMES: config.agents.join(','),
+    DIAGNOSIS_HEARTBEAT_TIMEOUT_S: String(HEARTBEAT_TIMEOUT_S),
+    LOG_LEVEL: 'warn',
+  };
 }
 
 beforeAll(async () => {
@@ -70,6 +78,8 @@ beforeAll(async () => {
     ...db.config,
     agents: [team.orchestrator, ...workers(team)],
     api: { ...db.config.api, port: 0, host: '127.0.0.1' },
+    // the scenario is a stuck task: agents must not turn dead while a slow machine runs the suite
+    diagnosis: { ...db.config.diagnosis, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S },
   };
   readerClient = createClickHouseClient({
     ...config,
@@ -205,6 +215,10 @@ describe('MCP server', () => {
       }>('/api/v1/claude/diagnose?time_window_minutes=15');
       expect(top?.id).toBe(body.issues.items[0]?.id);
       expect(result.system_status).toBe(body.metadata.system_status);
+      const scoped = await answer<{ issues: { affected_components: string[] }[] }>(client(), 'diagnose', {
+        agents: [team.writer],
+      });
+      for (const issue of scoped.issues) expect(issue.affected_components).toContain(team.writer);
     });
 
     it('pending_tasks, queue_status and get_task agree with the REST routes', async () => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ApiContext } from '../module.js';
 import { runSqlQuery } from './sql-query.js';
-import { callApi, defineTool } from './tool-kit.js';
+import { agentArg, callApi, defineTool } from './tool-kit.js';
 
 interface IssueItemShape {
   id: string;
@@ -30,7 +30,16 @@ interface ReportShape {
 }
 
 /** The diagnosis bundle cut to what a model reads first: status, ranked issues with evidence, actions. */
-export function compactDiagnosis(report: ReportShape, maxIssues: number): Record<string, unknown> {
+export function compactDiagnosis(
+  report: ReportShape,
+  maxIssues: number,
+  agents: readonly string[] = [],
+): Record<string, unknown> {
+  // the diagnosis covers every agent; a caller debugging some of them sees only their issues
+  const items =
+    agents.length === 0
+      ? report.issues.items
+      : report.issues.items.filter((i) => i.affected_components.some((c) => agents.includes(c)));
   return {
     system_status: report.metadata.system_status,
     health_score: report.health_score,
@@ -38,7 +47,7 @@ export function compactDiagnosis(report: ReportShape, maxIssues: number): Record
     window: { start: report.metadata.window_start, end: report.metadata.window_end },
     data_gaps: report.metadata.data_gaps,
     issue_counts: report.issues.counts,
-    issues: report.issues.items.slice(0, maxIssues).map((i) => ({
+    issues: items.slice(0, maxIssues).map((i) => ({
       id: i.id,
       rank: i.rank,
       kind: i.kind,
@@ -51,7 +60,8 @@ export function compactDiagnosis(report: ReportShape, maxIssues: number): Record
       related_trace_ids: i.related_trace_ids.slice(0, 3),
       suggested_actions: i.suggested_actions.slice(0, 2).map((a) => a.action),
     })),
-    issues_omitted: Math.max(0, report.issues.items.length - maxIssues),
+    issues_omitted: Math.max(0, items.length - maxIssues),
+    ...(agents.length === 0 ? {} : { issues_of_other_agents: report.issues.items.length - items.length }),
     errors: {
       total: report.errors.total,
       per_minute: report.errors.error_rate,
@@ -59,7 +69,13 @@ export function compactDiagnosis(report: ReportShape, maxIssues: number): Record
     },
     any_rate_limited: report.rate_limits.any_rate_limited,
     slow_traces: report.slow_traces.slice(0, 3),
-    suggested_actions: report.suggested_actions.slice(0, 5).map((a) => a.action),
+    suggested_actions:
+      agents.length === 0
+        ? report.suggested_actions.slice(0, 5).map((a) => a.action)
+        : [...new Set(items.flatMap((i) => i.suggested_actions.slice(0, 1).map((a) => a.action)))].slice(
+            0,
+            5,
+          ),
     related_trace_ids: report.debugging_context.related_trace_ids.slice(0, 5),
   };
 }
@@ -88,6 +104,13 @@ export function systemTools(context: ApiContext) {
           .max(20)
           .default(5)
           .describe('Issues to show, highest rank first (1..20, default 5)'),
+        agents: z
+          .array(agentArg)
+          .max(20)
+          .optional()
+          .describe(
+            'Only issues affecting these agents (the status, score and counts stay those of the whole system)',
+          ),
         format: z
           .enum(['compact', 'prompt'])
           .default('compact')
@@ -113,7 +136,7 @@ export function systemTools(context: ApiContext) {
           context,
           `/api/v1/claude/diagnose?time_window_minutes=${a.time_window_minutes}&format=json`,
         );
-        return compactDiagnosis(report as unknown as ReportShape, a.max_issues);
+        return compactDiagnosis(report as unknown as ReportShape, a.max_issues, a.agents ?? []);
       },
     }),
     defineTool({
