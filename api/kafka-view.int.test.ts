@@ -60,6 +60,7 @@ describe('KafkaView', () => {
     expect(during).toMatchObject({
       lag: 3,
       members: 1,
+      group_state: 'Stable',
       partitions: [{ end_offset: 5, committed_offset: 2, lag: 3 }],
     });
 

@@ -1,6 +1,20 @@
 import type { Admin } from '../lib/kafka.js';
 import { toKafkaTelemetryError } from '../lib/kafka.js';
 
+/** librdkafka's consumer group states (`ConsumerGroupStates`), by the names Kafka's tools print. */
+const GROUP_STATE_NAMES: Readonly<Record<number, string>> = {
+  0: 'Unknown',
+  1: 'PreparingRebalance',
+  2: 'CompletingRebalance',
+  3: 'Stable',
+  4: 'Dead',
+  5: 'Empty',
+};
+
+function groupStateName(state: unknown): string {
+  return (typeof state === 'number' ? GROUP_STATE_NAMES[state] : undefined) ?? 'Unknown';
+}
+
 export interface PartitionLag {
   partition: number;
   end_offset: number;
@@ -111,7 +125,7 @@ export function createKafkaView(
         partitions,
         lag: partitions.reduce((sum, p) => sum + p.lag, 0),
         members: group?.members.length ?? 0,
-        group_state: String(group?.state ?? 'Unknown'),
+        group_state: groupStateName(group?.state),
       };
     } catch (error) {
       throw toKafkaTelemetryError(error, `consumer lag of ${groupId} on ${topic}`);
