@@ -57,12 +57,12 @@ export function createClickHouseClient(
 
 /**
  * ClickHouse server error codes that describe a transient condition: retrying the same request later
- * can succeed (timeouts, overload, too many parts, read-only replica, memory pressure).
+ * can succeed (timeouts, overload, too many parts, read-only replica, memory pressure). Not 164
+ * (READONLY): that is a user whose profile forbids writes, which no retry changes.
  */
 const TRANSIENT_SERVER_CODES: ReadonlySet<string> = new Set([
   '159', // TIMEOUT_EXCEEDED
   '160', // TOO_SLOW
-  '164', // READONLY (replica temporarily read-only)
   '202', // TOO_MANY_SIMULTANEOUS_QUERIES
   '203', // NO_FREE_CONNECTION
   '209', // SOCKET_TIMEOUT

@@ -47,6 +47,8 @@ describe('ClickHouse error classification', () => {
     expect(classified.code).toBe(ErrorCode.CLICKHOUSE_QUERY_FAILED);
     expect(classified.retryable).toBe(false);
     expect(classified.details).toMatchObject({ clickhouseCode: '62' });
+    const readOnlyUser = new ClickHouseError({ message: 'readonly mode', code: '164', type: 'READONLY' });
+    expect(toClickHouseTelemetryError(readOnlyUser, 'insert').retryable).toBe(false);
   });
 
   it('classifies refused and reset connections as an outage, also when nested as a cause', () => {
