@@ -1,8 +1,7 @@
 import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import type { Api } from '../api/server.js';
-import type { LiveEvent } from '../api/live-feed.js';
 import type { Config } from '../lib/config.js';
-import { ErrorCode, isTelemetryError, TelemetryError } from '../lib/errors.js';
+import { ErrorCode, TelemetryError } from '../lib/errors.js';
 import { Lifecycle } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/logger.js';
 import { Priority, Severity } from '../schemas/records.js';
@@ -11,14 +10,15 @@ import {
   formatDiagnosis,
   formatErrors,
   formatGroups,
-  formatLiveEvent,
   formatPending,
   formatStatus,
   formatTrace,
+  isUnavailable,
   relevantAgents,
   statusVerdict,
   type DiagnosisDigest,
 } from './ops-format.js';
+import { watch, type WatchFlags } from './ops-watch.js';
 
 /**
  * The CLI for people at a terminal: `status`, `errors`, `pending`, `diagnose`, `trace <id>`,
@@ -49,15 +49,6 @@ function usageExit(command: Command): Command {
   return command.exitOverride((error) => {
     throw error.exitCode === 0 ? error : new CommanderError(ExitCode.USAGE, error.code, error.message);
   });
-}
-
-function isUnavailable(error: unknown): boolean {
-  return (
-    isTelemetryError(error) &&
-    (error.code === ErrorCode.CLICKHOUSE_UNAVAILABLE ||
-      error.code === ErrorCode.KAFKA_UNAVAILABLE ||
-      error.code === ErrorCode.REGISTRY_UNAVAILABLE)
-  );
 }
 
 /** Builds the API in process, runs `work`, closes everything; sets the exit code. */
@@ -309,98 +300,7 @@ export function registerOpsCommands(root: Command, deps: OpsDeps): void {
       'after',
       '\nRuns until Ctrl-C (exit 0), or until --count records were printed. Exits 3 when Kafka or the registry cannot be reached.\n',
     )
-    .action(
-      async (flags: { json?: boolean; agent?: string; trace?: string; type?: string; count?: number }) => {
-        await watch(deps, flags);
-      },
-    );
-}
-
-/** Whether a live record passes the `watch` filters. */
-export function matchesWatch(
-  event: LiveEvent,
-  flags: { agent?: string; trace?: string; type?: string },
-): boolean {
-  if (event.kind === 'error') {
-    const e = event.value;
-    return (
-      (flags.type === undefined || flags.type === 'errors') &&
-      (flags.agent === undefined || e.agent_name === flags.agent) &&
-      (flags.trace === undefined || e.trace_id === flags.trace)
-    );
-  }
-  const m = event.value;
-  return (
-    (flags.type === undefined || m.message_type === flags.type) &&
-    (flags.agent === undefined || m.source_agent === flags.agent || m.target_agent === flags.agent) &&
-    (flags.trace === undefined || m.trace_id === flags.trace)
-  );
-}
-
-async function watch(
-  deps: OpsDeps,
-  flags: { json?: boolean; agent?: string; trace?: string; type?: string; count?: number },
-): Promise<void> {
-  const { config, logger } = deps.context();
-  const lifecycle = new Lifecycle({ logger, deadlineMs: config.shutdownDeadlineMs });
-  lifecycle.installSignalHandlers();
-  const [
-    { createKafka },
-    { createCodec, createSchemaRegistry },
-    { LiveHub },
-    { createKafkaTap },
-    { createApiMetrics },
-    { messageFromRecord, errorFromRecord },
-  ] = await Promise.all([
-    import('../lib/kafka.js'),
-    import('../lib/registry.js'),
-    import('../api/live-feed.js'),
-    import('../api/ws/kafka-tap.js'),
-    import('../api/metrics.js'),
-    import('../api/read-models/shapes.js'),
-  ]);
-  const hub = new LiveHub();
-  let printed = 0;
-  let finish: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => {
-    finish = resolve;
-  });
-  hub.subscribe((event) => {
-    if (!matchesWatch(event, flags) || (flags.count !== undefined && printed >= flags.count)) return;
-    printed += 1;
-    const line =
-      flags.json === true
-        ? JSON.stringify(
-            event.kind === 'error'
-              ? { kind: 'error', ...errorFromRecord(event.value) }
-              : { kind: 'message', ...messageFromRecord(event.value, event.topic) },
-          )
-        : formatLiveEvent(event);
-    deps.out.write(`${line}\n`);
-    if (flags.count !== undefined && printed >= flags.count) finish();
-  });
-  const tap = createKafkaTap({
-    config,
-    kafka: createKafka(config, logger, 'watch'),
-    codec: createCodec(config, createSchemaRegistry(config)),
-    hub,
-    logger,
-    metrics: createApiMetrics({ processMetrics: false }),
-  });
-  lifecycle.add('live-tap', () => tap.stop());
-  try {
-    await tap.start();
-    await tap.assigned();
-    deps.err.write(
-      `watching the agent queues and the errors topic${flags.count === undefined ? ' (Ctrl-C to stop)' : ''}\n`,
-    );
-    await done;
-    process.exitCode = ExitCode.OK;
-  } catch (error) {
-    if (!isUnavailable(error)) throw error;
-    deps.err.write(`agent-telemetry: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = ExitCode.UNAVAILABLE;
-  } finally {
-    await lifecycle.shutdown('done');
-  }
+    .action(async (flags: WatchFlags) => {
+      await watch(deps, flags);
+    });
 }

@@ -6,7 +6,8 @@ import type { QueueView } from '../api/read-models/queues.js';
 import type { TaskView } from '../api/read-models/tasks.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
-import { matchesWatch, registerOpsCommands } from './commands-ops.js';
+import { registerOpsCommands } from './commands-ops.js';
+import { matchesWatch } from './ops-watch.js';
 import {
   age,
   ExitCode,
