@@ -115,7 +115,13 @@ describe('the agents over the real broker', () => {
     });
     await client.start();
     tap = await new TopicTap(config, logger, [...names, clientName].map(queueTopic), true).start();
-    errors = await new TopicTap(config, logger, [ERRORS_TOPIC], false).start();
+    errors = await new TopicTap(
+      config,
+      logger,
+      [ERRORS_TOPIC],
+      false,
+      (r) => r.kind === 'DetailedError' && r.value.agent_name.endsWith(token),
+    ).start();
   });
 
   afterAll(async () => {

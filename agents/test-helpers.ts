@@ -26,8 +26,20 @@ export class TopicTap {
   readonly #groupId = `it-tap-${randomUUID().slice(0, 8)}`;
   readonly #config: Config;
   readonly #logger: Logger;
+  readonly #fromBeginning: boolean;
 
-  constructor(config: Config, logger: Logger, topics: readonly string[], fromBeginning: boolean) {
+  readonly #keep: (record: Tapped) => boolean;
+
+  /** `keep` filters at intake, so the bound is spent on this test's records only (shared topics are busy). */
+  constructor(
+    config: Config,
+    logger: Logger,
+    topics: readonly string[],
+    fromBeginning: boolean,
+    keep: (record: Tapped) => boolean = () => true,
+  ) {
+    this.#keep = keep;
+    this.#fromBeginning = fromBeginning;
     this.#config = config;
     this.#logger = logger;
     this.#topics = topics;
@@ -39,12 +51,27 @@ export class TopicTap {
   }
 
   async start(): Promise<this> {
+    // "the end" is taken now: the group's own reset to latest happens at its first fetch, which can come
+    // after the records a test produces right after start() returns
+    const ends = new Map<string, string>();
+    if (!this.#fromBeginning) {
+      const admin = createKafka(this.#config, this.#logger, 'it-tap-admin').admin();
+      await admin.connect();
+      for (const topic of this.#topics) {
+        for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${p.partition}`, p.high);
+      }
+      await admin.disconnect();
+    }
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: [...this.#topics] });
     await this.#consumer.run({ eachMessage: (payload) => this.#take(payload) });
     const deadline = Date.now() + 30_000;
     while (this.#consumer.assignment().length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    for (const { topic, partition } of this.#consumer.assignment()) {
+      const offset = ends.get(`${topic}:${partition}`);
+      if (offset !== undefined) this.#consumer.seek({ topic, partition, offset });
     }
     return this;
   }
@@ -57,14 +84,17 @@ export class TopicTap {
       if (typeof first === 'string') headers[key] = first;
       else if (Buffer.isBuffer(first)) headers[key] = first.toString('utf8');
     }
+    let record: Tapped;
     try {
       const decoded = await this.#codec.decodeAny(message.value);
-      if (decoded.kind === 'AgentMessage')
-        this.records.push({ topic, kind: 'AgentMessage', value: decoded.value, headers });
-      else this.records.push({ topic, kind: 'DetailedError', value: decoded.value, headers });
+      record =
+        decoded.kind === 'AgentMessage'
+          ? { topic, kind: 'AgentMessage', value: decoded.value, headers }
+          : { topic, kind: 'DetailedError', value: decoded.value, headers };
     } catch {
-      this.records.push({ topic, kind: 'raw', value: message.value, headers });
+      record = { topic, kind: 'raw', value: message.value, headers };
     }
+    if (this.#keep(record)) this.records.push(record);
   }
 
   messages(filter: (m: AgentMessage) => boolean = () => true): AgentMessage[] {

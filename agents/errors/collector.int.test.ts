@@ -25,7 +25,13 @@ describe('error collector on the real errors topic', () => {
 
   beforeAll(async () => {
     await transport.connect();
-    tap = await new TopicTap(config, logger, [ERRORS_TOPIC], false).start();
+    tap = await new TopicTap(
+      config,
+      logger,
+      [ERRORS_TOPIC],
+      false,
+      (r) => r.kind === 'DetailedError' && r.value.agent_name.startsWith(agent),
+    ).start();
   });
 
   afterAll(async () => {
@@ -46,6 +52,11 @@ describe('error collector on the real errors topic', () => {
       perAgent: { ratePerSecond: 1_000, burst: 1_000 },
       perFingerprint: { ratePerSecond: rate, burst },
     });
+    // the tap is live once it sees a record produced after it started
+    collector.record(new TypeError('canary'), { agent: `${agent}-canary`, operation: 'canary' });
+    expect(
+      await tap.waitFor(() => tap.errors((e) => e.agent_name === `${agent}-canary`).length === 1, 30_000),
+    ).toBe(true);
     const fail = (): LlmError =>
       new LlmError('server_error', 'HTTP 503', { provider: 'openai', model: 'm', status: 503 });
     const started = Date.now();
@@ -62,11 +73,13 @@ describe('error collector on the real errors topic', () => {
     thrown += 1;
     await collector.flush();
 
+    const arrived = await tap.waitFor(
+      () => tap.errors((e) => e.agent_name === agent).length === collector.stats.recorded - 1, // minus the canary
+      20_000,
+    );
     expect(
-      await tap.waitFor(
-        () => tap.errors((e) => e.agent_name === agent).length === collector.stats.recorded,
-        20_000,
-      ),
+      arrived,
+      `${tap.errors((e) => e.agent_name === agent).length} arrived, ${JSON.stringify(collector.stats)}`,
     ).toBe(true);
     const records = tap.errors((e) => e.agent_name === agent);
     // first of the fingerprint + burst + refill during the storm, + the one after the pause, + a held one
