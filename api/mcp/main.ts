@@ -96,6 +96,21 @@ export async function startMcpStdio(config: Config, logger: Logger, lifecycle: L
   logger.info({ tools: 12 }, 'MCP server on stdio');
 }
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/**
+ * On a loopback address, only requests naming a loopback host: a web page whose domain resolves to
+ * 127.0.0.1 (DNS rebinding) must not reach the tools through the user's browser.
+ */
+export function hostAllowed(listenHost: string, hostHeader: string | undefined): boolean {
+  if (!LOOPBACK.has(listenHost)) return true;
+  if (hostHeader === undefined) return false;
+  const name = hostHeader.startsWith('[')
+    ? hostHeader.slice(1, hostHeader.indexOf(']'))
+    : hostHeader.split(':')[0];
+  return LOOPBACK.has(name ?? '');
+}
+
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -130,6 +145,9 @@ export async function startMcpHttp(
       if (url.pathname === '/health') return send(res, jsonResponse({ status: 'ok' }));
       if (url.pathname !== '/mcp')
         return send(res, jsonResponse({ detail: `no route ${url.pathname}: MCP is on /mcp` }, 404));
+      if (!hostAllowed(options.host, req.headers.host)) {
+        return send(res, jsonResponse({ detail: `Host ${req.headers.host ?? '(none)'} not allowed` }, 403));
+      }
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) {
         if (typeof value === 'string') headers.set(name, value);
