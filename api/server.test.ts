@@ -95,13 +95,14 @@ describe('REST validation', () => {
 describe('guards', () => {
   const token = 'a-very-secret-token-123';
 
-  it('needs the bearer token on every route but /health', async () => {
+  it('needs the bearer token on every route but the probes', async () => {
     const app = api({ env: { API_AUTH_TOKEN: token } });
     expect((await get(app, '/api/v1/errors/summary')).status).toBe(401);
     expect((await get(app, '/api/v1/errors/summary', { authorization: 'Bearer wrong' })).status).toBe(401);
     expect((await get(app, '/api/v1/errors/summary', { authorization: `Bearer ${token}` })).status).toBe(200);
     expect((await get(app, '/health')).status).toBe(200);
-    expect((await get(app, '/ready')).status).toBe(401);
+    expect((await get(app, '/ready')).status).not.toBe(401);
+    expect((await get(app, '/metrics')).status).toBe(401);
     const graphql = await app.fetch(
       new Request('http://localhost/graphql', {
         method: 'POST',

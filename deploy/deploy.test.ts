@@ -234,10 +234,11 @@ describe('the API routes the manifests probe', () => {
     expect(script).toContain(`http://127.0.0.1:$LOCAL_PORT${MCP_API_PATH}`);
   });
 
-  it('answer the kubelet without a token wherever an overlay sets API_AUTH_TOKEN', () => {
+  it('probe routes the API answers without a token, so setting API_AUTH_TOKEN keeps pods ready', () => {
     for (const overlay of OVERLAYS) {
       const api = container(objectsOf(overlay), 'Deployment', 'telemetry-api', 'api');
-      if (api.env?.some((variable) => variable.name === 'API_AUTH_TOKEN') !== true) continue;
+      const probed = [api.livenessProbe?.httpGet?.path, api.readinessProbe?.httpGet?.path];
+      expect(probed, overlay).toEqual([PROBE_ROUTES.api.liveness, PROBE_ROUTES.api.readiness]);
       for (const path of Object.values(PROBE_ROUTES.api)) {
         const url = new URL(`http://127.0.0.1:8080${path}`);
         expect(checkBearer(new Request(url), url, 'x'.repeat(32)), `${overlay} ${path}`).toBeUndefined();

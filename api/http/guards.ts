@@ -1,8 +1,11 @@
 import { timingSafeEqual } from 'node:crypto';
 import { jsonResponse } from './http-error.js';
 
-/** Paths that answer without a token: liveness must work for the orchestrator's probes. */
-const OPEN_PATHS: ReadonlySet<string> = new Set(['/health']);
+/**
+ * Paths that answer without a token: the orchestrator's liveness and readiness probes carry none.
+ * Both tell only whether the process and its dependencies are up.
+ */
+const OPEN_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
 
 /** The dashboard's page and assets hold no data, and the page is what asks for the token. */
 function isOpenPath(pathname: string): boolean {
