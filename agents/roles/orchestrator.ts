@@ -119,6 +119,16 @@ export async function orchestrate(
         signal,
       },
     );
+    // a step run again for rework keeps the usage of its earlier runs: the job's cost is all of them
+    const earlier = outcomes[step.id]?.usage;
+    if (earlier !== undefined) {
+      outcome.usage = {
+        calls: earlier.calls + outcome.usage.calls,
+        prompt_tokens: earlier.prompt_tokens + outcome.usage.prompt_tokens,
+        completion_tokens: earlier.completion_tokens + outcome.usage.completion_tokens,
+        cost_usd: earlier.cost_usd + outcome.usage.cost_usd,
+      };
+    }
     outcomes[step.id] = outcome;
     return outcome;
   };
