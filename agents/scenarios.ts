@@ -103,7 +103,7 @@ export const SCENARIOS: readonly Scenario[] = [
     what: "The researcher's model endpoint answers 503 to everything; the orchestrator retries 30 times, waiting at most 20 ms between attempts.",
     diagnosis:
       'One fingerprint dominates: llm_error with http_status 503 from the researcher and handoff_error from the orchestrator, many per second, ' +
-      'the orchestrator's STEP_FAILED retry_count climbing to 30, the researcher's tasks arriving with attempt 1 to 31, and records carrying a large suppressed_count (the error collector capped the storm). Root cause: a failing dependency amplified by retries without backoff; add backoff and a circuit breaker.',
+      "the orchestrator's STEP_FAILED retry_count climbing to 30, the researcher's tasks arriving with attempt 1 to 31, and records carrying a large suppressed_count (the error collector capped the storm). Root cause: a failing dependency amplified by retries without backoff; add backoff and a circuit breaker.",
     roles: { researcher: { llm: { failEvery: 1, failStatus: 503 }, llmMaxRetries: 0 } },
     orchestrator: { maxRetries: 30, retryBackoffMs: 5, retryBackoffMaxMs: 20 },
     jobsEveryMs: 5_000,
