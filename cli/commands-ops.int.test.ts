@@ -132,9 +132,14 @@ describe('agent-telemetry watch', () => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    await new Promise<void>((resolve) => {
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
       child.stderr.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('watching')) resolve();
+        err += chunk.toString();
+        if (err.includes('watching')) resolve();
+      });
+      child.once('exit', (code) => {
+        reject(new Error(`watch exited with ${String(code)} before following: ${err}`));
       });
     });
     // the tap starts at the latest offsets once assigned: produce until two records came through
