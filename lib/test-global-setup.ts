@@ -31,9 +31,7 @@ function build(): void {
   const script = [
     'npx tsc -p tsconfig.json >.state/test-build.log 2>&1 || echo "test build: type errors (see .state/test-build.log)" >&2',
     'test -f dist/cli/main.js',
-    'mkdir -p dist/schemas',
-    'cp -r schemas/avro schemas/migrations dist/schemas/',
-    'chmod +x dist/cli/main.js',
+    'npm run --silent build:assets',
   ].join(' && ');
   execFileSync('flock', [join(root, '.state', 'test-build.lock'), 'sh', '-c', script], {
     cwd: root,

@@ -5,7 +5,12 @@ import type { ErrorFactRow } from '../lib/tables/error-facts.js';
 import type { HeartbeatRow } from '../lib/tables/heartbeats.js';
 import type { LlmCallRow } from '../lib/tables/llm-calls.js';
 import type { MessageLogRow } from '../lib/tables/message-log.js';
-import { PRIORITY_RANK, ResolutionRank, type TaskEventRow } from '../lib/tables/task-lifecycle.js';
+import {
+  PRIORITY_RANK,
+  resolutionEvent,
+  type Resolution,
+  type TaskEventRow,
+} from '../lib/tables/task-lifecycle.js';
 
 /**
  * Pure mapping from a decoded record (plus where and when it was read) to table rows. No I/O, no
@@ -57,7 +62,7 @@ export class InvalidRecordError extends Error {
   readonly code = 'INVALID_RECORD';
 }
 
-const RESOLUTIONS: Partial<Record<AgentMessage['message_type'], keyof typeof ResolutionRank>> = {
+const RESOLUTIONS: Partial<Record<AgentMessage['message_type'], Resolution>> = {
   result: 'completed',
   error: 'failed',
   cancel: 'cancelled',
@@ -81,33 +86,6 @@ function taskRow(message: AgentMessage, observedAtMs: number): TaskEventRow {
     job_id: message.job_id ?? '',
     resolved_key: 0,
     resolved_by: '',
-    observed_at_ms: observedAtMs,
-  };
-}
-
-function resolutionRow(
-  agent: string,
-  taskId: string,
-  message: AgentMessage,
-  rank: number,
-  observedAtMs: number,
-): TaskEventRow {
-  return {
-    agent,
-    task_id: taskId,
-    has_task: 0,
-    requester: '',
-    target: '',
-    priority: 0,
-    attempt: 0,
-    max_retries: 0,
-    submitted_at_ms: 0,
-    expires_at_ms: 0,
-    deadline_ms: 0,
-    trace_id: '',
-    job_id: '',
-    resolved_key: message.timestamp * 4 + rank,
-    resolved_by: message.message_id,
     observed_at_ms: observedAtMs,
   };
 }
@@ -152,11 +130,16 @@ export function mapAgentMessage(
     const parent = message.parent_message_id;
     if (resolution !== undefined && parent !== null && parent !== '') {
       // written under both agents of the message: the task row sits under one of them
-      const rank = ResolutionRank[resolution];
-      into.task_events.push(resolutionRow(message.source_agent, parent, message, rank, source.observedAtMs));
-      if (message.target_agent !== message.source_agent) {
+      for (const agent of new Set([message.source_agent, message.target_agent])) {
         into.task_events.push(
-          resolutionRow(message.target_agent, parent, message, rank, source.observedAtMs),
+          resolutionEvent({
+            agent,
+            taskId: parent,
+            resolvedAtMs: message.timestamp,
+            resolution,
+            resolvedBy: message.message_id,
+            observedAtMs: source.observedAtMs,
+          }),
         );
       }
     }

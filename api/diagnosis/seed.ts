@@ -10,7 +10,7 @@ import { insertMessageLog, type MessageLogRow } from '../../lib/tables/message-l
 import {
   insertTaskEvents,
   PRIORITY_RANK,
-  ResolutionRank,
+  resolutionEvent,
   type TaskEventRow,
 } from '../../lib/tables/task-lifecycle.js';
 import type { ErrorCategory, Priority, Severity } from '../../schemas/records.js';
@@ -152,24 +152,16 @@ export class Seeder {
       sent_at_ms: atMs,
     });
     for (const agent of new Set([worker, requester])) {
-      this.taskEvents.push({
-        agent,
-        task_id: taskId,
-        has_task: 0,
-        requester: '',
-        target: '',
-        priority: 0,
-        attempt: 0,
-        max_retries: 0,
-        submitted_at_ms: 0,
-        expires_at_ms: 0,
-        deadline_ms: 0,
-        trace_id: '',
-        job_id: '',
-        resolved_key: atMs * 4 + ResolutionRank[kind === 'result' ? 'completed' : 'failed'],
-        resolved_by: id,
-        observed_at_ms: atMs + 5,
-      });
+      this.taskEvents.push(
+        resolutionEvent({
+          agent,
+          taskId,
+          resolvedAtMs: atMs,
+          resolution: kind === 'result' ? 'completed' : 'failed',
+          resolvedBy: id,
+          observedAtMs: atMs + 5,
+        }),
+      );
     }
     calls.forEach((call, index) => {
       this.llmCalls.push({

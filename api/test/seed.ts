@@ -7,7 +7,8 @@ import { insertMessageLog, type MessageLogRow } from '../../lib/tables/message-l
 import {
   insertTaskEvents,
   PRIORITY_RANK,
-  ResolutionRank,
+  resolutionEvent,
+  type Resolution,
   type TaskEventRow,
 } from '../../lib/tables/task-lifecycle.js';
 import { queueTopic } from '../../schemas/topics.js';
@@ -135,25 +136,17 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
     resolved_by: '',
     observed_at_ms: m.observed_at_ms,
   });
-  const resolution = (m: MessageLogRow, rank: number): TaskEventRow[] =>
-    [m.source_agent, m.target_agent].map((agent) => ({
-      agent,
-      task_id: m.parent_message_id,
-      has_task: 0,
-      requester: '',
-      target: '',
-      priority: 0,
-      attempt: 0,
-      max_retries: 0,
-      submitted_at_ms: 0,
-      expires_at_ms: 0,
-      deadline_ms: 0,
-      trace_id: '',
-      job_id: '',
-      resolved_key: m.sent_at_ms * 4 + rank,
-      resolved_by: m.source_agent,
-      observed_at_ms: m.observed_at_ms,
-    }));
+  const resolution = (m: MessageLogRow, outcome: Resolution): TaskEventRow[] =>
+    [m.source_agent, m.target_agent].map((agent) =>
+      resolutionEvent({
+        agent,
+        taskId: m.parent_message_id,
+        resolvedAtMs: m.sent_at_ms,
+        resolution: outcome,
+        resolvedBy: m.source_agent,
+        observedAtMs: m.observed_at_ms,
+      }),
+    );
   const [t1, r1, t2, t3, e1] = messages as [
     MessageLogRow,
     MessageLogRow,
@@ -163,10 +156,10 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
   ];
   await insertTaskEvents(writer, [
     taskRow(t1),
-    ...resolution(r1, ResolutionRank.completed),
+    ...resolution(r1, 'completed'),
     taskRow(t2),
     taskRow(t3),
-    ...resolution(e1, ResolutionRank.failed),
+    ...resolution(e1, 'failed'),
   ]);
 
   const error = (

@@ -34,6 +34,38 @@ export interface TaskEventRow {
   observed_at_ms: number;
 }
 
+/**
+ * The event that resolves a task for one agent: a RESULT, ERROR or CANCEL seen at `resolvedAtMs`.
+ * `resolved_key` orders resolutions by time, then by rank (a later or stronger one wins).
+ */
+export function resolutionEvent(options: {
+  agent: string;
+  taskId: string;
+  resolvedAtMs: number;
+  resolution: Resolution;
+  resolvedBy: string;
+  observedAtMs: number;
+}): TaskEventRow {
+  return {
+    agent: options.agent,
+    task_id: options.taskId,
+    has_task: 0,
+    requester: '',
+    target: '',
+    priority: 0,
+    attempt: 0,
+    max_retries: 0,
+    submitted_at_ms: 0,
+    expires_at_ms: 0,
+    deadline_ms: 0,
+    trace_id: '',
+    job_id: '',
+    resolved_key: options.resolvedAtMs * 4 + ResolutionRank[options.resolution],
+    resolved_by: options.resolvedBy,
+    observed_at_ms: options.observedAtMs,
+  };
+}
+
 export function insertTaskEvents(writer: ClickHouseWriter, rows: readonly TaskEventRow[]): Promise<void> {
   return writer.insert(TASK_EVENTS, rows);
 }
