@@ -1,22 +1,12 @@
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
-import type { Config } from '../lib/config.js';
-import type { Lifecycle } from '../lib/lifecycle.js';
-import type { Logger } from '../lib/logger.js';
 import type { Scenario } from '../agents/scenarios.js';
+import type { CommandContext, RunService } from './command-deps.js';
 
 /** What `cli/main.ts` lends the agent commands: its configuration loader and its service runner. */
 export interface AgentCommandDeps {
-  context: (component?: string) => { config: Config; logger: Logger };
-  runService: (
-    component: string,
-    start: (
-      config: Config,
-      logger: Logger,
-      lifecycle: Lifecycle,
-      onFatal: (error: Error) => void,
-    ) => Promise<unknown>,
-  ) => Promise<void>;
+  context: CommandContext;
+  runService: RunService;
 }
 
 const CLI_PATH = fileURLToPath(new URL('./main.js', import.meta.url));

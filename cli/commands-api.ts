@@ -1,17 +1,5 @@
 import type { Command } from 'commander';
-import type { Config } from '../lib/config.js';
-import type { Lifecycle } from '../lib/lifecycle.js';
-import type { Logger } from '../lib/logger.js';
-
-type RunService = (
-  component: string,
-  start: (
-    config: Config,
-    logger: Logger,
-    lifecycle: Lifecycle,
-    onFatal: (error: Error) => void,
-  ) => Promise<unknown>,
-) => Promise<void>;
+import type { RunService } from './command-deps.js';
 
 /** `agent-telemetry api`: the GraphQL/REST/WebSocket API in the foreground until SIGTERM/SIGINT. */
 export function registerApiCommand(root: Command, runService: RunService): void {

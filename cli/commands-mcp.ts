@@ -1,17 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { Config } from '../lib/config.js';
-import type { Lifecycle } from '../lib/lifecycle.js';
-import type { Logger } from '../lib/logger.js';
-
-type RunService = (
-  component: string,
-  start: (
-    config: Config,
-    logger: Logger,
-    lifecycle: Lifecycle,
-    onFatal: (error: Error) => void,
-  ) => Promise<unknown>,
-) => Promise<void>;
+import type { RunService } from './command-deps.js';
 
 function port(value: string): number {
   const n = Number(value);

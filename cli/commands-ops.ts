@@ -3,7 +3,6 @@ import type { Api } from '../api/server.js';
 import type { Config } from '../lib/config.js';
 import { ErrorCode, TelemetryError } from '../lib/errors.js';
 import { Lifecycle } from '../lib/lifecycle.js';
-import type { Logger } from '../lib/logger.js';
 import { Priority, Severity } from '../schemas/records.js';
 import {
   ExitCode,
@@ -19,6 +18,7 @@ import {
   type DiagnosisDigest,
 } from './ops-format.js';
 import { watch, type WatchFlags } from './ops-watch.js';
+import type { CommandContext } from './command-deps.js';
 
 /**
  * The CLI for people at a terminal: `status`, `errors`, `pending`, `diagnose`, `trace <id>`,
@@ -26,7 +26,7 @@ import { watch, type WatchFlags } from './ops-watch.js';
  * user), prints a table, or JSON with `--json`, and exits with a code scripts can branch on.
  */
 export interface OpsDeps {
-  context: (component?: string) => { config: Config; logger: Logger };
+  context: CommandContext;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }

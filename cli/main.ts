@@ -10,6 +10,7 @@ import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
 import { registerDeployCommands } from './commands-deploy.js';
 import { registerMcpCommand } from './commands-mcp.js';
 import { registerOpsCommands } from './commands-ops.js';
+import type { ServiceStart } from './command-deps.js';
 
 /**
  * The `agent-telemetry` binary: the composition root of every command. It is the only module that
@@ -26,15 +27,7 @@ function context(component = 'cli'): { config: Config; logger: Logger } {
 }
 
 /** Runs a long-lived service until SIGTERM/SIGINT, or until it fails on its own (exit 1). */
-async function runService(
-  component: string,
-  start: (
-    config: Config,
-    logger: Logger,
-    lifecycle: Lifecycle,
-    onFatal: (error: Error) => void,
-  ) => Promise<unknown>,
-): Promise<void> {
+async function runService(component: string, start: ServiceStart): Promise<void> {
   const { config, logger } = context(component);
   const lifecycle = new Lifecycle({ logger, deadlineMs: config.shutdownDeadlineMs });
   lifecycle.installSignalHandlers();
