@@ -1,4 +1,9 @@
-import { clickHouseAccess, createClickHouseClient, type ClickHouseReader } from '../lib/clickhouse.js';
+import {
+  clickHouseAccess,
+  createClickHouseClient,
+  type ClickHouseClient,
+  type ClickHouseReader,
+} from '../lib/clickhouse.js';
 import type { Config } from '../lib/config.js';
 import { createKafka } from '../lib/kafka.js';
 import type { Lifecycle } from '../lib/lifecycle.js';
@@ -28,13 +33,9 @@ async function isReadOnly(reader: ClickHouseReader): Promise<boolean> {
   return rows[0] !== undefined && rows[0].value !== '0';
 }
 
-/**
- * The API's composition root: ClickHouse as the read-only user, a Kafka admin for live lag, the live
- * tap with its own group, the HTTP server. Every part is registered with the lifecycle, which closes
- * them in reverse order: the server first, then the tap, the admin and the ClickHouse client.
- */
-export async function startApi(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<ApiHandle> {
-  const client = createClickHouseClient(
+/** ClickHouse as the API's user (`API_CLICKHOUSE_USER`, a read-only profile): the API never writes. */
+export function createReadOnlyClickHouseClient(config: Config): ClickHouseClient {
+  return createClickHouseClient(
     {
       ...config,
       clickhouse: {
@@ -45,6 +46,15 @@ export async function startApi(config: Config, logger: Logger, lifecycle: Lifecy
     },
     { requestTimeoutMs: 15_000 },
   );
+}
+
+/**
+ * The API's composition root: ClickHouse as the read-only user, a Kafka admin for live lag, the live
+ * tap with its own group, the HTTP server. Every part is registered with the lifecycle, which closes
+ * them in reverse order: the server first, then the tap, the admin and the ClickHouse client.
+ */
+export async function startApi(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<ApiHandle> {
+  const client = createReadOnlyClickHouseClient(config);
   lifecycle.add('clickhouse', () => client.close());
   const reader = clickHouseAccess(client);
   try {

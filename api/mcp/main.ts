@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 // eslint-disable-next-line import-x/no-unresolved -- the SDK's `./*` export maps types to `*.js.d.ts`; tsc and Node resolve it
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { clickHouseAccess, createClickHouseClient } from '../../lib/clickhouse.js';
+import { clickHouseAccess } from '../../lib/clickhouse.js';
 import type { Config } from '../../lib/config.js';
 import { ErrorCode, TelemetryError } from '../../lib/errors.js';
 import { createKafka } from '../../lib/kafka.js';
@@ -10,6 +10,7 @@ import type { Logger } from '../../lib/logger.js';
 import { checkBearer } from '../http/guards.js';
 import { jsonResponse } from '../http/http-error.js';
 import { createKafkaView, type KafkaView } from '../kafka-view.js';
+import { createReadOnlyClickHouseClient } from '../main.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { buildApi, type Api } from '../server.js';
@@ -34,17 +35,7 @@ function unavailableKafka(cause: unknown): KafkaView {
  * For `agent-telemetry mcp` and the people CLI; every part is closed by the lifecycle.
  */
 export async function openApiInProcess(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<Api> {
-  const client = createClickHouseClient(
-    {
-      ...config,
-      clickhouse: {
-        ...config.clickhouse,
-        username: config.api.clickhouseUser,
-        password: config.api.clickhousePassword,
-      },
-    },
-    { requestTimeoutMs: 15_000 },
-  );
+  const client = createReadOnlyClickHouseClient(config);
   lifecycle.add('clickhouse', () => client.close());
   const admin = createKafka(config, logger, 'mcp').admin();
   let kafka: KafkaView;
