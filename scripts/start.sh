@@ -39,5 +39,8 @@ agent-telemetry is up.
   ClickHouse        ${CLICKHOUSE_URL}  (database ${CLICKHOUSE_DATABASE:-agent_telemetry})
   Processors        http://127.0.0.1:${PROCESSOR_HTTP_PORT}/metrics  (/healthz, /readyz)
   API               http://127.0.0.1:${API_PORT}/graphql  (REST /api/v1, WebSocket /ws/debug/{client_id}, /health, /ready, /metrics)
+  Dashboard         http://127.0.0.1:${API_PORT}/ui/
+  MCP (HTTP)        http://127.0.0.1:${API_PORT}/api/v1/mcp  (stdio: node dist/cli/main.js mcp)
+  Demo agents       http://127.0.0.1:${AGENTS_HTTP_PORT:-9465}/metrics  (scenario ${AGENTS_SCENARIO:-mixed})
 Stop with ./scripts/stop.sh
 EOT
