@@ -104,6 +104,19 @@ async function withRetries<T>(check: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Why the route (through the API, then its direct peer) does not answer as it must; undefined when it does. */
+async function checkBoth(base: string, models: ReadModels, route: BenchRoute): Promise<string | undefined> {
+  try {
+    await withRetries(() => checkRoute(base, route));
+    await withRetries(() => route.direct(models, 0)).catch((error: unknown) => {
+      throw new Error('its direct peer failed', { cause: error });
+    });
+    return undefined;
+  } catch (error) {
+    return describe(error);
+  }
+}
+
 interface Run {
   options: ApiBenchOptions;
   config: Config;
@@ -120,20 +133,12 @@ async function measureAll(
   models: ReadModels,
   ids: BenchIds,
   ingestRunning: () => void,
+  failed: { name: string; problem: string }[],
 ): Promise<Measured[]> {
   const firstPage = await send(base, graphqlRoutes(ids)[2]?.request(0) ?? { method: 'GET', path: '/' }, true);
   const cursor = dig(firstPage, 'data.errors.next_cursor');
   const withCursor: BenchIds = { ...ids, ...(typeof cursor === 'string' ? { errorsCursor: cursor } : {}) };
   const routes = [...restRoutes(withCursor), ...graphqlRoutes(withCursor)];
-  for (const route of routes) {
-    await withRetries(() => checkRoute(base, route));
-    try {
-      await withRetries(() => route.direct(models, 0));
-    } catch (error) {
-      throw new Error(`${route.name}: its direct peer failed`, { cause: error });
-    }
-  }
-  say(`checked ${routes.length} routes: each answered 200 with the expected shape, and its direct peer ran`);
   const load = (durationMs: number): LoadOptions => ({
     clients: run.options.clients,
     durationMs,
@@ -142,6 +147,13 @@ async function measureAll(
   const measured: Measured[] = [];
   for (const route of routes) {
     ingestRunning();
+    // checked right before its measurement; a route that fails is reported, never timed
+    const problem = await checkBoth(base, models, route);
+    if (problem !== undefined) {
+      say(`  ${route.name}: NOT MEASURED, its check failed: ${problem}`);
+      failed.push({ name: route.name, problem });
+      continue;
+    }
     await measureApi(base, route, load(WARM_UP_MS));
     const api = await measureApi(base, route, load(run.options.seconds * 1000));
     await measureDirect(models, route, load(WARM_UP_MS));
@@ -163,7 +175,10 @@ function machineLoad(): string {
     .join(' ')} on ${availableParallelism()} cores`;
 }
 
-function report(measured: readonly Measured[]): { rest: number | undefined; graphql: number | undefined } {
+function report(
+  measured: readonly Measured[],
+  failed: readonly { name: string; problem: string }[],
+): { rest: number | undefined; graphql: number | undefined } {
   const rows = (kind: BenchRoute['kind']): TableRow[] =>
     measured
       .filter(({ route }) => route.kind === kind)
@@ -194,6 +209,12 @@ function report(measured: readonly Measured[]): { rest: number | undefined; grap
   const directErrors = measured.reduce((sum, { direct }) => sum + direct.errors, 0);
   say('');
   say(`failed requests: ${int(errors)} through the API, ${int(directErrors)} direct`);
+  if (failed.length > 0) {
+    say(
+      `NOT MEASURED (${failed.length} routes failed their check; the p99s below leave them out): ` +
+        failed.map((f) => f.name).join(', '),
+    );
+  }
   say(
     `targets: REST p99 ≤ ${TARGETS.restP99Ms} ms (${fmt(result.rest)}), GraphQL p99 ≤ ${TARGETS.graphqlP99Ms} ms ` +
       `(${fmt(result.graphql)}); reported, not asserted`,
@@ -237,9 +258,17 @@ async function runBench(run: Run): Promise<{ rest: number | undefined; graphql: 
   const base = await startApiChild(run, agents);
   say(`api: ${base}, ClickHouse user ${run.config.api.clickhouseUser}, ${options.clients} clients per route`);
   const started = Date.now();
-  const measured = await measureAll(run, base, models, ids, () => {
-    ingest.assertRunning();
-  });
+  const failed: { name: string; problem: string }[] = [];
+  const measured = await measureAll(
+    run,
+    base,
+    models,
+    ids,
+    () => {
+      ingest.assertRunning();
+    },
+    failed,
+  );
   const ingested = await ingest.stop();
   say(
     `ingest during the measurement (${seconds(Date.now() - started)}): ${int(ingested.sent)} messages sent, ` +
@@ -249,7 +278,7 @@ async function runBench(run: Run): Promise<{ rest: number | undefined; graphql: 
         : ''),
   );
   say(`machine: ${machineLoad()}`);
-  return report(measured);
+  return report(measured, failed);
 }
 
 async function main(): Promise<number> {
