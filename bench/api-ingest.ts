@@ -27,7 +27,7 @@ export interface BackgroundIngest {
   child: BenchChild;
   /** Throws when ingest has stopped (the producer failed or the processors exited). */
   assertRunning(): void;
-  /** Stops producing, then reads the processors' counters; the child keeps running until stopped. */
+  /** Stops producing, then reads the processors' counters; idempotent. The child keeps running. */
   stop(): Promise<IngestOutcome>;
 }
 
@@ -93,21 +93,23 @@ export async function startBackgroundIngest(options: {
     if (failure !== undefined) throw new Error('the background producer failed', { cause: failure });
     if (!child.running()) throw new Error('the processors exited during the measurement');
   };
+  let stopped: Promise<IngestOutcome> | undefined;
+  const stop = async (): Promise<IngestOutcome> => {
+    stopping.abort();
+    await loop.catch(() => undefined);
+    await producer.disconnect();
+    assertRunning();
+    const after = await scrapeMetrics(metricsUrl);
+    return {
+      sent,
+      lateSlices,
+      consumed: delta(before, after, 'agent_telemetry_consumed_messages_total'),
+      deadLettered: delta(before, after, 'agent_telemetry_dead_lettered_total'),
+    };
+  };
   return {
     child,
     assertRunning,
-    async stop() {
-      stopping.abort();
-      await loop.catch(() => undefined);
-      await producer.disconnect();
-      assertRunning();
-      const after = await scrapeMetrics(metricsUrl);
-      return {
-        sent,
-        lateSlices,
-        consumed: delta(before, after, 'agent_telemetry_consumed_messages_total'),
-        deadLettered: delta(before, after, 'agent_telemetry_dead_lettered_total'),
-      };
-    },
+    stop: () => (stopped ??= stop()),
   };
 }

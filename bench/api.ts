@@ -255,30 +255,37 @@ async function runBench(run: Run): Promise<{ rest: number | undefined; graphql: 
     children: run.children,
   });
   say(`ingest: the processors run, fed ${int(options.rate)} msg/s on the run's own topics`);
-  const base = await startApiChild(run, agents);
-  say(`api: ${base}, ClickHouse user ${run.config.api.clickhouseUser}, ${options.clients} clients per route`);
-  const started = Date.now();
-  const failed: { name: string; problem: string }[] = [];
-  const measured = await measureAll(
-    run,
-    base,
-    models,
-    ids,
-    () => {
-      ingest.assertRunning();
-    },
-    failed,
-  );
-  const ingested = await ingest.stop();
-  say(
-    `ingest during the measurement (${seconds(Date.now() - started)}): ${int(ingested.sent)} messages sent, ` +
-      `${int(ingested.consumed)} consumed by the processors, ${int(ingested.deadLettered)} dead-lettered` +
-      (ingested.lateSlices > 0
-        ? `; the producer fell behind its pace in ${int(ingested.lateSlices)} slices`
-        : ''),
-  );
-  say(`machine: ${machineLoad()}`);
-  return report(measured, failed);
+  // the producer runs until stopped: whatever happens below, it stops before the clean-up
+  try {
+    const base = await startApiChild(run, agents);
+    say(
+      `api: ${base}, ClickHouse user ${run.config.api.clickhouseUser}, ${options.clients} clients per route`,
+    );
+    const started = Date.now();
+    const failed: { name: string; problem: string }[] = [];
+    const measured = await measureAll(
+      run,
+      base,
+      models,
+      ids,
+      () => {
+        ingest.assertRunning();
+      },
+      failed,
+    );
+    const ingested = await ingest.stop();
+    say(
+      `ingest during the measurement (${seconds(Date.now() - started)}): ${int(ingested.sent)} messages sent, ` +
+        `${int(ingested.consumed)} consumed by the processors, ${int(ingested.deadLettered)} dead-lettered` +
+        (ingested.lateSlices > 0
+          ? `; the producer fell behind its pace in ${int(ingested.lateSlices)} slices`
+          : ''),
+    );
+    say(`machine: ${machineLoad()}`);
+    return report(measured, failed);
+  } finally {
+    await ingest.stop().catch(() => undefined);
+  }
 }
 
 async function main(): Promise<number> {
