@@ -9,6 +9,9 @@ import type { RouteRun } from './api-stats.js';
  * worker keeps its connection; a response counts once its body has been read to the end.
  */
 
+/** A request not answered by then counts as an error (and bounds how long a run can overrun its time). */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /** At most this many latencies are kept per run; beyond it a run only counts (bounded memory). */
 const MAX_SAMPLES = 2_000_000;
 
@@ -59,11 +62,17 @@ export class BadAnswerError extends Error {
 
 /** Sends one request and returns the parsed body; non-2xx and GraphQL errors throw BadAnswerError. */
 export async function send(baseUrl: string, request: HttpRequest, parse: boolean): Promise<unknown> {
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
   const response = await fetch(
     `${baseUrl}${request.path}`,
     request.body === undefined
-      ? { method: request.method }
-      : { method: request.method, headers: { 'content-type': 'application/json' }, body: request.body },
+      ? { method: request.method, signal }
+      : {
+          method: request.method,
+          headers: { 'content-type': 'application/json' },
+          body: request.body,
+          signal,
+        },
   );
   const text = await response.text();
   if (!response.ok) throw new BadAnswerError(response.status, text.slice(0, 300));

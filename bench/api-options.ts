@@ -14,13 +14,18 @@ export interface ApiBenchOptions {
   rate: number;
   /** Days the seeded data spans back from now. Default 3. */
   days: number;
+  /** Only the routes whose name contains one of these texts (case-insensitive); empty: every route. */
+  routes: string[];
 }
 
 const USAGE =
   'usage: npm run bench:api -- [--errors N (1000000)] [--messages N (1000000)] [--seconds S (10)] ' +
-  '[--clients N (20)] [--rate MSG_PER_S (2000)] [--days D (3)]';
+  '[--clients N (20)] [--rate MSG_PER_S (2000)] [--days D (3)] [--routes TEXT,TEXT (all)]';
 
-const LIMITS: Record<keyof ApiBenchOptions, { fallback: number; min: number; max: number }> = {
+const LIMITS: Record<
+  Exclude<keyof ApiBenchOptions, 'routes'>,
+  { fallback: number; min: number; max: number }
+> = {
   errors: { fallback: 1_000_000, min: 1, max: 100_000_000 },
   messages: { fallback: 1_000_000, min: 20, max: 100_000_000 },
   seconds: { fallback: 10, min: 1, max: 3_600 },
@@ -35,14 +40,16 @@ export function parseApiBenchOptions(argv: readonly string[]): ApiBenchOptions {
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: Object.fromEntries(Object.keys(LIMITS).map((name) => [name, { type: 'string' as const }])),
+      options: Object.fromEntries(
+        [...Object.keys(LIMITS), 'routes'].map((name) => [name, { type: 'string' as const }]),
+      ),
       strict: true,
       allowPositionals: false,
     }));
   } catch (error) {
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`, { cause: error });
   }
-  const read = (name: keyof ApiBenchOptions): number => {
+  const read = (name: keyof typeof LIMITS): number => {
     const { fallback, min, max } = LIMITS[name];
     const raw = values[name];
     if (typeof raw !== 'string') return fallback;
@@ -59,5 +66,12 @@ export function parseApiBenchOptions(argv: readonly string[]): ApiBenchOptions {
     clients: read('clients'),
     rate: read('rate'),
     days: read('days'),
+    routes:
+      typeof values.routes === 'string'
+        ? values.routes
+            .split(',')
+            .map((text) => text.trim().toLowerCase())
+            .filter((text) => text !== '')
+        : [],
   };
 }

@@ -69,7 +69,12 @@ describe('parseApiBenchOptions', () => {
       clients: 20,
       rate: 2_000,
       days: 3,
+      routes: [],
     });
+    expect(parseApiBenchOptions(['--routes', 'errors, query agents']).routes).toEqual([
+      'errors',
+      'query agents',
+    ]);
     expect(parseApiBenchOptions(['--errors', '100_000', '--seconds', '3']).errors).toBe(100_000);
   });
 

@@ -138,7 +138,11 @@ async function measureAll(
   const firstPage = await send(base, graphqlRoutes(ids)[2]?.request(0) ?? { method: 'GET', path: '/' }, true);
   const cursor = dig(firstPage, 'data.errors.next_cursor');
   const withCursor: BenchIds = { ...ids, ...(typeof cursor === 'string' ? { errorsCursor: cursor } : {}) };
-  const routes = [...restRoutes(withCursor), ...graphqlRoutes(withCursor)];
+  const wanted = run.options.routes;
+  const routes = [...restRoutes(withCursor), ...graphqlRoutes(withCursor)].filter(
+    (route) => wanted.length === 0 || wanted.some((text) => route.name.toLowerCase().includes(text)),
+  );
+  if (routes.length === 0) throw new Error(`no route matches --routes ${wanted.join(',')}`);
   const load = (durationMs: number): LoadOptions => ({
     clients: run.options.clients,
     durationMs,
