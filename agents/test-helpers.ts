@@ -4,6 +4,7 @@ import type { Config } from '../lib/config.js';
 import { createKafka, type Consumer } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import { createCodec } from '../lib/registry.js';
+import { startGroupsAtEnd } from '../lib/test-support.js';
 import type { SchemaCodec } from '../schemas/codec.js';
 import type { AgentMessage, DetailedError } from '../schemas/records.js';
 
@@ -51,27 +52,15 @@ export class TopicTap {
   }
 
   async start(): Promise<this> {
-    // "the end" is taken now: the group's own reset to latest happens at its first fetch, which can come
-    // after the records a test produces right after start() returns
-    const ends = new Map<string, string>();
-    if (!this.#fromBeginning) {
-      const admin = createKafka(this.#config, this.#logger, 'it-tap-admin').admin();
-      await admin.connect();
-      for (const topic of this.#topics) {
-        for (const p of await admin.fetchTopicOffsets(topic)) ends.set(`${topic}:${p.partition}`, p.high);
-      }
-      await admin.disconnect();
-    }
+    // "the end" is committed for the new group before it joins: a reset to latest would happen only at
+    // each partition's first fetch, which can come after the records a test produces right after start()
+    if (!this.#fromBeginning) await startGroupsAtEnd(this.#config, [this.#groupId], this.#topics);
     await this.#consumer.connect();
     await this.#consumer.subscribe({ topics: [...this.#topics] });
     await this.#consumer.run({ eachMessage: (payload) => this.#take(payload) });
     const deadline = Date.now() + 30_000;
     while (this.#consumer.assignment().length === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    for (const { topic, partition } of this.#consumer.assignment()) {
-      const offset = ends.get(`${topic}:${partition}`);
-      if (offset !== undefined) this.#consumer.seek({ topic, partition, offset });
     }
     return this;
   }

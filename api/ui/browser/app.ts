@@ -173,6 +173,8 @@ function main(root: HTMLElement): void {
       status.textContent = `updated ${formatTime(new Date().toISOString())}`;
       tokenForm.hidden = true;
       showProblem(undefined);
+      // the feed connects once the API took the token (or needs none): a refused token never opens it
+      if (!feed.started) feed.start();
     } catch (error) {
       handle(error);
     } finally {
@@ -190,7 +192,7 @@ function main(root: HTMLElement): void {
     tokenInput.value = '';
     signOut.hidden = false;
     showProblem(undefined);
-    feed.start();
+    feed.stop();
     void refresh();
   });
   signOut.addEventListener('click', () => {
@@ -200,7 +202,6 @@ function main(root: HTMLElement): void {
     void refresh();
   });
   signOut.hidden = storedToken() === null;
-  feed.start();
   void refresh();
   schedule();
 }

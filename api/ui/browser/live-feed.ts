@@ -128,6 +128,11 @@ export class LiveFeed {
   }
 
   /** (Re)connects, e.g. after the user gave a token. */
+  /** Whether the feed is on (connected or reconnecting). */
+  get started(): boolean {
+    return !this.#stopped;
+  }
+
   start(): void {
     this.stop();
     this.#stopped = false;
