@@ -51,7 +51,6 @@ export async function startBackgroundIngest(options: {
     args: ['processors'],
     env: consumerEnv(env.processors, {
       PROCESSOR_HTTP_PORT: String(port),
-      PROCESSOR_QUEUE_TOPIC_PATTERN: `^agent-queue-bench-${env.token}-.*`,
     }),
   });
   options.children.push(child);

@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import { migrate } from '../lib/migrations.js';
 import { quoteIdentifier } from '../lib/sql.js';
 import { ensureTopics } from '../lib/topics.js';
+import { QUEUE_TOPIC_PREFIX } from '../schemas/topics.js';
 import { ROLES, benchAgents, type BenchAgents } from './workload.js';
 
 /**
@@ -32,6 +33,8 @@ export interface BenchEnvironment {
 export interface BenchTarget {
   database: string;
   groupId: string;
+  /** The run's own queue topics: the consumers observe these and the errors topic only. */
+  queueTopicPattern: string;
   access: ClickHouseAccess;
 }
 
@@ -55,7 +58,12 @@ export async function setUpBench(config: Config, logger: Logger, token: string):
   const target = (database: string, groupId: string): BenchTarget => {
     const client = createClickHouseClient(config, { database, requestTimeoutMs: 120_000 });
     clients.push(client);
-    return { database, groupId, access: clickHouseAccess(client) };
+    return {
+      database,
+      groupId,
+      queueTopicPattern: `^${QUEUE_TOPIC_PREFIX}bench-${token}-.*`,
+      access: clickHouseAccess(client),
+    };
   };
   const processors = target(`bench_${token}`, `bench-${token}-processors`);
   const peer = target(`bench_${token}_peer`, `bench-${token}-peer`);

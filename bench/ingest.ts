@@ -10,8 +10,8 @@ import { processorsPhase } from './processors-phase.js';
 import { acquireRunLock } from './run-lock.js';
 import { createBulkProducer, encodeWorkload, produceAll } from './produce.js';
 import { int, mb, say, seconds } from './report.js';
-import { startGroupsAt } from '../lib/test-support.js';
-import { otherTopicEnds } from './start-offsets.js';
+import { startGroupsAtEnd } from '../lib/test-support.js';
+import { ERRORS_TOPIC } from '../schemas/topics.js';
 import type { Expected } from './visibility.js';
 import { WorkloadGenerator } from './workload.js';
 
@@ -65,13 +65,9 @@ interface Outcome {
 async function runPhases(run: Run): Promise<Outcome> {
   const { env, config } = run;
   const prefixes = { bulk: `${env.token}-t-`, live: `${env.token}-f-` };
-  const ends = await otherTopicEnds(env.admin, env.queueTopics);
-  await startGroupsAt(config, [env.processors.groupId, env.peer.groupId], ends);
-  const skipped = [...ends.values()].flat().reduce((sum, { offset }) => sum + Number(offset), 0);
-  say(
-    `both consumers start at the end of the ${ends.size} other topics they subscribe to ` +
-      `(${int(skipped)} messages of earlier runs and tests are not read)`,
-  );
+  // the shared errors topic keeps what earlier runs produced: both groups start where it ends now
+  await startGroupsAtEnd(config, [env.processors.groupId, env.peer.groupId], [ERRORS_TOPIC]);
+  say(`both consumers observe this run's queues only, and the errors topic from where it ends now`);
   const expected = await producePhase(run, prefixes.bulk);
   const peer = await peerPhase(run, prefixes.bulk, expected);
   const processors = await processorsPhase(run, prefixes, expected);

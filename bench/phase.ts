@@ -37,6 +37,7 @@ export function consumerEnv(target: BenchTarget, extra: Record<string, string> =
     ...process.env,
     CLICKHOUSE_DATABASE: target.database,
     PROCESSOR_GROUP_ID: target.groupId,
+    PROCESSOR_QUEUE_TOPIC_PATTERN: target.queueTopicPattern,
     // BENCH_LOG_LEVEL=info shows the consumers' own progress logs when a run needs explaining
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
     // node options for the consumers only (for example a heap limit), not for the benchmark itself
