@@ -2,8 +2,8 @@ import { availableParallelism, loadavg } from 'node:os';
 import { createKafkaView } from '../api/kafka-view.js';
 import { createReadModels, type ReadModels } from '../api/read-models/index.js';
 import { clickHouseAccess, createClickHouseClient, type ClickHouseClient } from '../lib/clickhouse.js';
-import { loadConfig, type Config } from '../lib/config.js';
-import { createLogger, type Logger } from '../lib/logger.js';
+import type { Config } from '../lib/config.js';
+import type { Logger } from '../lib/logger.js';
 import { startBackgroundIngest } from './api-ingest.js';
 import { checkRoute, measureApi, measureDirect, send, type LoadOptions } from './api-load.js';
 import { parseApiBenchOptions, type ApiBenchOptions } from './api-options.js';
@@ -11,10 +11,10 @@ import { graphqlRoutes, restRoutes, dig, type BenchIds, type BenchRoute } from '
 import { seedDatabase, sampleIds } from './api-seed.js';
 import { seededMessages } from './api-seed-sql.js';
 import { formatTable, pooledP99, summarize, type RouteRun, type TableRow } from './api-stats.js';
-import { benchToken, setUpBench, type BenchEnvironment } from './bench-env.js';
+import { setUpBench, type BenchEnvironment } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
 import { int, say, seconds } from './report.js';
-import { acquireRunLock } from './run-lock.js';
+import { beginBenchRun } from './run-lock.js';
 import { ROLES } from './workload.js';
 
 /**
@@ -294,20 +294,7 @@ async function runBench(run: Run): Promise<{ rest: number | undefined; graphql: 
 
 async function main(): Promise<number> {
   const options = parseApiBenchOptions(process.argv.slice(2));
-  // the benchmark is a composition root: it reads the environment once, here
-  const config = loadConfig(process.env);
-  const logger = createLogger({ level: 'warn', component: 'bench', destination: process.stderr });
-  const abort = new AbortController();
-  const onSignal = (): void => {
-    if (abort.signal.aborted) process.exit(130);
-    abort.abort(new Error('interrupted'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const releaseLock = await acquireRunLock(abort.signal, say);
-  process.once('exit', releaseLock);
-  const token = benchToken();
+  const { config, logger, abort, token } = await beginBenchRun();
   say(
     `api benchmark ${token}: ${int(options.errors)} errors, ${int(options.messages)} messages; ` +
       `${options.clients} clients, ${options.seconds} s per route; ingest ${int(options.rate)} msg/s meanwhile`,

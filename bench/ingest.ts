@@ -1,13 +1,12 @@
 import { availableParallelism, loadavg } from 'node:os';
 import { loadConfig } from '../lib/config.js';
-import { createLogger } from '../lib/logger.js';
 import { createCodec } from '../lib/registry.js';
-import { benchToken, setUpBench } from './bench-env.js';
+import { setUpBench } from './bench-env.js';
 import { parseBenchOptions } from './options.js';
 import { peerPhase } from './peer-phase.js';
 import { CONSUMER_TUNING, rate, type Run } from './phase.js';
 import { processorsPhase } from './processors-phase.js';
-import { acquireRunLock } from './run-lock.js';
+import { beginBenchRun } from './run-lock.js';
 import { createBulkProducer, encodeWorkload, produceAll } from './produce.js';
 import { int, mb, say, seconds } from './report.js';
 import { startGroupsAtEnd } from '../lib/test-support.js';
@@ -93,20 +92,7 @@ async function runPhases(run: Run): Promise<Outcome> {
 
 async function main(): Promise<number> {
   const options = parseBenchOptions(process.argv.slice(2));
-  // the benchmark is a composition root: it reads the environment once, here
-  const config = loadConfig(process.env);
-  const logger = createLogger({ level: 'warn', component: 'bench', destination: process.stderr });
-  const abort = new AbortController();
-  const onSignal = (): void => {
-    if (abort.signal.aborted) process.exit(130);
-    abort.abort(new Error('interrupted'));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-
-  const releaseLock = await acquireRunLock(abort.signal, say);
-  process.once('exit', releaseLock);
-  const token = benchToken();
+  const { config, logger, abort, token } = await beginBenchRun();
   const consumers = loadConfig({ ...process.env, ...CONSUMER_TUNING }).processors;
   say(
     `ingest benchmark ${token}: ${int(options.messages)} messages; freshness ${int(options.rate)} msg/s ` +

@@ -2,6 +2,10 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { loadConfig, type Config } from '../lib/config.js';
+import { createLogger, type Logger } from '../lib/logger.js';
+import { benchToken } from './bench-env.js';
+import { say } from './report.js';
 
 /**
  * One ingest benchmark at a time per machine. Two runs side by side share the CPU and read each
@@ -70,4 +74,29 @@ export async function acquireRunLock(
       // already gone
     }
   };
+}
+
+/**
+ * The start of a benchmark run, its composition root: the configuration read once from the
+ * environment, a logger, SIGINT/SIGTERM turned into an abort (a second one exits at once), the run
+ * lock taken (released on exit), and the run's token.
+ */
+export async function beginBenchRun(): Promise<{
+  config: Config;
+  logger: Logger;
+  abort: AbortController;
+  token: string;
+}> {
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: 'warn', component: 'bench', destination: process.stderr });
+  const abort = new AbortController();
+  const onSignal = (): void => {
+    if (abort.signal.aborted) process.exit(130);
+    abort.abort(new Error('interrupted'));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const releaseLock = await acquireRunLock(abort.signal, say);
+  process.once('exit', releaseLock);
+  return { config, logger, abort, token: benchToken() };
 }
