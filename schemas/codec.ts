@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import avro from 'avsc';
 import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { CodecError, CodecErrorCode } from './codec-errors.js';
@@ -118,6 +119,27 @@ function httpStatusOf(error: unknown): number | undefined {
  * connection, reset) as status 400 with no registry error body, so only statuses the registry itself
  * uses for a definite answer are treated as final.
  */
+/** Registration attempts, and how long one may wait for the registry before it counts as unanswered. */
+const REGISTER_ATTEMPTS = 6;
+const REGISTER_ATTEMPT_TIMEOUT_MS = 15_000;
+
+class RegistryTimeoutError extends Error {
+  override readonly name = 'RegistryTimeoutError';
+}
+
+/** The promise, or a RegistryTimeoutError once `ms` pass first (the request itself is left to finish). */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new RegistryTimeoutError(`no answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}
+
 function registryFailure(error: unknown, what: string, schemaId?: number): CodecError {
   const status = httpStatusOf(error);
   const options = schemaId === undefined ? { cause: error } : { cause: error, schemaId };
@@ -197,13 +219,32 @@ export class SchemaCodec {
     return record.registering;
   }
 
+  /**
+   * Registration is idempotent, so a registry that does not answer (a KafkaSQL registry can stall while
+   * its journal consumer rejoins) is asked again: each attempt is bounded, and retryable failures are
+   * retried with backoff before the last one is thrown.
+   */
   async #registerOnce(record: PreparedRecord): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#registerAttempt(record);
+      } catch (error) {
+        if (!(error instanceof CodecError && error.retryable) || attempt >= REGISTER_ATTEMPTS) throw error;
+        await sleep(Math.min(5_000, 250 * 2 ** attempt));
+      }
+    }
+  }
+
+  async #registerAttempt(record: PreparedRecord): Promise<number> {
     await this.#setCompatibility(record.subject);
     let id: number;
     try {
-      ({ id } = await this.#registry.register(
-        { type: 'AVRO' as never, schema: record.schemaText },
-        { subject: record.subject, compatibility: this.#compatibility as never },
+      ({ id } = await withTimeout(
+        this.#registry.register(
+          { type: 'AVRO' as never, schema: record.schemaText },
+          { subject: record.subject, compatibility: this.#compatibility as never },
+        ),
+        REGISTER_ATTEMPT_TIMEOUT_MS,
       ));
     } catch (error) {
       throw registryFailure(error, `registering ${record.subject}`);
@@ -218,13 +259,14 @@ export class SchemaCodec {
     let response: Response;
     try {
       response = await fetch(url, {
+        signal: AbortSignal.timeout(REGISTER_ATTEMPT_TIMEOUT_MS),
         method: 'PUT',
         headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
         body: JSON.stringify({ compatibility: this.#compatibility }),
       });
       // Apicurio answers 409 when the subject already has a compatibility rule: check that it is ours
       if (response.status === 409) {
-        const current = await fetch(url);
+        const current = await fetch(url, { signal: AbortSignal.timeout(REGISTER_ATTEMPT_TIMEOUT_MS) });
         if (current.ok) {
           const body = (await current.json()) as { compatibilityLevel?: string; compatibility?: string };
           const level = body.compatibilityLevel ?? body.compatibility;
