@@ -159,6 +159,7 @@ const EnvShape = z.object({
   API_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
   API_MAX_BODY_BYTES: positiveInt(1_048_576, 104_857_600),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1_200),
+  API_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   API_WS_MAX_CLIENTS: positiveInt(1_000, 100_000),
   API_WS_MAX_BUFFERED_BYTES: positiveInt(1_048_576, 268_435_456),
   API_WS_MAX_MESSAGE_BYTES: positiveInt(65_536, 16_777_216),
@@ -269,6 +270,11 @@ export interface Config {
     maxBodyBytes: number;
     /** Requests per minute per client address; 0 turns the limit off. */
     rateLimitPerMinute: number;
+    /**
+     * How long whole-system views (queues, pending tasks, error summary, groups and totals, agents)
+     * are served from the read cache before a refresh; 0 turns the cache off. See api/read-models/cache.ts.
+     */
+    cacheTtlMs: number;
     wsMaxClients: number;
     /** A WebSocket client with more than this many bytes unsent is disconnected. */
     wsMaxBufferedBytes: number;
@@ -412,6 +418,7 @@ export function loadConfig(env: Environment): Config {
       corsCredentials: e.API_CORS_CREDENTIALS === 'true',
       maxBodyBytes: e.API_MAX_BODY_BYTES,
       rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      cacheTtlMs: e.API_CACHE_TTL_MS,
       wsMaxClients: e.API_WS_MAX_CLIENTS,
       wsMaxBufferedBytes: e.API_WS_MAX_BUFFERED_BYTES,
       wsMaxMessageBytes: e.API_WS_MAX_MESSAGE_BYTES,

@@ -54,6 +54,31 @@ describe('ClickHouse migrations against the real server', () => {
     expect((error as TelemetryError).message).toContain(migrations[0]?.name);
   });
 
+  it('backfills the lookup copies of 0006 from the errors stored before it', async () => {
+    const older = await createTestDatabase('it_backfill');
+    try {
+      const before = { server: older.server, database: older.access, databaseName: older.name, logger };
+      await migrate({ ...before, migrations: migrations.filter((m) => m.version < 6) });
+      await older.access.command(
+        `INSERT INTO error_facts (error_id, trace_id, task_id, agent_name, timestamp_ms, observed_at_ms)
+         VALUES ('e-1', 'trace-1', 'task-1', 'coder', 1764000000000, 1764000000100)`,
+      );
+      const result = await migrate({ ...before, migrations });
+      expect(result.applied.map((m) => m.version)).toEqual([6]);
+      const refs = await older.access.query<{ ref: string; ref_kind: string; trace_id: string }>(
+        'SELECT ref, ref_kind, trace_id FROM error_refs ORDER BY ref',
+      );
+      expect(refs).toEqual([
+        { ref: 'e-1', ref_kind: 'error', trace_id: 'trace-1' },
+        { ref: 'task-1', ref_kind: 'task', trace_id: 'trace-1' },
+      ]);
+      const copy = await older.access.query<{ error_id: string }>('SELECT error_id FROM errors_by_trace');
+      expect(copy).toEqual([{ error_id: 'e-1' }]);
+    } finally {
+      await older.drop();
+    }
+  });
+
   it('keeps one message_log row per message when the same batch is inserted twice', async () => {
     const row = (id: string, offset: number) => ({
       message_id: id,
@@ -89,5 +114,17 @@ describe('ClickHouse migrations against the real server', () => {
       "SELECT reason, event_date FROM message_log FINAL WHERE message_id = 'm-1'",
     );
     expect(back).toEqual([{ reason: 'it\'s "quoted"', event_date: '2025-11-24' }]);
+
+    // the copy sorted by trace and the id lookup (0006) follow, and collapse the same way
+    const copy = await db.access.query<{ message_id: string; event_date: string }>(
+      'SELECT message_id, event_date FROM messages_by_trace FINAL ORDER BY message_id',
+    );
+    expect(copy).toEqual(batch.map((r) => ({ message_id: r.message_id, event_date: '2025-11-24' })));
+    const refs = await db.access.query<{ ref: string; ref_kind: string; message_id: string }>(
+      'SELECT ref, ref_kind, message_id FROM message_refs FINAL ORDER BY ref',
+    );
+    expect(refs).toEqual(
+      batch.map((r) => ({ ref: r.message_id, ref_kind: 'message', message_id: r.message_id })),
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { cacheKey, type ReadCache } from './cache.js';
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber } from '../../lib/sql.js';
 import { queueTopic } from '../../schemas/topics.js';
@@ -53,20 +54,28 @@ export class AgentsReadModel {
   readonly #messages: MessagesReadModel;
   readonly #configured: readonly string[];
   readonly #now: () => number;
+  readonly #cache: ReadCache;
 
   constructor(
     reader: ClickHouseReader,
     messages: MessagesReadModel,
     configured: readonly string[],
     now: () => number,
+    cache: ReadCache,
   ) {
+    this.#cache = cache;
     this.#reader = reader;
     this.#messages = messages;
     this.#configured = configured;
     this.#now = now;
   }
 
-  async list(windowMinutes: number): Promise<AgentView[]> {
+  /** Every agent over the last `windowMinutes` (shared through the cache). */
+  list(windowMinutes: number): Promise<AgentView[]> {
+    return this.#cache.get(cacheKey('agents.list', windowMinutes), () => this.#list(windowMinutes));
+  }
+
+  async #list(windowMinutes: number): Promise<AgentView[]> {
     const nowMs = this.#now();
     const sinceMs = nowMs - windowMinutes * 60_000;
     const sinceMinute = `toStartOfMinute(toDateTime(${quoteNumber(Math.floor(sinceMs / 1000))}))`;

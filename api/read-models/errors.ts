@@ -1,8 +1,10 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
-import { ERROR_FACTS, type ErrorFactRow } from '../../lib/tables/error-facts.js';
+import { ERROR_FACTS, ERROR_REFS, type ErrorFactRow } from '../../lib/tables/error-facts.js';
 import { ErrorCategory, Severity } from '../../schemas/records.js';
+import { cacheKey, type ReadCache } from './cache.js';
 import { decodeCursor, olderThan, toPage, type Page } from './cursor.js';
+import { ERRORS, newestFirst, selectByTrace } from './newest-page.js';
 import { errorFromRow, isoTime, type ApiError, type WireRow } from './shapes.js';
 
 export const SEVERITIES = Object.values(Severity) as [Severity, ...Severity[]];
@@ -48,6 +50,13 @@ export interface ErrorTrend {
   bucket_minutes: number;
   /** `new` (first seen within the last bucket), `rising`, `falling`, `steady` or `quiet`. */
   direction: 'new' | 'rising' | 'falling' | 'steady' | 'quiet';
+}
+
+export interface GroupsOptions {
+  limit: number;
+  agent?: string | undefined;
+  sinceMs?: number | undefined;
+  fingerprint?: string | undefined;
 }
 
 const COLUMNS = [
@@ -97,12 +106,26 @@ function conditions(filter: ErrorFilter): string[] {
   if (filter.severity !== undefined) where.push(`severity = ${quoteString(filter.severity)}`);
   if (filter.category !== undefined) where.push(`category = ${quoteString(filter.category)}`);
   if (filter.agent !== undefined) where.push(`agent_name = ${quoteString(filter.agent)}`);
-  if (filter.traceId !== undefined) where.push(`trace_id = ${quoteString(filter.traceId)}`);
-  if (filter.taskId !== undefined) where.push(`task_id = ${quoteString(filter.taskId)}`);
+  if (filter.traceId !== undefined && filter.taskId !== undefined) {
+    where.push(`task_id = ${quoteString(filter.taskId)}`);
+  }
   if (filter.fingerprint !== undefined) where.push(`fingerprint = ${quoteString(filter.fingerprint)}`);
   if (filter.sinceMs !== undefined) where.push(`timestamp_ms >= ${quoteNumber(filter.sinceMs)}`);
   if (filter.untilMs !== undefined) where.push(`timestamp_ms < ${quoteNumber(filter.untilMs)}`);
   return where;
+}
+
+/** The keys (in `errors_by_trace`) of the errors a ref names: an error id, or a task id. */
+function refsCondition(ref: string, kind: 'error' | 'task'): string {
+  return `(trace_id, timestamp_ms, error_id) IN (SELECT trace_id, timestamp_ms, error_id FROM ${ERROR_REFS}
+    WHERE ref = ${quoteString(ref)} AND ref_kind = ${quoteString(kind)})`;
+}
+
+/** How `errors_by_trace` is narrowed by the filter's trace or task; undefined when it is not. */
+function byTraceCondition(filter: Pick<ErrorFilter, 'traceId' | 'taskId'>): string | undefined {
+  if (filter.traceId !== undefined) return `trace_id = ${quoteString(filter.traceId)}`;
+  if (filter.taskId !== undefined) return refsCondition(filter.taskId, 'task');
+  return undefined;
 }
 
 const SEVERITY_BY_RANK = ['critical', 'error', 'warning', 'info'] as const;
@@ -131,9 +154,12 @@ export class ErrorsReadModel {
   readonly #reader: ClickHouseReader;
   readonly #now: () => number;
 
-  constructor(reader: ClickHouseReader, now: () => number) {
+  readonly #cache: ReadCache;
+
+  constructor(reader: ClickHouseReader, now: () => number, cache: ReadCache) {
     this.#reader = reader;
     this.#now = now;
+    this.#cache = cache;
   }
 
   /** Newest first, keyset-paginated; `total` counts every error that matches the filter. */
@@ -143,35 +169,64 @@ export class ErrorsReadModel {
     cursorText?: string,
   ): Promise<Page<ApiError> & { total: number }> {
     const cursor = decodeCursor(cursorText);
-    const where = conditions(filter);
-    const page = `
-      SELECT ${COLUMNS.join(', ')} FROM ${ERROR_FACTS} FINAL
-      WHERE ${[...where, olderThan(cursor, 'timestamp_ms', 'error_id', quoteString)].join(' AND ')}
-      ORDER BY timestamp_ms DESC, error_id DESC LIMIT ${limit + 1}`;
-    const count = `SELECT uniqExact(error_id) AS n FROM ${ERROR_FACTS} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`;
-    const [rows, totals] = await Promise.all([
-      this.#reader.query<WireRow<ErrorFactRow>>(page),
-      this.#reader.query<{ n: string | number }>(count),
+    const page = [...conditions(filter), olderThan(cursor, 'timestamp_ms', 'error_id', quoteString)];
+    const [rows, total] = await Promise.all([
+      byTraceCondition(filter) === undefined
+        ? newestFirst<WireRow<ErrorFactRow>>(this.#reader, ERRORS, COLUMNS, page, limit + 1)
+        : this.#reader.query<WireRow<ErrorFactRow>>(
+            selectByTrace(ERRORS, COLUMNS, [byTraceCondition(filter) ?? '1', ...page], 'newest', limit + 1),
+          ),
+      this.total(filter),
     ]);
     const result = toPage(rows, limit, (row) => ({ ms: Number(row.timestamp_ms), id: row.error_id }));
-    return {
-      items: result.items.map(errorFromRow),
-      next_cursor: result.next_cursor,
-      total: Number(totals[0]?.n ?? 0),
+    return { items: result.items.map(errorFromRow), next_cursor: result.next_cursor, total };
+  }
+
+  /** Distinct errors matching the filter; the broad counts are shared through the cache. */
+  total(filter: ErrorFilter): Promise<number> {
+    const count = async () => {
+      const narrowed = byTraceCondition(filter);
+      const where = [...(narrowed === undefined ? [] : [narrowed]), ...conditions(filter)];
+      const rows = await this.#reader.query<{ n: string | number }>(
+        `SELECT uniqExact(error_id) AS n FROM ${narrowed === undefined ? ERROR_FACTS : ERRORS.byTrace}
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`,
+      );
+      return Number(rows[0]?.n ?? 0);
     };
+    // a count over a moving time bound is asked once; the others are shared
+    return filter.sinceMs === undefined &&
+      filter.untilMs === undefined &&
+      byTraceCondition(filter) === undefined
+      ? this.#cache.get(cacheKey('errors.total', filter), count)
+      : count();
+  }
+
+  /** All errors of a trace or a task (oldest first), up to `limit`. */
+  async related(filter: { traceId: string } | { taskId: string }, limit: number): Promise<ApiError[]> {
+    const rows = await this.#reader.query<WireRow<ErrorFactRow>>(
+      selectByTrace(ERRORS, COLUMNS, [byTraceCondition(filter) ?? '0'], 'oldest', limit),
+    );
+    return rows.map(errorFromRow);
   }
 
   async get(errorId: string): Promise<ApiError | undefined> {
     const rows = await this.#reader.query<WireRow<ErrorFactRow>>(
-      `SELECT ${COLUMNS.join(', ')} FROM ${ERROR_FACTS} FINAL WHERE error_id = ${quoteString(errorId)} LIMIT 1`,
+      selectByTrace(ERRORS, COLUMNS, [refsCondition(errorId, 'error')], 'newest', 1),
     );
     return rows[0] === undefined ? undefined : errorFromRow(rows[0]);
   }
 
   /** Counts by severity, category and agent, from the per-minute rollup (minute precision for `sinceMs`). */
-  async summary(
-    options: { sinceMs?: number | undefined; agent?: string | undefined } = {},
-  ): Promise<ErrorSummary> {
+  summary(options: { sinceMs?: number | undefined; agent?: string | undefined } = {}): Promise<ErrorSummary> {
+    // minute precision: callers asking within one minute share one answer
+    const minute = options.sinceMs === undefined ? undefined : Math.floor(options.sinceMs / 60_000);
+    return this.#cache.get(cacheKey('errors.summary', options.agent, minute), () => this.#summary(options));
+  }
+
+  async #summary(options: {
+    sinceMs?: number | undefined;
+    agent?: string | undefined;
+  }): Promise<ErrorSummary> {
     const where: string[] = [];
     if (options.sinceMs !== undefined) {
       where.push(`minute >= toStartOfMinute(toDateTime(${quoteNumber(Math.floor(options.sinceMs / 1000))}))`);
@@ -198,12 +253,11 @@ export class ErrorsReadModel {
   }
 
   /** Error groups by fingerprint, most errors first, with a trend over the last hour. */
-  async groups(options: {
-    limit: number;
-    agent?: string | undefined;
-    sinceMs?: number | undefined;
-    fingerprint?: string | undefined;
-  }): Promise<ErrorGroup[]> {
+  groups(options: GroupsOptions): Promise<ErrorGroup[]> {
+    return this.#cache.get(cacheKey('errors.groups', options), () => this.#groups(options));
+  }
+
+  async #groups(options: GroupsOptions): Promise<ErrorGroup[]> {
     const having: string[] = [];
     if (options.agent !== undefined) having.push(`has(agents, ${quoteString(options.agent)})`);
     if (options.sinceMs !== undefined) having.push(`last_seen_ms >= ${quoteNumber(options.sinceMs)}`);

@@ -3,6 +3,7 @@ import type { Config } from '../../lib/config.js';
 import type { Logger } from '../../lib/logger.js';
 import type { KafkaView } from '../kafka-view.js';
 import { AgentsReadModel } from './agents.js';
+import { ReadCache } from './cache.js';
 import { ErrorsReadModel } from './errors.js';
 import { MessagesReadModel } from './messages.js';
 import { QueuesReadModel } from './queues.js';
@@ -25,11 +26,14 @@ export function createReadModels(options: {
   config: Config;
   logger: Logger;
   now: () => number;
+  /** Shared by the read models; by default one of `config.api.cacheTtlMs`. */
+  cache?: ReadCache;
 }): ReadModels {
   const { reader, now } = options;
-  const messages = new MessagesReadModel(reader);
-  const errors = new ErrorsReadModel(reader, now);
-  const tasks = new TasksReadModel(reader, messages, errors, now);
+  const cache = options.cache ?? new ReadCache({ ttlMs: options.config.api.cacheTtlMs });
+  const messages = new MessagesReadModel(reader, cache);
+  const errors = new ErrorsReadModel(reader, now, cache);
+  const tasks = new TasksReadModel(reader, messages, errors, now, cache);
   return {
     messages,
     errors,
@@ -45,6 +49,6 @@ export function createReadModels(options: {
       now,
     }),
     traces: new TracesReadModel(reader, messages, errors),
-    agents: new AgentsReadModel(reader, messages, options.config.agents, now),
+    agents: new AgentsReadModel(reader, messages, options.config.agents, now, cache),
   };
 }

@@ -1,8 +1,10 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
-import { MESSAGE_LOG, type MessageLogRow } from '../../lib/tables/message-log.js';
+import { MESSAGE_REFS, type MessageLogRow } from '../../lib/tables/message-log.js';
 import { MessageType } from '../../schemas/records.js';
+import type { ReadCache } from './cache.js';
 import { decodeCursor, olderThan, toPage, type Page } from './cursor.js';
+import { MESSAGES, newestFirst, selectByTrace } from './newest-page.js';
 import { messageFromRow, type ApiMessage, type WireRow } from './shapes.js';
 
 export const MESSAGE_TYPES = Object.values(MessageType) as [MessageType, ...MessageType[]];
@@ -30,7 +32,12 @@ const COLUMNS = [
   'sent_at_ms',
   'observed_at_ms',
 ] as const satisfies readonly (keyof MessageLogRow)[];
-const SELECT = `SELECT ${COLUMNS.join(', ')} FROM ${MESSAGE_LOG} FINAL`;
+
+/** The keys (in `messages_by_trace`) of the messages the refs name: by their id, or as their parent. */
+function refsCondition(refs: readonly string[], kinds: readonly ('message' | 'parent')[]): string {
+  return `(trace_id, sent_at_ms, message_id) IN (SELECT trace_id, sent_at_ms, message_id FROM ${MESSAGE_REFS}
+    WHERE ref IN (${refs.map(quoteString).join(', ')}) AND ref_kind IN (${kinds.map(quoteString).join(', ')}))`;
+}
 
 export interface MessageFilter {
   /** The queue: messages whose target is this agent. */
@@ -42,12 +49,14 @@ export interface MessageFilter {
   untilMs?: number | undefined;
 }
 
-/** Messages as stored in `message_log` (exact with FINAL), and counts from `message_rollup_1m`. */
+/** Messages as stored in `message_log` (read through `messages_by_trace`), counts from `message_rollup_1m`. */
 export class MessagesReadModel {
   readonly #reader: ClickHouseReader;
+  readonly #cache: ReadCache;
 
-  constructor(reader: ClickHouseReader) {
+  constructor(reader: ClickHouseReader, cache: ReadCache) {
     this.#reader = reader;
+    this.#cache = cache;
   }
 
   /** Newest first, keyset-paginated. */
@@ -57,22 +66,39 @@ export class MessagesReadModel {
     if (filter.agent !== undefined) where.push(`target_agent = ${quoteString(filter.agent)}`);
     if (filter.messageType !== undefined) where.push(`message_type = ${quoteString(filter.messageType)}`);
     if (filter.sourceAgent !== undefined) where.push(`source_agent = ${quoteString(filter.sourceAgent)}`);
-    if (filter.traceId !== undefined) where.push(`trace_id = ${quoteString(filter.traceId)}`);
     if (filter.sinceMs !== undefined) where.push(`sent_at_ms >= ${quoteNumber(filter.sinceMs)}`);
     if (filter.untilMs !== undefined) where.push(`sent_at_ms < ${quoteNumber(filter.untilMs)}`);
-    const rows = await this.#reader.query<WireRow<MessageLogRow>>(
-      `${SELECT} WHERE ${where.join(' AND ')} ORDER BY sent_at_ms DESC, message_id DESC LIMIT ${limit + 1}`,
-    );
+    const rows =
+      filter.traceId === undefined
+        ? await newestFirst<WireRow<MessageLogRow>>(this.#reader, MESSAGES, COLUMNS, where, limit + 1)
+        : await this.#reader.query<WireRow<MessageLogRow>>(
+            selectByTrace(
+              MESSAGES,
+              COLUMNS,
+              [`trace_id = ${quoteString(filter.traceId)}`, ...where],
+              'newest',
+              limit + 1,
+            ),
+          );
     const page = toPage(rows, limit, (row) => ({ ms: Number(row.sent_at_ms), id: row.message_id }));
     return { items: page.items.map(messageFromRow), next_cursor: page.next_cursor };
   }
 
-  /** TASK messages by id, in the order of `ids`; ids without a stored TASK are left out. */
+  /** TASK messages by id, in the order of `ids`; ids without a stored TASK (to `agent`) are left out. */
   async tasksByIds(ids: readonly string[], agent?: string): Promise<ApiMessage[]> {
     if (ids.length === 0) return [];
     const rows = await this.#reader.query<WireRow<MessageLogRow>>(
-      `${SELECT} WHERE message_type = 'task' ${agent === undefined ? '' : `AND target_agent = ${quoteString(agent)}`}
-       AND message_id IN (${ids.map(quoteString).join(', ')})`,
+      selectByTrace(
+        MESSAGES,
+        COLUMNS,
+        [
+          refsCondition(ids, ['message']),
+          `message_type = 'task'`,
+          ...(agent === undefined ? [] : [`target_agent = ${quoteString(agent)}`]),
+        ],
+        'oldest',
+        ids.length,
+      ),
     );
     const byId = new Map(rows.map((row) => [row.message_id, messageFromRow(row)]));
     return ids.map((id) => byId.get(id)).filter((m): m is ApiMessage => m !== undefined);
@@ -81,26 +107,27 @@ export class MessagesReadModel {
   /** Every message of a trace, oldest first. */
   async byTrace(traceId: string, limit: number): Promise<ApiMessage[]> {
     const rows = await this.#reader.query<WireRow<MessageLogRow>>(
-      `${SELECT} WHERE trace_id = ${quoteString(traceId)} ORDER BY sent_at_ms, message_id LIMIT ${limit}`,
+      selectByTrace(MESSAGES, COLUMNS, [`trace_id = ${quoteString(traceId)}`], 'oldest', limit),
     );
     return rows.map(messageFromRow);
   }
 
   /** A message and every message that answers it (parent_message_id), oldest first. */
   async withAnswers(messageId: string, limit: number): Promise<ApiMessage[]> {
-    const id = quoteString(messageId);
     const rows = await this.#reader.query<WireRow<MessageLogRow>>(
-      `${SELECT} WHERE message_id = ${id} OR parent_message_id = ${id} ORDER BY sent_at_ms, message_id LIMIT ${limit}`,
+      selectByTrace(MESSAGES, COLUMNS, [refsCondition([messageId], ['message', 'parent'])], 'oldest', limit),
     );
     return rows.map(messageFromRow);
   }
 
   /** Distinct messages per queue (target agent), all time. */
-  async totalsByAgent(): Promise<Map<string, number>> {
-    const rows = await this.#reader.query<{ target_agent: string; n: string | number }>(
-      'SELECT target_agent, uniqExactMerge(messages) AS n FROM message_rollup_1m GROUP BY target_agent',
-    );
-    return new Map(rows.map((row) => [row.target_agent, Number(row.n)]));
+  totalsByAgent(): Promise<Map<string, number>> {
+    return this.#cache.get('messages.totalsByAgent', async () => {
+      const rows = await this.#reader.query<{ target_agent: string; n: string | number }>(
+        'SELECT target_agent, uniqExactMerge(messages) AS n FROM message_rollup_1m GROUP BY target_agent',
+      );
+      return new Map(rows.map((row) => [row.target_agent, Number(row.n)]));
+    });
   }
 
   /** Distinct messages per agent and type over the window, sent by (`source`) or to (`target`) it. */

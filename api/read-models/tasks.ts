@@ -7,6 +7,7 @@ import {
   TaskStateValue,
 } from '../../lib/tables/task-lifecycle.js';
 import { Priority } from '../../schemas/records.js';
+import { cacheKey, type ReadCache } from './cache.js';
 import type { ErrorsReadModel } from './errors.js';
 import type { MessagesReadModel } from './messages.js';
 import { isoTime, type ApiError, type ApiMessage } from './shapes.js';
@@ -42,6 +43,12 @@ export interface PendingFilter {
   minAgeSeconds?: number | undefined;
   traceId?: string | undefined;
   limit: number;
+}
+
+export interface PendingCount {
+  pending: number;
+  oldestMs: number | null;
+  oldestTaskId: string | null;
 }
 
 export interface TaskHistory {
@@ -83,42 +90,39 @@ export class TasksReadModel {
   readonly #messages: MessagesReadModel;
   readonly #errors: ErrorsReadModel;
   readonly #now: () => number;
+  readonly #cache: ReadCache;
 
   constructor(
     reader: ClickHouseReader,
     messages: MessagesReadModel,
     errors: ErrorsReadModel,
     now: () => number,
+    cache: ReadCache,
   ) {
+    this.#cache = cache;
     this.#reader = reader;
     this.#messages = messages;
     this.#errors = errors;
     this.#now = now;
   }
 
-  /** Pending tasks, oldest first. */
-  async pending(filter: PendingFilter): Promise<TaskView[]> {
-    const nowMs = this.#now();
-    const narrowed =
-      filter.minPriority !== undefined || filter.minAgeSeconds !== undefined || filter.traceId !== undefined;
-    const rows = await queryTasks(this.#reader, {
-      ...(filter.agent === undefined ? {} : { agent: filter.agent }),
-      states: ['pending'],
-      nowMs,
-      // filters the table function cannot apply are applied here, over every pending task
-      ...(narrowed ? {} : { limit: filter.limit }),
+  /** Pending tasks, oldest first (shared through the cache: every dashboard asks the same). */
+  pending(filter: PendingFilter): Promise<TaskView[]> {
+    return this.#cache.get(cacheKey('tasks.pending', filter), async () => {
+      const nowMs = this.#now();
+      const rows = await queryTasks(this.#reader, {
+        ...(filter.agent === undefined ? {} : { agent: filter.agent }),
+        states: ['pending'],
+        nowMs,
+        ...(filter.minPriority === undefined ? {} : { minPriorityRank: PRIORITY_RANK[filter.minPriority] }),
+        ...(filter.minAgeSeconds === undefined
+          ? {}
+          : { submittedBeforeMs: nowMs - filter.minAgeSeconds * 1000 }),
+        ...(filter.traceId === undefined ? {} : { traceId: filter.traceId }),
+        limit: filter.limit,
+      });
+      return rows.map((row) => taskView(row, nowMs));
     });
-    const minRank = filter.minPriority === undefined ? 0 : PRIORITY_RANK[filter.minPriority];
-    return rows
-      .filter(
-        (row) =>
-          PRIORITY_RANK[row.priority] >= minRank &&
-          (filter.minAgeSeconds === undefined ||
-            nowMs - row.submitted_at_ms >= filter.minAgeSeconds * 1000) &&
-          (filter.traceId === undefined || row.trace_id === filter.traceId),
-      )
-      .slice(0, filter.limit)
-      .map((row) => taskView(row, nowMs));
   }
 
   /**
@@ -126,10 +130,12 @@ export class TasksReadModel {
    * filter is applied inside the aggregation so that the key prunes the scan). Same states as
    * `queryTasks`: unresolved, and not past its TTL at the model's clock.
    */
-  async pendingByAgent(
-    agents?: readonly string[],
-  ): Promise<Map<string, { pending: number; oldestMs: number | null; oldestTaskId: string | null }>> {
-    if (agents?.length === 0) return new Map();
+  pendingByAgent(agents?: readonly string[]): Promise<Map<string, PendingCount>> {
+    if (agents?.length === 0) return Promise.resolve(new Map<string, PendingCount>());
+    return this.#cache.get(cacheKey('tasks.pendingByAgent', agents), () => this.#pendingByAgent(agents));
+  }
+
+  async #pendingByAgent(agents?: readonly string[]): Promise<Map<string, PendingCount>> {
     const nowMs = Math.trunc(this.#now());
     const rows = await this.#reader.query<{
       agent: string;
@@ -163,12 +169,14 @@ export class TasksReadModel {
   /** The task's state under every agent, its messages and its errors; `undefined` when never seen. */
   async history(taskId: string): Promise<TaskHistory | undefined> {
     const nowMs = this.#now();
-    const [rows, messages, errors] = await Promise.all([
-      queryTasks(this.#reader, { taskIds: [taskId], nowMs }),
+    const [messages, errors] = await Promise.all([
       this.#messages.withAnswers(taskId, 1_000),
-      this.#errors.list({ taskId }, 500),
+      this.#errors.related({ taskId }, 500),
     ]);
-    if (rows.length === 0 && messages.length === 0 && errors.items.length === 0) return undefined;
+    // the task's row is kept under its target (the key starts with the agent): ask there
+    const targets = [...new Set(messages.filter((m) => m.message_id === taskId).map((m) => m.target_agent))];
+    const rows = await queryTasks(this.#reader, { agents: targets, taskIds: [taskId], nowMs });
+    if (rows.length === 0 && messages.length === 0 && errors.length === 0) return undefined;
     const trace =
       rows.find((r) => r.trace_id !== '')?.trace_id ??
       messages.find((m) => m.trace_id !== '')?.trace_id ??
@@ -177,7 +185,7 @@ export class TasksReadModel {
       task_id: taskId,
       states: rows.map((row) => taskView(row, nowMs)),
       messages,
-      errors: errors.items.sort((a, b) => a.timestamp.localeCompare(b.timestamp)),
+      errors,
       trace_id: trace,
     };
   }

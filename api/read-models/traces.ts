@@ -138,10 +138,9 @@ export class TracesReadModel {
   async get(traceId: string): Promise<TraceView | undefined> {
     const [messages, errors] = await Promise.all([
       this.#messages.byTrace(traceId, MAX_TRACE_MESSAGES),
-      this.#errors.list({ traceId }, MAX_TRACE_MESSAGES),
+      this.#errors.related({ traceId }, MAX_TRACE_MESSAGES),
     ]);
-    const chronological = [...errors.items].sort((a, b) => a.timestamp.localeCompare(b.timestamp));
-    return assembleTrace(traceId, messages, chronological);
+    return assembleTrace(traceId, messages, errors);
   }
 
   /** Recent traces, newest activity first (or longest first with `order: 'duration'`). */
@@ -180,7 +179,7 @@ export class TracesReadModel {
     const errorCounts = new Map<string, number>();
     if (rows.length > 0) {
       const counts = await this.#reader.query<{ trace_id: string; n: string | number }>(`
-        SELECT trace_id, uniqExact(error_id) AS n FROM error_facts
+        SELECT trace_id, uniqExact(error_id) AS n FROM errors_by_trace
         WHERE trace_id IN (${rows.map((r) => quoteString(r.trace_id)).join(', ')}) GROUP BY trace_id`);
       for (const c of counts) errorCounts.set(c.trace_id, Number(c.n));
     }

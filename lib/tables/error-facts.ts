@@ -3,6 +3,8 @@ import type { ClickHouseWriter } from '../clickhouse.js';
 
 /** `error_facts` (migration 0003): every DetailedError, feeding `error_groups` and `error_rollup_1m`. */
 export const ERROR_FACTS = 'error_facts';
+/** `error_refs` (migration 0006): error id and task id -> the error's key in `errors_by_trace`. */
+export const ERROR_REFS = 'error_refs';
 
 export interface ErrorFactRow {
   error_id: string;

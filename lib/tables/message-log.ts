@@ -3,6 +3,8 @@ import type { ClickHouseWriter } from '../clickhouse.js';
 
 /** `message_log` (migration 0001): every observed AgentMessage. Absent values are '' and 0. */
 export const MESSAGE_LOG = 'message_log';
+/** `message_refs` (migration 0006): message id and parent id -> the message's key in `messages_by_trace`. */
+export const MESSAGE_REFS = 'message_refs';
 
 export interface MessageLogRow {
   message_id: string;

@@ -100,8 +100,15 @@ type TaskStateWire = Wire<
 
 export interface TaskQuery {
   agent?: string;
+  /** Any of these agents (with `agent`, both must hold). */
+  agents?: readonly string[];
   states?: readonly TaskStateValue[];
   taskIds?: readonly string[];
+  /** Only tasks of at least this priority rank (PRIORITY_RANK). */
+  minPriorityRank?: number;
+  /** Only tasks submitted at or before this instant (epoch ms). */
+  submittedBeforeMs?: number;
+  traceId?: string;
   /** Evaluate expiry at this instant (epoch ms); defaults to the server's clock. */
   nowMs?: number;
   limit?: number;
@@ -114,6 +121,10 @@ export interface TaskQuery {
 export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}): Promise<TaskStateRow[]> {
   const where: string[] = [];
   if (query.agent !== undefined) where.push(`agent = ${quoteString(query.agent)}`);
+  if (query.agents !== undefined) {
+    if (query.agents.length === 0) return [];
+    where.push(`agent IN (${query.agents.map(quoteString).join(', ')})`);
+  }
   if (query.taskIds !== undefined) {
     if (query.taskIds.length === 0) return [];
     where.push(`task_id IN (${query.taskIds.map(quoteString).join(', ')})`);
@@ -122,10 +133,17 @@ export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}
     query.nowMs === undefined
       ? 'toUInt64(toUnixTimestamp(now())) * 1000'
       : `toUInt64(${Math.trunc(query.nowMs)})`;
-  const states =
-    query.states === undefined || query.states.length === 0
-      ? ''
-      : `AND state IN (${query.states.map(quoteString).join(', ')})`;
+  const after: string[] = [];
+  if (query.states !== undefined && query.states.length > 0) {
+    after.push(`state IN (${query.states.map(quoteString).join(', ')})`);
+  }
+  if (query.minPriorityRank !== undefined)
+    after.push(`priority_rank >= ${Math.trunc(query.minPriorityRank)}`);
+  if (query.submittedBeforeMs !== undefined) {
+    after.push(`submitted_at_ms <= ${Math.max(0, Math.trunc(query.submittedBeforeMs))}`);
+  }
+  if (query.traceId !== undefined) after.push(`trace_id = ${quoteString(query.traceId)}`);
+  const states = after.map((condition) => `AND ${condition}`).join(' ');
   const sql = `
     SELECT task_id, agent, requester, ['low', 'normal', 'high', 'critical'][priority_rank] AS priority, attempt,
            max_retries, submitted_at_ms, expires_at_ms, deadline_ms, trace_id, job_id,

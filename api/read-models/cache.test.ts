@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import { cacheKey, ReadCache } from './cache.js';
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('ReadCache', () => {
+  it('shares one load among concurrent callers of a key', async () => {
+    const cache = new ReadCache({ ttlMs: 1_000, now: () => 0 });
+    const gate = deferred<number>();
+    let loads = 0;
+    const load = () => {
+      loads++;
+      return gate.promise;
+    };
+    const calls = [cache.get('k', load), cache.get('k', load), cache.get('k', load)];
+    gate.resolve(7);
+    expect(await Promise.all(calls)).toEqual([7, 7, 7]);
+    expect(loads).toBe(1);
+  });
+
+  it('serves a fresh value, then the stale one while one refresh runs, then the refreshed one', async () => {
+    let now = 0;
+    const cache = new ReadCache({ ttlMs: 1_000, now: () => now });
+    let version = 0;
+    const gates: ReturnType<typeof deferred<number>>[] = [];
+    const load = () => {
+      version++;
+      const gate = deferred<number>();
+      gates.push(gate);
+      return gate.promise;
+    };
+    const first = cache.get('k', load);
+    gates[0]?.resolve(1);
+    expect(await first).toBe(1);
+    now = 999;
+    expect(await cache.get('k', load)).toBe(1);
+    expect(version).toBe(1);
+    now = 1_500;
+    // stale: answered at once with the old value, and only one refresh starts
+    expect(await cache.get('k', load)).toBe(1);
+    expect(await cache.get('k', load)).toBe(1);
+    expect(version).toBe(2);
+    gates[1]?.resolve(2);
+    await gates[1]?.promise;
+    await Promise.resolve();
+    expect(await cache.get('k', load)).toBe(2);
+    expect(cache.stats()).toMatchObject({ misses: 1, refreshes: 1 });
+  });
+
+  it('never serves a value older than maxStaleMs: the caller waits for the load', async () => {
+    let now = 0;
+    const cache = new ReadCache({ ttlMs: 100, maxStaleMs: 500, now: () => now });
+    let n = 0;
+    const load = () => Promise.resolve(++n);
+    expect(await cache.get('k', load)).toBe(1);
+    now = 501;
+    expect(await cache.get('k', load)).toBe(2);
+  });
+
+  it('does not cache a failure, and keeps the old value when a refresh fails', async () => {
+    let now = 0;
+    const cache = new ReadCache({ ttlMs: 100, now: () => now });
+    await expect(cache.get('k', () => Promise.reject(new Error('down')))).rejects.toThrow('down');
+    expect(await cache.get('k', () => Promise.resolve(1))).toBe(1);
+    now = 200;
+    expect(await cache.get('k', () => Promise.reject(new Error('down')))).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await cache.get('k', () => Promise.resolve(3))).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await cache.get('k', () => Promise.resolve(4))).toBe(3);
+  });
+
+  it('loads on every call when ttlMs is 0', async () => {
+    const cache = new ReadCache({ ttlMs: 0 });
+    let n = 0;
+    const load = () => Promise.resolve(++n);
+    expect([await cache.get('k', load), await cache.get('k', load)]).toEqual([1, 2]);
+    expect(cache.enabled).toBe(false);
+  });
+
+  it('evicts the least recently used entries beyond maxEntries', async () => {
+    const cache = new ReadCache({ ttlMs: 1_000, maxEntries: 2, now: () => 0 });
+    let n = 0;
+    const load = () => Promise.resolve(++n);
+    await cache.get('a', load);
+    await cache.get('b', load);
+    await cache.get('a', load);
+    await cache.get('c', load);
+    expect(await cache.get('a', load)).toBe(1);
+    expect(await cache.get('b', load)).toBe(4);
+  });
+});
+
+describe('cacheKey', () => {
+  it('does not depend on the order of object keys and leaves undefined out', () => {
+    expect(cacheKey('m', { b: 1, a: 2, c: undefined })).toBe(cacheKey('m', { a: 2, b: 1 }));
+    expect(cacheKey('m', { a: 1 })).not.toBe(cacheKey('n', { a: 1 }));
+  });
+});

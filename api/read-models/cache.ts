@@ -1,0 +1,136 @@
+/**
+ * A stale-while-revalidate cache for the read models' whole-system views (queues, pending counts,
+ * error summary and groups, agents, error totals): the views every dashboard and assistant asks for
+ * at once, which aggregate the whole store and cost the same for every caller.
+ *
+ * - Concurrent callers of one key share one load (single flight).
+ * - A value younger than `ttlMs` is served as is.
+ * - An older one is still served, at once, while one background load refreshes it; a value older
+ *   than `maxStaleMs` is not served, and the caller waits for the load. So an answer is at most
+ *   `ttlMs` plus one load old while callers keep asking, and never older than `maxStaleMs`.
+ * - A failed load is not cached: the caller that waited gets the error; a failed refresh keeps the
+ *   old value until it is too stale.
+ * - `ttlMs` 0 turns the cache off: every call loads.
+ *
+ * Lookups by id, cursors and lists narrowed by the caller are not cached: they go to ClickHouse.
+ */
+export interface ReadCacheOptions {
+  ttlMs: number;
+  /** The oldest value ever served. Default: 10 × ttlMs. */
+  maxStaleMs?: number;
+  /** Entries kept; the least recently used go first. Default 1,000. */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+interface Entry {
+  value?: unknown;
+  loadedAt: number;
+  pending?: Promise<unknown> | undefined;
+}
+
+export interface ReadCacheStats {
+  hits: number;
+  stale: number;
+  misses: number;
+  refreshes: number;
+  entries: number;
+}
+
+export class ReadCache {
+  readonly #ttlMs: number;
+  readonly #maxStaleMs: number;
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #stats = { hits: 0, stale: 0, misses: 0, refreshes: 0 };
+
+  constructor(options: ReadCacheOptions) {
+    if (!Number.isFinite(options.ttlMs) || options.ttlMs < 0) {
+      throw new RangeError('ttlMs must be a number ≥ 0');
+    }
+    this.#ttlMs = options.ttlMs;
+    this.#maxStaleMs = options.maxStaleMs ?? options.ttlMs * 10;
+    this.#maxEntries = options.maxEntries ?? 1_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get enabled(): boolean {
+    return this.#ttlMs > 0;
+  }
+
+  stats(): ReadCacheStats {
+    return { ...this.#stats, entries: this.#entries.size };
+  }
+
+  /** The value of `key`, from the cache or from `load` as described above. */
+  async get<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (!this.enabled) return load();
+    const now = this.#now();
+    const entry = this.#entries.get(key);
+    if (entry !== undefined && 'value' in entry) {
+      const age = now - entry.loadedAt;
+      // most recently used last, for the eviction below
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      if (age < this.#ttlMs) {
+        this.#stats.hits++;
+        return entry.value as T;
+      }
+      if (age <= this.#maxStaleMs) {
+        this.#stats.stale++;
+        if (entry.pending === undefined) {
+          this.#stats.refreshes++;
+          // a failed refresh keeps the old value; the next caller tries again
+          this.#start(key, entry, load).catch(() => undefined);
+        }
+        return entry.value as T;
+      }
+    }
+    this.#stats.misses++;
+    const current = entry ?? { loadedAt: 0 };
+    if (entry === undefined) this.#insert(key, current);
+    return (current.pending ?? this.#start(key, current, load)) as Promise<T>;
+  }
+
+  /** Forgets every value (e.g. after the store was reset). */
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  #start<T>(key: string, entry: Entry, load: () => Promise<T>): Promise<T> {
+    const pending = (async () => {
+      try {
+        const value = await load();
+        entry.value = value;
+        entry.loadedAt = this.#now();
+        return value;
+      } catch (error) {
+        if (!('value' in entry)) this.#entries.delete(key);
+        throw error;
+      } finally {
+        entry.pending = undefined;
+      }
+    })();
+    entry.pending = pending;
+    return pending;
+  }
+
+  #insert(key: string, entry: Entry): void {
+    this.#entries.set(key, entry);
+    while (this.#entries.size > this.#maxEntries) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#entries.delete(oldest);
+    }
+  }
+}
+
+/** A stable key for a method and its arguments (object keys sorted, undefined left out). */
+export function cacheKey(name: string, ...args: unknown[]): string {
+  return `${name}:${JSON.stringify(args, (_key, value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
+      : value,
+  )}`;
+}

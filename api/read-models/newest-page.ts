@@ -1,0 +1,107 @@
+import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { quoteNumber, quoteString } from '../../lib/sql.js';
+
+/**
+ * Reads of a fact table (`message_log`, `error_facts`) through its copy sorted by trace
+ * (`messages_by_trace`, `errors_by_trace`, migration 0006), whose small granules make reads by key
+ * cheap. Both tables are ReplacingMergeTree(observed_at_ms): until a background merge, a redelivered
+ * row is stored twice, so every read keeps the latest version of each id (LIMIT 1 BY) instead of
+ * reading with FINAL, which merges every part of the range it reads.
+ */
+export interface TracedTable {
+  /** The fact table, sorted for per-agent time ranges. */
+  facts: string;
+  /** Its copy sorted by (trace_id, time, id). */
+  byTrace: string;
+  time: string;
+  id: string;
+}
+
+export const MESSAGES: TracedTable = {
+  facts: 'message_log',
+  byTrace: 'messages_by_trace',
+  time: 'sent_at_ms',
+  id: 'message_id',
+};
+
+export const ERRORS: TracedTable = {
+  facts: 'error_facts',
+  byTrace: 'errors_by_trace',
+  time: 'timestamp_ms',
+  id: 'error_id',
+};
+
+type Order = 'newest' | 'oldest';
+
+function orderBy(table: TracedTable, order: Order): string {
+  const direction = order === 'newest' ? 'DESC' : 'ASC';
+  return `${table.time} ${direction}, ${table.id} ${direction}, observed_at_ms DESC LIMIT 1 BY ${table.id}`;
+}
+
+/** Rows of the copy matching `where` (which must narrow it by its key), one per id, in order. */
+export function selectByTrace(
+  table: TracedTable,
+  columns: readonly string[],
+  where: readonly string[],
+  order: Order,
+  limit: number,
+): string {
+  return `SELECT ${columns.join(', ')} FROM ${table.byTrace} WHERE ${where.join(' AND ')}
+    ORDER BY ${orderBy(table, order)} LIMIT ${Math.trunc(limit)}`;
+}
+
+/** The rows with these keys (trace_id, time, id), newest first. */
+async function rowsByKeys<Row>(
+  reader: ClickHouseReader,
+  table: TracedTable,
+  columns: readonly string[],
+  keys: readonly KeyRow[],
+): Promise<Row[]> {
+  if (keys.length === 0) return [];
+  const tuples = keys
+    .map((k) => `(${quoteString(k.trace_id)}, ${quoteNumber(Number(k.t))}, ${quoteString(k.id)})`)
+    .join(', ');
+  return reader.query<Row>(
+    selectByTrace(
+      table,
+      columns,
+      [`(trace_id, ${table.time}, ${table.id}) IN (${tuples})`],
+      'newest',
+      keys.length,
+    ),
+  );
+}
+
+interface KeyRow {
+  trace_id: string;
+  t: string | number;
+  id: string;
+}
+
+/**
+ * Up to `limit` rows of the fact table matching `where`, newest first: the keys from the fact
+ * table (narrow columns only: the time of the limit-th newest row bounds the second read), then
+ * the rows from the copy by key. Callers pass limit + 1 to learn whether a next page exists.
+ */
+export async function newestFirst<Row>(
+  reader: ClickHouseReader,
+  table: TracedTable,
+  columns: readonly string[],
+  where: readonly string[],
+  limit: number,
+): Promise<Row[]> {
+  const filter = where.length > 0 ? where.join(' AND ') : '1';
+  const times = await reader.query<{ t: string | number }>(
+    `SELECT ${table.time} AS t FROM ${table.facts} WHERE ${filter} ORDER BY t DESC LIMIT ${Math.trunc(limit)}`,
+  );
+  const last = times[times.length - 1];
+  if (last === undefined) return [];
+  const keysSql = (bounded: boolean) => `
+    SELECT trace_id, ${table.time} AS t, ${table.id} AS id FROM ${table.facts}
+    WHERE ${filter} ${bounded ? `AND ${table.time} >= ${quoteNumber(Number(last.t))}` : ''}
+    ORDER BY t DESC, id DESC LIMIT 1 BY id LIMIT ${Math.trunc(limit)}`;
+  let keys = await reader.query<KeyRow>(keysSql(times.length === limit));
+  // the bound came from rows that may include unmerged copies of one id; then read without it
+  if (keys.length < times.length) keys = await reader.query<KeyRow>(keysSql(false));
+  return rowsByKeys<Row>(reader, table, columns, keys);
+}
