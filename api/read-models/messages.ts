@@ -2,7 +2,7 @@ import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
 import { MESSAGE_REFS, type MessageLogRow } from '../../lib/tables/message-log.js';
 import { MessageType } from '../../schemas/records.js';
-import type { ReadCache } from './cache.js';
+import { cacheKey, type ReadCache } from './cache.js';
 import { decodeCursor, olderThan, toPage, type Page } from './cursor.js';
 import { MESSAGES, newestFirst, selectByTrace } from './newest-page.js';
 import { messageFromRow, type ApiMessage, type WireRow } from './shapes.js';
@@ -84,9 +84,16 @@ export class MessagesReadModel {
     return { items: page.items.map(messageFromRow), next_cursor: page.next_cursor };
   }
 
-  /** TASK messages by id, in the order of `ids`; ids without a stored TASK (to `agent`) are left out. */
-  async tasksByIds(ids: readonly string[], agent?: string): Promise<ApiMessage[]> {
-    if (ids.length === 0) return [];
+  /**
+   * TASK messages by id, in the order of `ids`; ids without a stored TASK (to `agent`) are left out.
+   * Through the cache: a stored message never changes, and the pending lists ask for the same ids.
+   */
+  tasksByIds(ids: readonly string[], agent?: string): Promise<ApiMessage[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.#cache.get(cacheKey('messages.tasksByIds', ids, agent), () => this.#tasksByIds(ids, agent));
+  }
+
+  async #tasksByIds(ids: readonly string[], agent?: string): Promise<ApiMessage[]> {
     const rows = await this.#reader.query<WireRow<MessageLogRow>>(
       selectByTrace(
         MESSAGES,

@@ -1,8 +1,10 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteString } from '../../lib/sql.js';
 import {
+  openTaskRows,
   PRIORITY_RANK,
   queryTasks,
+  type TaskQuery,
   type TaskStateRow,
   TaskStateValue,
 } from '../../lib/tables/task-lifecycle.js';
@@ -44,6 +46,9 @@ export interface PendingFilter {
   traceId?: string | undefined;
   limit: number;
 }
+
+/** The longest pending list per agent served from the shared answer (the REST maximum). */
+const PENDING_PER_AGENT = 500;
 
 export interface PendingCount {
   pending: number;
@@ -106,23 +111,38 @@ export class TasksReadModel {
     this.#now = now;
   }
 
-  /** Pending tasks, oldest first (shared through the cache: every dashboard asks the same). */
-  pending(filter: PendingFilter): Promise<TaskView[]> {
-    return this.#cache.get(cacheKey('tasks.pending', filter), async () => {
-      const nowMs = this.#now();
-      const rows = await queryTasks(this.#reader, {
+  /**
+   * Pending tasks, oldest first. One agent's oldest (up to PENDING_PER_AGENT), the lists every
+   * queue view asks for, come from one shared answer for all agents; narrower filters are asked
+   * on their own. Both go through the cache.
+   */
+  async pending(filter: PendingFilter): Promise<TaskView[]> {
+    const plain =
+      filter.minPriority === undefined && filter.minAgeSeconds === undefined && filter.traceId === undefined;
+    if (plain && filter.agent !== undefined && filter.limit <= PENDING_PER_AGENT) {
+      const all = await this.#cache.get('tasks.pendingPerAgent', () =>
+        this.#pending({ states: ['pending'], limitPerAgent: PENDING_PER_AGENT }),
+      );
+      return all.filter((task) => task.agent_name === filter.agent).slice(0, filter.limit);
+    }
+    return this.#cache.get(cacheKey('tasks.pending', filter), () =>
+      this.#pending({
         ...(filter.agent === undefined ? {} : { agent: filter.agent }),
         states: ['pending'],
-        nowMs,
         ...(filter.minPriority === undefined ? {} : { minPriorityRank: PRIORITY_RANK[filter.minPriority] }),
         ...(filter.minAgeSeconds === undefined
           ? {}
-          : { submittedBeforeMs: nowMs - filter.minAgeSeconds * 1000 }),
+          : { submittedBeforeMs: this.#now() - filter.minAgeSeconds * 1000 }),
         ...(filter.traceId === undefined ? {} : { traceId: filter.traceId }),
         limit: filter.limit,
-      });
-      return rows.map((row) => taskView(row, nowMs));
-    });
+      }),
+    );
+  }
+
+  async #pending(query: Omit<TaskQuery, 'nowMs'>): Promise<TaskView[]> {
+    const nowMs = this.#now();
+    const rows = await queryTasks(this.#reader, { ...query, nowMs });
+    return rows.map((row) => taskView(row, nowMs));
   }
 
   /**
@@ -144,15 +164,7 @@ export class TasksReadModel {
       oldest_task: string;
     }>(`
       SELECT agent, count() AS pending, min(submitted_at_ms) AS oldest, argMin(task_id, submitted_at_ms) AS oldest_task
-      FROM (
-        SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(submitted_at_ms) AS submitted_at_ms,
-               maxMerge(expires_at_ms) AS expires_at_ms, minIfMerge(resolution_key) AS resolution_key
-        FROM task_lifecycle
-        ${agents === undefined ? '' : `WHERE agent IN (${agents.map(quoteString).join(', ')})`}
-        GROUP BY agent, task_id
-      )
-      WHERE has_task_merged = 1 AND resolution_key = 0
-        AND NOT (expires_at_ms > 0 AND expires_at_ms <= toUInt64(${nowMs}))
+      FROM (${openTaskRows(agents === undefined ? [] : [`agent IN (${agents.map(quoteString).join(', ')})`], `toUInt64(${nowMs})`)})
       GROUP BY agent`);
     return new Map(
       rows.map((row) => [

@@ -109,6 +109,8 @@ export interface TaskQuery {
   /** Only tasks submitted at or before this instant (epoch ms). */
   submittedBeforeMs?: number;
   traceId?: string;
+  /** At most this many tasks per agent (the oldest first), before `limit`. */
+  limitPerAgent?: number;
   /** Evaluate expiry at this instant (epoch ms); defaults to the server's clock. */
   nowMs?: number;
   limit?: number;
@@ -118,6 +120,42 @@ export interface TaskQuery {
  * Tasks with their current state, oldest first. The agent and id filters are applied before the
  * aggregation (they are key columns), the state filter after it.
  */
+/**
+ * Every pending task among those the conditions on key columns (`where`) leave, at the instant
+ * `now` (SQL), with the columns of `queryTasks`.
+ *
+ * Without merging every task's states: a stored row is a partial aggregate of its key, and the row
+ * that carries the task (has_task) carries every field of it. So a task is pending when such a row
+ * has no resolution, is not past its expiry, and no other row of its key (not yet merged with it)
+ * carries a resolution; its fields are that row's. Exact whatever the merges have done, and it
+ * reads rows instead of grouping every task ever seen.
+ */
+export function openTaskRows(where: readonly string[], now: string): string {
+  const scope = where.map((condition) => `${condition} AND `).join('');
+  const open = `finalizeAggregation(has_task) = 1 AND finalizeAggregation(resolution_key) = 0
+    AND NOT (finalizeAggregation(expires_at_ms) > 0 AND finalizeAggregation(expires_at_ms) <= ${now})`;
+  // the inner aliases differ from the columns: an alias named like a column would shadow it
+  return `
+    SELECT task_id, agent, f_requester AS requester, ['low', 'normal', 'high', 'critical'][f_priority] AS priority,
+           f_priority AS priority_rank, f_attempt AS attempt, f_max_retries AS max_retries,
+           f_submitted AS submitted_at_ms, f_expires AS expires_at_ms, f_deadline AS deadline_ms,
+           f_trace AS trace_id, f_job AS job_id, 'pending' AS state, toUInt64(0) AS resolved_at_ms,
+           toInt64(-1) AS latency_ms, '' AS resolved_by
+    FROM (
+      SELECT agent, task_id, finalizeAggregation(requester) AS f_requester,
+             finalizeAggregation(priority) AS f_priority, finalizeAggregation(attempt) AS f_attempt,
+             finalizeAggregation(max_retries) AS f_max_retries, finalizeAggregation(submitted_at_ms) AS f_submitted,
+             finalizeAggregation(expires_at_ms) AS f_expires, finalizeAggregation(deadline_ms) AS f_deadline,
+             finalizeAggregation(trace_id) AS f_trace, finalizeAggregation(job_id) AS f_job
+      FROM task_lifecycle
+      PREWHERE ${scope} ${open}
+      WHERE (agent, task_id) NOT IN (
+        SELECT agent, task_id FROM task_lifecycle
+        PREWHERE ${scope} task_id IN (SELECT task_id FROM task_lifecycle PREWHERE ${scope} ${open})
+        WHERE finalizeAggregation(resolution_key) > 0)
+      LIMIT 1 BY agent, task_id)`;
+}
+
 export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}): Promise<TaskStateRow[]> {
   const where: string[] = [];
   if (query.agent !== undefined) where.push(`agent = ${quoteString(query.agent)}`);
@@ -143,13 +181,55 @@ export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}
     after.push(`submitted_at_ms <= ${Math.max(0, Math.trunc(query.submittedBeforeMs))}`);
   }
   if (query.traceId !== undefined) after.push(`trace_id = ${quoteString(query.traceId)}`);
-  const states = after.map((condition) => `AND ${condition}`).join(' ');
+  const filters = after.map((condition) => `AND ${condition}`).join(' ');
+  const order = `ORDER BY submitted_at_ms, task_id
+    ${query.limitPerAgent === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(query.limitPerAgent))} BY agent`}
+    ${query.limit === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(query.limit))}`}`;
+  const state = `multiIf(resolution_key % 4 = 1, 'completed', resolution_key % 4 = 2, 'failed',
+                   resolution_key % 4 = 3, 'cancelled',
+                   expires_at_ms > 0 AND expires_at_ms <= ${now}, 'expired', 'pending')`;
+  const scope = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+  const onlyPending = query.states?.length === 1 && query.states[0] === 'pending';
+  // Pending tasks are read row by row (openTaskRows). Other filters that leave a few tasks of many
+  // choose them merging only the columns they need, then merge every column of the chosen ones
+  // only (the key (agent, task_id) finds them).
+  let select = scope;
+  if (query.taskIds === undefined && onlyPending) {
+    const conditions = [
+      ...(query.minPriorityRank === undefined
+        ? []
+        : [`priority_rank >= ${Math.trunc(query.minPriorityRank)}`]),
+      ...(query.submittedBeforeMs === undefined
+        ? []
+        : [`submitted_at_ms <= ${Math.max(0, Math.trunc(query.submittedBeforeMs))}`]),
+      ...(query.traceId === undefined ? [] : [`trace_id = ${quoteString(query.traceId)}`]),
+    ];
+    return toTaskStates(
+      await reader.query<TaskStateWire>(`
+        SELECT task_id, agent, requester, priority, attempt, max_retries, submitted_at_ms, expires_at_ms, deadline_ms,
+               trace_id, job_id, state, resolved_at_ms, latency_ms, resolved_by
+        FROM (${openTaskRows(where, now)})
+        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ${order}`),
+    );
+  } else if (query.taskIds === undefined && after.length > 0) {
+    select = `WHERE (agent, task_id) IN (
+          SELECT agent, task_id FROM (
+            SELECT agent, task_id, submitted_at_ms, ${state} AS state FROM (
+              SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(submitted_at_ms) AS submitted_at_ms,
+                     maxMerge(expires_at_ms) AS expires_at_ms, minIfMerge(resolution_key) AS resolution_key
+                     ${query.minPriorityRank === undefined ? '' : ', maxMerge(priority) AS priority_rank'}
+                     ${query.traceId === undefined ? '' : ', maxMerge(trace_id) AS trace_id'}
+              FROM task_lifecycle ${scope}
+              GROUP BY agent, task_id
+            )
+            WHERE has_task_merged = 1 ${filters}
+            ${order}))`;
+  }
   const sql = `
     SELECT task_id, agent, requester, ['low', 'normal', 'high', 'critical'][priority_rank] AS priority, attempt,
            max_retries, submitted_at_ms, expires_at_ms, deadline_ms, trace_id, job_id,
-           multiIf(resolution_key % 4 = 1, 'completed', resolution_key % 4 = 2, 'failed',
-                   resolution_key % 4 = 3, 'cancelled',
-                   expires_at_ms > 0 AND expires_at_ms <= ${now}, 'expired', 'pending') AS state,
+           ${state} AS state,
            if(resolution_key > 0, intDiv(resolution_key, 4), if(state = 'expired', expires_at_ms, 0)) AS resolved_at_ms,
            if(resolved_at_ms > 0, toInt64(resolved_at_ms) - toInt64(submitted_at_ms), -1) AS latency_ms,
            resolved_by
@@ -160,13 +240,15 @@ export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}
              maxMerge(deadline_ms) AS deadline_ms, maxMerge(trace_id) AS trace_id, maxMerge(job_id) AS job_id,
              minIfMerge(resolution_key) AS resolution_key, argMinIfMerge(resolved_by) AS resolved_by
       FROM task_lifecycle
-      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ${select}
       GROUP BY agent, task_id
     )
-    WHERE has_task_merged = 1 ${states}
-    ORDER BY submitted_at_ms, task_id
-    ${query.limit === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(query.limit))}`}`;
-  const rows = await reader.query<TaskStateWire>(sql);
+    WHERE has_task_merged = 1 ${filters}
+    ${order}`;
+  return toTaskStates(await reader.query<TaskStateWire>(sql));
+}
+
+function toTaskStates(rows: readonly TaskStateWire[]): TaskStateRow[] {
   return rows.map((row) => ({
     ...row,
     submitted_at_ms: Number(row.submitted_at_ms),
