@@ -105,7 +105,10 @@ function systemCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Classifies a ClickHouse client failure by server error code or socket error code. */
+/** What @clickhouse/client's socket pool throws when `request_timeout` passes without an answer. */
+const CLIENT_TIMEOUT_MESSAGE = 'Timeout error.';
+
+/** Classifies a ClickHouse client failure by server error code, socket error code or timeout. */
 export function toClickHouseTelemetryError(error: unknown, what: string): TelemetryError {
   if (error instanceof TelemetryError) return error;
   const message = error instanceof Error ? error.message : String(error);
@@ -127,7 +130,8 @@ export function toClickHouseTelemetryError(error: unknown, what: string): Teleme
       details: { systemCode: code },
     });
   }
-  if (error instanceof Error && error.name === 'TimeoutError') {
+  // the client's own request timeout: the server did not answer in time (overloaded or hanging)
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.message === CLIENT_TIMEOUT_MESSAGE)) {
     return new TelemetryError(ErrorCode.CLICKHOUSE_UNAVAILABLE, `${what}: ${message}`, { cause: error });
   }
   return new TelemetryError(ErrorCode.CLICKHOUSE_QUERY_FAILED, `${what}: ${message}`, { cause: error });

@@ -63,6 +63,13 @@ describe('ClickHouse error classification', () => {
     );
   });
 
+  it("classifies the client's request timeout as an outage", () => {
+    // as @clickhouse/client's socket pool throws it when request_timeout passes
+    const timedOut = toClickHouseTelemetryError(new Error('Timeout error.'), 'query');
+    expect(timedOut.code).toBe(ErrorCode.CLICKHOUSE_UNAVAILABLE);
+    expect(timedOut.retryable).toBe(true);
+  });
+
   it('passes TelemetryErrors through', () => {
     const error = new TelemetryError(ErrorCode.TIMEOUT, 'late');
     expect(toClickHouseTelemetryError(error, 'x')).toBe(error);

@@ -4,10 +4,12 @@
  * at once, which aggregate the whole store and cost the same for every caller.
  *
  * - Concurrent callers of one key share one load (single flight).
- * - A value younger than `ttlMs` is served as is.
+ * - A value younger than its TTL is served as is. The TTL is `ttlMs`, or twice the time its last
+ *   load took when that is longer: a view whose query is slow (a large store, a busy server) is not
+ *   recomputed back to back, which would keep the server busy with refreshes alone.
  * - An older one is still served, at once, while one background load refreshes it; a value older
- *   than `maxStaleMs` is not served, and the caller waits for the load. So an answer is at most
- *   `ttlMs` plus one load old while callers keep asking, and never older than `maxStaleMs`.
+ *   than `maxStaleMs` (or ten of its loads) is not served, and the caller waits for the load. So an
+ *   answer is at most its TTL plus one load old while callers keep asking.
  * - A failed load is not cached: the caller that waited gets the error; a failed refresh keeps the
  *   old value until it is too stale.
  * - `ttlMs` 0 turns the cache off: every call loads.
@@ -26,6 +28,8 @@ export interface ReadCacheOptions {
 interface Entry {
   value?: unknown;
   loadedAt: number;
+  /** How long the last load took. */
+  loadMs: number;
   pending?: Promise<unknown> | undefined;
 }
 
@@ -73,11 +77,11 @@ export class ReadCache {
       // most recently used last, for the eviction below
       this.#entries.delete(key);
       this.#entries.set(key, entry);
-      if (age < this.#ttlMs) {
+      if (age < Math.max(this.#ttlMs, 2 * entry.loadMs)) {
         this.#stats.hits++;
         return entry.value as T;
       }
-      if (age <= this.#maxStaleMs) {
+      if (age <= Math.max(this.#maxStaleMs, 10 * entry.loadMs)) {
         this.#stats.stale++;
         if (entry.pending === undefined) {
           this.#stats.refreshes++;
@@ -88,7 +92,7 @@ export class ReadCache {
       }
     }
     this.#stats.misses++;
-    const current = entry ?? { loadedAt: 0 };
+    const current = entry ?? { loadedAt: 0, loadMs: 0 };
     if (entry === undefined) this.#insert(key, current);
     return (current.pending ?? this.#start(key, current, load)) as Promise<T>;
   }
@@ -100,10 +104,12 @@ export class ReadCache {
 
   #start<T>(key: string, entry: Entry, load: () => Promise<T>): Promise<T> {
     const pending = (async () => {
+      const started = this.#now();
       try {
         const value = await load();
         entry.value = value;
         entry.loadedAt = this.#now();
+        entry.loadMs = entry.loadedAt - started;
         return value;
       } catch (error) {
         if (!('value' in entry)) this.#entries.delete(key);

@@ -164,7 +164,7 @@ export class TasksReadModel {
       oldest_task: string;
     }>(`
       SELECT agent, count() AS pending, min(submitted_at_ms) AS oldest, argMin(task_id, submitted_at_ms) AS oldest_task
-      FROM (${openTaskRows(agents === undefined ? [] : [`agent IN (${agents.map(quoteString).join(', ')})`], `toUInt64(${nowMs})`)})
+      FROM (${openTaskRows(agents === undefined ? [] : [`agent IN (${agents.map(quoteString).join(', ')})`], `toUInt64(${nowMs})`, 'submitted')})
       GROUP BY agent`);
     return new Map(
       rows.map((row) => [

@@ -122,7 +122,7 @@ export interface TaskQuery {
  */
 /**
  * Every pending task among those the conditions on key columns (`where`) leave, at the instant
- * `now` (SQL), with the columns of `queryTasks`.
+ * `now` (SQL), with the columns of `queryTasks` (or only agent, task_id and submitted_at_ms).
  *
  * Without merging every task's states: a stored row is a partial aggregate of its key, and the row
  * that carries the task (has_task) carries every field of it. So a task is pending when such a row
@@ -130,11 +130,27 @@ export interface TaskQuery {
  * carries a resolution; its fields are that row's. Exact whatever the merges have done, and it
  * reads rows instead of grouping every task ever seen.
  */
-export function openTaskRows(where: readonly string[], now: string): string {
+export function openTaskRows(
+  where: readonly string[],
+  now: string,
+  columns: 'all' | 'submitted' = 'all',
+): string {
   const scope = where.map((condition) => `${condition} AND `).join('');
   const open = `finalizeAggregation(has_task) = 1 AND finalizeAggregation(resolution_key) = 0
     AND NOT (finalizeAggregation(expires_at_ms) > 0 AND finalizeAggregation(expires_at_ms) <= ${now})`;
+  const matching = `
+      FROM task_lifecycle
+      PREWHERE ${scope} ${open}
+      WHERE (agent, task_id) NOT IN (
+        SELECT agent, task_id FROM task_lifecycle
+        PREWHERE ${scope} task_id IN (SELECT task_id FROM task_lifecycle PREWHERE ${scope} ${open})
+        WHERE finalizeAggregation(resolution_key) > 0)
+      LIMIT 1 BY agent, task_id`;
   // the inner aliases differ from the columns: an alias named like a column would shadow it
+  if (columns === 'submitted') {
+    return `SELECT agent, task_id, f_submitted AS submitted_at_ms FROM (
+      SELECT agent, task_id, finalizeAggregation(submitted_at_ms) AS f_submitted ${matching})`;
+  }
   return `
     SELECT task_id, agent, f_requester AS requester, ['low', 'normal', 'high', 'critical'][f_priority] AS priority,
            f_priority AS priority_rank, f_attempt AS attempt, f_max_retries AS max_retries,
@@ -147,13 +163,7 @@ export function openTaskRows(where: readonly string[], now: string): string {
              finalizeAggregation(max_retries) AS f_max_retries, finalizeAggregation(submitted_at_ms) AS f_submitted,
              finalizeAggregation(expires_at_ms) AS f_expires, finalizeAggregation(deadline_ms) AS f_deadline,
              finalizeAggregation(trace_id) AS f_trace, finalizeAggregation(job_id) AS f_job
-      FROM task_lifecycle
-      PREWHERE ${scope} ${open}
-      WHERE (agent, task_id) NOT IN (
-        SELECT agent, task_id FROM task_lifecycle
-        PREWHERE ${scope} task_id IN (SELECT task_id FROM task_lifecycle PREWHERE ${scope} ${open})
-        WHERE finalizeAggregation(resolution_key) > 0)
-      LIMIT 1 BY agent, task_id)`;
+      ${matching})`;
 }
 
 export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}): Promise<TaskStateRow[]> {
