@@ -6,7 +6,7 @@ import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { composeSchema } from './graphql/compose.js';
 import { createHealth, type DependencyCheck } from './health.js';
-import { jsonResponse } from './http/http-error.js';
+import { errorResponse, jsonResponse } from './http/http-error.js';
 import { bearerMatches, checkBearer, RateLimiter } from './http/guards.js';
 import { openApiDocument } from './http/openapi.js';
 import { createRestRouter } from './http/rest-router.js';
@@ -16,6 +16,7 @@ import { createApiMetrics, type ApiMetrics } from './metrics.js';
 import type { ApiContext, ApiModuleFactory, RestRoute } from './module.js';
 import { API_MODULES } from './modules.js';
 import { createReadModels } from './read-models/index.js';
+import { createEventStreams, EVENT_STREAM_PATH } from './event-stream.js';
 import { createDebugSocketServer, type DebugSocketServer } from './ws/debug-socket.js';
 
 export interface ApiDeps {
@@ -84,6 +85,13 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
   const schema = composeSchema(modules, logger);
   const limiter = new RateLimiter(config.api.rateLimitPerMinute);
   let sockets: DebugSocketServer | undefined;
+  const streams = createEventStreams({
+    feed: deps.feed,
+    maxBufferedBytes: config.api.wsMaxBufferedBytes,
+    maxClients: config.api.wsMaxClients,
+    logger,
+    metrics,
+  });
   const health = createHealth(deps.checks, () => sockets?.clients ?? 0, now);
 
   const routesPlugin: Plugin<Record<string, unknown>, NodeContext> = {
@@ -121,6 +129,13 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
           });
         }
         if (path === '/api/v1/openapi.json') return jsonResponse(openApi);
+        if (path === EVENT_STREAM_PATH && request.method === 'GET') {
+          try {
+            return streams.open(url, request.signal);
+          } catch (error) {
+            return errorResponse(error, logger, { route: path });
+          }
+        }
         return undefined;
       };
       const answer = await fixed();
@@ -220,6 +235,7 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
     },
     stop() {
       stopping ??= (async () => {
+        streams.close();
         await sockets?.close();
         const http = server;
         if (http === undefined) return;

@@ -172,7 +172,14 @@ export class ErrorsReadModel {
     const page = [...conditions(filter), olderThan(cursor, 'timestamp_ms', 'error_id', quoteString)];
     const [rows, total] = await Promise.all([
       byTraceCondition(filter) === undefined
-        ? newestFirst<WireRow<ErrorFactRow>>(this.#reader, ERRORS, COLUMNS, page, limit + 1)
+        ? newestFirst<WireRow<ErrorFactRow>>(
+            this.#reader,
+            ERRORS,
+            COLUMNS,
+            page,
+            limit + 1,
+            cursor?.ms ?? Math.min(filter.untilMs ?? Infinity, this.#now()),
+          )
         : this.#reader.query<WireRow<ErrorFactRow>>(
             selectByTrace(ERRORS, COLUMNS, [byTraceCondition(filter) ?? '1', ...page], 'newest', limit + 1),
           ),

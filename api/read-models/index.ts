@@ -31,7 +31,7 @@ export function createReadModels(options: {
 }): ReadModels {
   const { reader, now } = options;
   const cache = options.cache ?? new ReadCache({ ttlMs: options.config.api.cacheTtlMs });
-  const messages = new MessagesReadModel(reader, cache);
+  const messages = new MessagesReadModel(reader, cache, now);
   const errors = new ErrorsReadModel(reader, now, cache);
   const tasks = new TasksReadModel(reader, messages, errors, now, cache);
   return {
@@ -47,6 +47,7 @@ export function createReadModels(options: {
       sampleIntervalMs: options.config.lag.sampleIntervalMs,
       logger: options.logger,
       now,
+      cache,
     }),
     traces: new TracesReadModel(reader, messages, errors),
     agents: new AgentsReadModel(reader, messages, options.config.agents, now, cache),

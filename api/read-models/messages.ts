@@ -54,9 +54,12 @@ export class MessagesReadModel {
   readonly #reader: ClickHouseReader;
   readonly #cache: ReadCache;
 
-  constructor(reader: ClickHouseReader, cache: ReadCache) {
+  readonly #now: () => number;
+
+  constructor(reader: ClickHouseReader, cache: ReadCache, now: () => number) {
     this.#reader = reader;
     this.#cache = cache;
+    this.#now = now;
   }
 
   /** Newest first, keyset-paginated. */
@@ -70,7 +73,14 @@ export class MessagesReadModel {
     if (filter.untilMs !== undefined) where.push(`sent_at_ms < ${quoteNumber(filter.untilMs)}`);
     const rows =
       filter.traceId === undefined
-        ? await newestFirst<WireRow<MessageLogRow>>(this.#reader, MESSAGES, COLUMNS, where, limit + 1)
+        ? await newestFirst<WireRow<MessageLogRow>>(
+            this.#reader,
+            MESSAGES,
+            COLUMNS,
+            where,
+            limit + 1,
+            cursor?.ms ?? Math.min(filter.untilMs ?? Infinity, this.#now()),
+          )
         : await this.#reader.query<WireRow<MessageLogRow>>(
             selectByTrace(
               MESSAGES,

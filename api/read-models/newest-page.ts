@@ -72,6 +72,9 @@ async function rowsByKeys<Row>(
   );
 }
 
+/** The windows a newest-first page is looked for in, widening until it is full; undefined: all time. */
+const RECENT_WINDOWS_MS = [3_600_000, 86_400_000, undefined] as const;
+
 interface KeyRow {
   trace_id: string;
   t: string | number;
@@ -89,11 +92,25 @@ export async function newestFirst<Row>(
   columns: readonly string[],
   where: readonly string[],
   limit: number,
+  /** The newest time the page can hold (now, or the cursor's time): the windows count back from it. */
+  fromMs: number,
 ): Promise<Row[]> {
-  const filter = where.length > 0 ? where.join(' AND ') : '1';
-  const times = await reader.query<{ t: string | number }>(
-    `SELECT ${table.time} AS t FROM ${table.facts} WHERE ${filter} ORDER BY t DESC LIMIT ${Math.trunc(limit)}`,
-  );
+  let filter = where.length > 0 ? where.join(' AND ') : '1';
+  // most pages lie in the last hour or day: a time bound lets the sorting key skip the rest
+  let times: { t: string | number }[] = [];
+  for (const windowMs of RECENT_WINDOWS_MS) {
+    const bounded =
+      windowMs === undefined
+        ? filter
+        : `${filter} AND ${table.time} >= ${quoteNumber(Math.max(0, fromMs - windowMs))}`;
+    times = await reader.query<{ t: string | number }>(
+      `SELECT ${table.time} AS t FROM ${table.facts} WHERE ${bounded} ORDER BY t DESC LIMIT ${Math.trunc(limit)}`,
+    );
+    if (times.length === limit || windowMs === undefined) {
+      filter = bounded;
+      break;
+    }
+  }
   const last = times[times.length - 1];
   if (last === undefined) return [];
   const keysSql = (bounded: boolean) => `

@@ -12,6 +12,7 @@ import {
   type LagStatus,
   type PartitionStatus,
 } from './lag-status.js';
+import { cacheKey, type ReadCache } from './cache.js';
 import type { MessagesReadModel } from './messages.js';
 import type { TasksReadModel } from './tasks.js';
 import { isoTime } from './shapes.js';
@@ -60,6 +61,7 @@ export class QueuesReadModel {
   readonly #sampleIntervalMs: number;
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #cache: ReadCache;
 
   constructor(options: {
     reader: ClickHouseReader;
@@ -70,7 +72,9 @@ export class QueuesReadModel {
     sampleIntervalMs: number;
     logger: Logger;
     now: () => number;
+    cache: ReadCache;
   }) {
+    this.#cache = options.cache;
     this.#reader = options.reader;
     this.#kafka = options.kafka;
     this.#messages = options.messages;
@@ -93,9 +97,10 @@ export class QueuesReadModel {
 
   /** One agent's queue; `undefined` when the agent is neither configured nor ever seen. */
   async get(agent: string): Promise<QueueView | undefined> {
+    // the counts of every agent are one cached answer; asking for one agent alone would be another
     const [totals, pending] = await Promise.all([
       this.#messages.totalsByAgent(),
-      this.#tasks.pendingByAgent([agent]),
+      this.#tasks.pendingByAgent(),
     ]);
     if (!this.#configuredAgents.includes(agent) && !totals.has(agent) && !pending.has(agent))
       return undefined;
@@ -157,18 +162,30 @@ export class QueuesReadModel {
     });
   }
 
-  /** Live lag, or `undefined` when Kafka cannot answer (the samples stand in) or the topic is absent. */
+  /**
+   * Live lag (through the read cache, as the other whole-system views), or `undefined` when Kafka
+   * cannot answer (the samples stand in) or the topic is absent.
+   */
   async #liveLag(agent: string): Promise<GroupLag | undefined> {
     try {
-      return await this.#kafka.groupLag(agentGroup(agent), queueTopic(agent));
+      return await this.#cache.get(cacheKey('queues.liveLag', agent), () =>
+        this.#kafka.groupLag(agentGroup(agent), queueTopic(agent)),
+      );
     } catch (error) {
       this.#logger.warn({ err: error, agent }, 'live lag unavailable: using the latest lag samples');
       return undefined;
     }
   }
 
-  /** The latest window of samples per group, topic and partition, oldest first. */
-  async #samples(agents: readonly string[], nowMs: number): Promise<Map<string, Map<number, LagSample[]>>> {
+  /** The latest window of samples per group, topic and partition, oldest first (through the cache). */
+  #samples(agents: readonly string[], nowMs: number): Promise<Map<string, Map<number, LagSample[]>>> {
+    return this.#cache.get(cacheKey('queues.samples', agents), () => this.#loadSamples(agents, nowMs));
+  }
+
+  async #loadSamples(
+    agents: readonly string[],
+    nowMs: number,
+  ): Promise<Map<string, Map<number, LagSample[]>>> {
     const out = new Map<string, Map<number, LagSample[]>>();
     if (agents.length === 0) return out;
     // twice Burrow's window, so that a late or missed sample still leaves a full window

@@ -112,18 +112,21 @@ export class TasksReadModel {
   }
 
   /**
-   * Pending tasks, oldest first. One agent's oldest (up to PENDING_PER_AGENT), the lists every
-   * queue view asks for, come from one shared answer for all agents; narrower filters are asked
-   * on their own. Both go through the cache.
+   * Pending tasks, oldest first. The oldest of one agent or of all (up to PENDING_PER_AGENT), the
+   * lists every queue view asks for, come from one shared answer: each agent's oldest, oldest
+   * first. Narrower filters are asked on their own. Both go through the cache.
    */
   async pending(filter: PendingFilter): Promise<TaskView[]> {
     const plain =
       filter.minPriority === undefined && filter.minAgeSeconds === undefined && filter.traceId === undefined;
-    if (plain && filter.agent !== undefined && filter.limit <= PENDING_PER_AGENT) {
+    if (plain && filter.limit <= PENDING_PER_AGENT) {
+      // oldest first across agents too: every agent's oldest are in it, so the oldest overall are
       const all = await this.#cache.get('tasks.pendingPerAgent', () =>
         this.#pending({ states: ['pending'], limitPerAgent: PENDING_PER_AGENT }),
       );
-      return all.filter((task) => task.agent_name === filter.agent).slice(0, filter.limit);
+      return all
+        .filter((task) => filter.agent === undefined || task.agent_name === filter.agent)
+        .slice(0, filter.limit);
     }
     return this.#cache.get(cacheKey('tasks.pending', filter), () =>
       this.#pending({

@@ -224,4 +224,45 @@ describe('live feed over Kafka', () => {
     process.stdout.write(`live feed delays after the producer's ack (ms): ${delays.join(', ')}\n`);
     for (const c of [coderClient, writerErrors, traceClient, everything]) c.socket.close();
   });
+
+  it('streams the same records as Server-Sent Events on /api/v1/events/stream, filtered by the query', async () => {
+    const bad = await fetch(`http://127.0.0.1:${port}/api/v1/events/stream?event_type=nope`);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { parameter?: string }).parameter).toBe('event_type');
+
+    const abort = new AbortController();
+    const response = await fetch(
+      `http://127.0.0.1:${port}/api/v1/events/stream?agent_name=${writer}&event_type=error`,
+      { signal: abort.signal },
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    if (response.body === null) throw new Error('no body');
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const readUntil = async (needle: string): Promise<void> => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${needle}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await readUntil('event: connected');
+    await producer.send(queueTopic(writer), 'AgentMessage', [
+      sampleTask({ message_id: `${token}-sse-m`, source_agent: 'orchestrator', target_agent: writer }),
+    ]);
+    await producer.send(ERRORS_TOPIC, 'DetailedError', [
+      sampleError({ error_id: `${token}-sse-other`, agent_name: coder }),
+    ]);
+    await producer.send(ERRORS_TOPIC, 'DetailedError', [
+      sampleError({ error_id: `${token}-sse-e`, agent_name: writer }),
+    ]);
+    await readUntil(`${token}-sse-e`);
+    abort.abort();
+    const events = text.split('\n\n').filter((e) => e.startsWith('event: '));
+    expect(events.map((e) => e.split('\n')[0])).toEqual(['event: connected', 'event: error']);
+    expect(text).not.toContain(`${token}-sse-m`);
+    expect(text).not.toContain(`${token}-sse-other`);
+  });
 });
