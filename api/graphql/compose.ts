@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { GraphQLSchema } from 'graphql';
 import { createGraphQLError, createSchema } from 'graphql-yoga';
 import type { Logger } from '../../lib/logger.js';
-import { HttpError } from '../http/http-error.js';
+import { HttpError, isUnavailable } from '../http/http-error.js';
 import type { ApiModule, FieldResolver, SubscriptionResolver } from '../module.js';
 
 /** Reads an SDL file that sits beside the module (the build copies `*.graphql` into dist). */
@@ -12,8 +12,9 @@ export function loadSdl(url: URL): string {
 
 /**
  * Route decisions keep their meaning in GraphQL: a bad argument is BAD_USER_INPUT naming it, an
- * unknown id NOT_FOUND. Anything else is a server fault: logged here with its cause, then masked
- * by yoga ("Unexpected error.").
+ * unknown id NOT_FOUND, a dependency that is down or too slow SERVICE_UNAVAILABLE (the REST 503).
+ * Anything else is a server fault: logged here with its cause, then masked by yoga ("Unexpected
+ * error.").
  */
 function toGraphQLError(error: unknown, logger: Logger, field: string): unknown {
   if (error instanceof HttpError) {
@@ -23,6 +24,12 @@ function toGraphQLError(error: unknown, logger: Logger, field: string): unknown 
         ...(error.parameter === undefined ? {} : { argument: error.parameter }),
         http: { status: error.status },
       },
+    });
+  }
+  if (isUnavailable(error)) {
+    logger.warn({ err: error, field, code: error.code }, 'dependency unavailable');
+    return createGraphQLError('a dependency is unavailable, retry later', {
+      extensions: { code: 'SERVICE_UNAVAILABLE', dependency: error.code, http: { status: 503 } },
     });
   }
   logger.error({ err: error, field }, 'resolver failed');

@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/logger.js';
-import { ErrorCode, isTelemetryError } from '../../lib/errors.js';
+import { ErrorCode, isTelemetryError, type TelemetryError } from '../../lib/errors.js';
 
 /**
  * An answer other than 200 that a route decides on purpose: a bad parameter (400, naming it), an
@@ -63,6 +63,11 @@ const UNAVAILABLE: ReadonlySet<string> = new Set([
   ErrorCode.TIMEOUT,
 ]);
 
+/** A dependency (ClickHouse, Kafka, the registry) that is down or did not answer in time. */
+export function isUnavailable(error: unknown): error is TelemetryError {
+  return isTelemetryError(error) && UNAVAILABLE.has(error.code);
+}
+
 /**
  * The response for anything a route threw. Route decisions keep their status and detail (the body
  * is `{detail}` as the contract's 404 is, plus `parameter` for 400s). Server faults are logged with
@@ -79,7 +84,7 @@ export function errorResponse(
     if (error.problems.length > 1) body.problems = error.problems;
     return jsonResponse(body, error.status);
   }
-  if (isTelemetryError(error) && UNAVAILABLE.has(error.code)) {
+  if (isUnavailable(error)) {
     logger.warn({ ...context, err: error, code: error.code }, 'dependency unavailable');
     return jsonResponse({ detail: 'a dependency is unavailable, retry later', code: error.code }, 503, {
       'retry-after': '5',

@@ -8,8 +8,10 @@
  *   load took when that is longer: a view whose query is slow (a large store, a busy server) is not
  *   recomputed back to back, which would keep the server busy with refreshes alone.
  * - An older one is still served, at once, while one background load refreshes it; a value older
- *   than `maxStaleMs` (or ten of its loads) is not served, and the caller waits for the load. So an
- *   answer is at most its TTL plus one load old while callers keep asking.
+ *   than `maxStaleMs` (a minute by default, or ten of its loads) is not served, and the caller
+ *   waits for the load. So an answer is at most its TTL plus one load old while callers keep
+ *   asking and the store answers; when the store is overloaded or down, answers keep coming from
+ *   the last value for up to `maxStaleMs` instead of failing with it.
  * - A failed load is not cached: the caller that waited gets the error; a failed refresh keeps the
  *   old value until it is too stale.
  * - `ttlMs` 0 turns the cache off: every call loads.
@@ -18,7 +20,7 @@
  */
 export interface ReadCacheOptions {
   ttlMs: number;
-  /** The oldest value ever served. Default: 10 × ttlMs. */
+  /** The oldest value served while it is being refreshed. Default: 10 × ttlMs, at least a minute. */
   maxStaleMs?: number;
   /** Entries kept; the least recently used go first. Default 1,000. */
   maxEntries?: number;
@@ -54,7 +56,7 @@ export class ReadCache {
       throw new RangeError('ttlMs must be a number ≥ 0');
     }
     this.#ttlMs = options.ttlMs;
-    this.#maxStaleMs = options.maxStaleMs ?? options.ttlMs * 10;
+    this.#maxStaleMs = options.maxStaleMs ?? Math.max(60_000, options.ttlMs * 10);
     this.#maxEntries = options.maxEntries ?? 1_000;
     this.#now = options.now ?? Date.now;
   }
