@@ -26,6 +26,14 @@ const TABLE_NOTES: Readonly<Record<string, string>> = {
   lag_samples:
     'sample × consumer group × topic × partition: end and committed offsets, lag, members, group state; sampled every LAG_SAMPLE_INTERVAL_MS',
   dead_letters: 'one row per message sent to agent-telemetry-dlq, by origin topic, partition and offset',
+  messages_by_trace:
+    'copy of message_log sorted by (trace_id, sent_at_ms, message_id): WHERE trace_id = ... reads only that trace; ReplacingMergeTree (FINAL)',
+  errors_by_trace:
+    'copy of error_facts sorted by (trace_id, timestamp_ms, error_id): WHERE trace_id = ... reads only that trace; ReplacingMergeTree (FINAL)',
+  message_refs:
+    "message id (ref_kind 'message') or parent message id ('parent') -> (trace_id, sent_at_ms, message_id) of the message in messages_by_trace",
+  error_refs:
+    "error id (ref_kind 'error') or task id ('task') -> (trace_id, timestamp_ms, error_id) of the error in errors_by_trace",
 };
 
 /** The table reference as Markdown: notes per table, then the live columns and engines. */

@@ -149,7 +149,7 @@ export function trendDirection(
   return 'steady';
 }
 
-/** Errors as stored in `error_facts` (exact: FINAL / uniqExact) and their groups in `error_groups`. */
+/** Errors as stored in `error_facts` (read through `errors_by_trace`, one row per id) and their groups in `error_groups`. */
 export class ErrorsReadModel {
   readonly #reader: ClickHouseReader;
   readonly #now: () => number;
