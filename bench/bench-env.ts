@@ -51,7 +51,8 @@ export async function setUpBench(config: Config, logger: Logger, token: string):
   const admin: Admin = kafka.admin();
   const agents = benchAgents(token);
   const queueTopics = ROLES.map((role) => agents.topics[role]);
-  const serverClient = createClickHouseClient(config, { database: 'default' });
+  // dropping a database of millions of rows on a busy server can take minutes
+  const serverClient = createClickHouseClient(config, { database: 'default', requestTimeoutMs: 300_000 });
   const server = clickHouseAccess(serverClient);
   const clients = [serverClient];
 
