@@ -95,14 +95,15 @@ export async function newestFirst<Row>(
   /** The newest time the page can hold (now, or the cursor's time): the windows count back from it. */
   fromMs: number,
 ): Promise<Row[]> {
-  let filter = where.length > 0 ? where.join(' AND ') : '1';
+  const all = where.length > 0 ? where.join(' AND ') : '1';
+  let filter = all;
   // most pages lie in the last hour or day: a time bound lets the sorting key skip the rest
   let times: { t: string | number }[] = [];
   for (const windowMs of RECENT_WINDOWS_MS) {
     const bounded =
       windowMs === undefined
-        ? filter
-        : `${filter} AND ${table.time} >= ${quoteNumber(Math.max(0, fromMs - windowMs))}`;
+        ? all
+        : `${all} AND ${table.time} >= ${quoteNumber(Math.max(0, fromMs - windowMs))}`;
     times = await reader.query<{ t: string | number }>(
       `SELECT ${table.time} AS t FROM ${table.facts} WHERE ${bounded} ORDER BY t DESC LIMIT ${Math.trunc(limit)}`,
     );
@@ -113,12 +114,15 @@ export async function newestFirst<Row>(
   }
   const last = times[times.length - 1];
   if (last === undefined) return [];
-  const keysSql = (bounded: boolean) => `
+  const keysSql = (scope: string) => `
     SELECT trace_id, ${table.time} AS t, ${table.id} AS id FROM ${table.facts}
-    WHERE ${filter} ${bounded ? `AND ${table.time} >= ${quoteNumber(Number(last.t))}` : ''}
-    ORDER BY t DESC, id DESC LIMIT 1 BY id LIMIT ${Math.trunc(limit)}`;
-  let keys = await reader.query<KeyRow>(keysSql(times.length === limit));
-  // the bound came from rows that may include unmerged copies of one id; then read without it
-  if (keys.length < times.length) keys = await reader.query<KeyRow>(keysSql(false));
+    WHERE ${scope} ORDER BY t DESC, id DESC LIMIT 1 BY id LIMIT ${Math.trunc(limit)}`;
+  let keys = await reader.query<KeyRow>(
+    keysSql(
+      times.length === limit ? `${filter} AND ${table.time} >= ${quoteNumber(Number(last.t))}` : filter,
+    ),
+  );
+  // the bounds came from rows that may include unmerged copies of one id: then read without them
+  if (keys.length < times.length) keys = await reader.query<KeyRow>(keysSql(all));
   return rowsByKeys<Row>(reader, table, columns, keys);
 }
