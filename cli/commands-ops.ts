@@ -12,7 +12,7 @@ import {
   formatPending,
   formatStatus,
   formatTrace,
-  isUnavailable,
+  exitIfUnavailable,
   relevantAgents,
   statusVerdict,
   type DiagnosisDigest,
@@ -60,9 +60,7 @@ async function withApi(deps: OpsDeps, work: (api: Api, config: Config) => Promis
     const api = await openApiInProcess(config, logger, lifecycle);
     process.exitCode = await work(api, config);
   } catch (error) {
-    if (!isUnavailable(error)) throw error;
-    deps.err.write(`agent-telemetry: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = ExitCode.UNAVAILABLE;
+    exitIfUnavailable(error, deps.err);
   } finally {
     await lifecycle.shutdown('done');
   }

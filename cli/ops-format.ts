@@ -5,7 +5,7 @@ import type { QueueView } from '../api/read-models/queues.js';
 import type { ApiError } from '../api/read-models/shapes.js';
 import type { TaskView } from '../api/read-models/tasks.js';
 import type { TraceView } from '../api/read-models/traces.js';
-import { ErrorCode, isTelemetryError } from '../lib/errors.js';
+import { isUnavailable } from '../lib/errors.js';
 
 /**
  * Text for people at a terminal (tables, one line per event) and the exit codes scripts branch on.
@@ -23,14 +23,14 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-/** A dependency could not be reached: exit 3 (ClickHouse, Kafka or the schema registry). */
-export function isUnavailable(error: unknown): boolean {
-  return (
-    isTelemetryError(error) &&
-    (error.code === ErrorCode.CLICKHOUSE_UNAVAILABLE ||
-      error.code === ErrorCode.KAFKA_UNAVAILABLE ||
-      error.code === ErrorCode.REGISTRY_UNAVAILABLE)
-  );
+/**
+ * Ends a command that failed because a dependency could not be reached (exit 3, the cause on
+ * stderr); any other failure is thrown on.
+ */
+export function exitIfUnavailable(error: unknown, err: { write(text: string): unknown }): void {
+  if (!isUnavailable(error)) throw error;
+  err.write(`agent-telemetry: ${error.message}\n`);
+  process.exitCode = ExitCode.UNAVAILABLE;
 }
 
 const cell = (value: unknown): string => {

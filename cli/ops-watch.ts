@@ -1,7 +1,7 @@
 import type { LiveEvent } from '../api/live-feed.js';
 import { Lifecycle } from '../lib/lifecycle.js';
 import type { OpsDeps } from './commands-ops.js';
-import { ExitCode, formatLiveEvent, isUnavailable } from './ops-format.js';
+import { ExitCode, exitIfUnavailable, formatLiveEvent } from './ops-format.js';
 
 /**
  * `agent-telemetry watch`: the live feed at a terminal, from a Kafka tap of its own (the API's
@@ -90,9 +90,7 @@ export async function watch(deps: OpsDeps, flags: WatchFlags): Promise<void> {
     await done;
     process.exitCode = ExitCode.OK;
   } catch (error) {
-    if (!isUnavailable(error)) throw error;
-    deps.err.write(`agent-telemetry: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = ExitCode.UNAVAILABLE;
+    exitIfUnavailable(error, deps.err);
   } finally {
     await lifecycle.shutdown('done');
   }

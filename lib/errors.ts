@@ -87,6 +87,14 @@ export function isTelemetryError(value: unknown): value is TelemetryError {
   return value instanceof TelemetryError;
 }
 
+/**
+ * A dependency (ClickHouse, Kafka, the registry) is down or did not answer in time: the API
+ * answers 503, the CLI exits 3, a retry later may succeed.
+ */
+export function isUnavailable(error: unknown): error is TelemetryError {
+  return isTelemetryError(error) && isRetryableCode(error.code);
+}
+
 const CODEC_CODES: Readonly<Record<CodecError['code'], ErrorCode>> = {
   NO_MAGIC_BYTE: ErrorCode.DECODE_NO_MAGIC_BYTE,
   UNKNOWN_SCHEMA_ID: ErrorCode.DECODE_UNKNOWN_SCHEMA_ID,

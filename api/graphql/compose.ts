@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import type { GraphQLSchema } from 'graphql';
 import { createGraphQLError, createSchema } from 'graphql-yoga';
 import type { Logger } from '../../lib/logger.js';
-import { HttpError, isUnavailable } from '../http/http-error.js';
+import { isUnavailable } from '../../lib/errors.js';
+import { HttpError } from '../http/http-error.js';
 import type { ApiModule, FieldResolver, SubscriptionResolver } from '../module.js';
 
 /** Reads an SDL file that sits beside the module (the build copies `*.graphql` into dist). */

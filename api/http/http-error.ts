@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/logger.js';
-import { ErrorCode, isTelemetryError, type TelemetryError } from '../../lib/errors.js';
+import { isUnavailable } from '../../lib/errors.js';
 
 /**
  * An answer other than 200 that a route decides on purpose: a bad parameter (400, naming it), an
@@ -53,19 +53,6 @@ export function jsonResponse(body: unknown, status = 200, headers: Record<string
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
   });
-}
-
-/** Codes of failures caused by a dependency that is down or overloaded: 503, the client may retry. */
-const UNAVAILABLE: ReadonlySet<string> = new Set([
-  ErrorCode.CLICKHOUSE_UNAVAILABLE,
-  ErrorCode.KAFKA_UNAVAILABLE,
-  ErrorCode.REGISTRY_UNAVAILABLE,
-  ErrorCode.TIMEOUT,
-]);
-
-/** A dependency (ClickHouse, Kafka, the registry) that is down or did not answer in time. */
-export function isUnavailable(error: unknown): error is TelemetryError {
-  return isTelemetryError(error) && UNAVAILABLE.has(error.code);
 }
 
 /**
