@@ -170,8 +170,9 @@ export class ErrorsReadModel {
   ): Promise<Page<ApiError> & { total: number }> {
     const cursor = decodeCursor(cursorText);
     const page = [...conditions(filter), olderThan(cursor, 'timestamp_ms', 'error_id', quoteString)];
+    const narrowed = byTraceCondition(filter);
     const [rows, total] = await Promise.all([
-      byTraceCondition(filter) === undefined
+      narrowed === undefined
         ? newestFirst<WireRow<ErrorFactRow>>(
             this.#reader,
             ERRORS,
@@ -181,7 +182,7 @@ export class ErrorsReadModel {
             cursor?.ms ?? Math.min(filter.untilMs ?? Infinity, this.#now()),
           )
         : this.#reader.query<WireRow<ErrorFactRow>>(
-            selectByTrace(ERRORS, COLUMNS, [byTraceCondition(filter) ?? '1', ...page], 'newest', limit + 1),
+            selectByTrace(ERRORS, COLUMNS, [narrowed, ...page], 'newest', limit + 1),
           ),
       this.total(filter),
     ]);

@@ -1,5 +1,4 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
-import { quoteString } from '../../lib/sql.js';
 import {
   openTaskRows,
   PRIORITY_RANK,
@@ -149,16 +148,14 @@ export class TasksReadModel {
   }
 
   /**
-   * Pending count and oldest pending submission per agent (all agents, or only `agents`, whose
-   * filter is applied inside the aggregation so that the key prunes the scan). Same states as
+   * Pending count and oldest pending submission per agent (through the cache). Same states as
    * `queryTasks`: unresolved, and not past its TTL at the model's clock.
    */
-  pendingByAgent(agents?: readonly string[]): Promise<Map<string, PendingCount>> {
-    if (agents?.length === 0) return Promise.resolve(new Map<string, PendingCount>());
-    return this.#cache.get(cacheKey('tasks.pendingByAgent', agents), () => this.#pendingByAgent(agents));
+  pendingByAgent(): Promise<Map<string, PendingCount>> {
+    return this.#cache.get('tasks.pendingByAgent', () => this.#pendingByAgent());
   }
 
-  async #pendingByAgent(agents?: readonly string[]): Promise<Map<string, PendingCount>> {
+  async #pendingByAgent(): Promise<Map<string, PendingCount>> {
     const nowMs = Math.trunc(this.#now());
     const rows = await this.#reader.query<{
       agent: string;
@@ -167,7 +164,7 @@ export class TasksReadModel {
       oldest_task: string;
     }>(`
       SELECT agent, count() AS pending, min(submitted_at_ms) AS oldest, argMin(task_id, submitted_at_ms) AS oldest_task
-      FROM (${openTaskRows(agents === undefined ? [] : [`agent IN (${agents.map(quoteString).join(', ')})`], `toUInt64(${nowMs})`, 'submitted')})
+      FROM (${openTaskRows([], `toUInt64(${nowMs})`, 'submitted')})
       GROUP BY agent`);
     return new Map(
       rows.map((row) => [

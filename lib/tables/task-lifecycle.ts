@@ -181,61 +181,38 @@ export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}
     query.nowMs === undefined
       ? 'toUInt64(toUnixTimestamp(now())) * 1000'
       : `toUInt64(${Math.trunc(query.nowMs)})`;
-  const after: string[] = [];
-  if (query.states !== undefined && query.states.length > 0) {
-    after.push(`state IN (${query.states.map(quoteString).join(', ')})`);
-  }
+  // conditions on a task's fields, the same for a pending row and a merged task
+  const fields: string[] = [];
   if (query.minPriorityRank !== undefined)
-    after.push(`priority_rank >= ${Math.trunc(query.minPriorityRank)}`);
+    fields.push(`priority_rank >= ${Math.trunc(query.minPriorityRank)}`);
   if (query.submittedBeforeMs !== undefined) {
-    after.push(`submitted_at_ms <= ${Math.max(0, Math.trunc(query.submittedBeforeMs))}`);
+    fields.push(`submitted_at_ms <= ${Math.max(0, Math.trunc(query.submittedBeforeMs))}`);
   }
-  if (query.traceId !== undefined) after.push(`trace_id = ${quoteString(query.traceId)}`);
-  const filters = after.map((condition) => `AND ${condition}`).join(' ');
+  if (query.traceId !== undefined) fields.push(`trace_id = ${quoteString(query.traceId)}`);
   const order = `ORDER BY submitted_at_ms, task_id
     ${query.limitPerAgent === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(query.limitPerAgent))} BY agent`}
     ${query.limit === undefined ? '' : `LIMIT ${Math.max(0, Math.trunc(query.limit))}`}`;
-  const state = `multiIf(resolution_key % 4 = 1, 'completed', resolution_key % 4 = 2, 'failed',
-                   resolution_key % 4 = 3, 'cancelled',
-                   expires_at_ms > 0 AND expires_at_ms <= ${now}, 'expired', 'pending')`;
-  const scope = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-  const onlyPending = query.states?.length === 1 && query.states[0] === 'pending';
-  // Pending tasks are read row by row (openTaskRows). Other filters that leave a few tasks of many
-  // choose them merging only the columns they need, then merge every column of the chosen ones
-  // only (the key (agent, task_id) finds them).
-  let select = scope;
-  if (query.taskIds === undefined && onlyPending) {
-    const conditions = [
-      ...(query.minPriorityRank === undefined
-        ? []
-        : [`priority_rank >= ${Math.trunc(query.minPriorityRank)}`]),
-      ...(query.submittedBeforeMs === undefined
-        ? []
-        : [`submitted_at_ms <= ${Math.max(0, Math.trunc(query.submittedBeforeMs))}`]),
-      ...(query.traceId === undefined ? [] : [`trace_id = ${quoteString(query.traceId)}`]),
-    ];
+  // pending tasks are read row by row (openTaskRows), without merging every task
+  if (query.taskIds === undefined && query.states?.length === 1 && query.states[0] === 'pending') {
     return toTaskStates(
       await reader.query<TaskStateWire>(`
         SELECT task_id, agent, requester, priority, attempt, max_retries, submitted_at_ms, expires_at_ms, deadline_ms,
                trace_id, job_id, state, resolved_at_ms, latency_ms, resolved_by
         FROM (${openTaskRows(where, now)})
-        ${conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : ''}
+        ${fields.length > 0 ? `WHERE ${fields.join(' AND ')}` : ''}
         ${order}`),
     );
-  } else if (query.taskIds === undefined && after.length > 0) {
-    select = `WHERE (agent, task_id) IN (
-          SELECT agent, task_id FROM (
-            SELECT agent, task_id, submitted_at_ms, ${state} AS state FROM (
-              SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(submitted_at_ms) AS submitted_at_ms,
-                     maxMerge(expires_at_ms) AS expires_at_ms, minIfMerge(resolution_key) AS resolution_key
-                     ${query.minPriorityRank === undefined ? '' : ', maxMerge(priority) AS priority_rank'}
-                     ${query.traceId === undefined ? '' : ', maxMerge(trace_id) AS trace_id'}
-              FROM task_lifecycle ${scope}
-              GROUP BY agent, task_id
-            )
-            WHERE has_task_merged = 1 ${filters}
-            ${order}))`;
   }
+  const after = [
+    ...(query.states !== undefined && query.states.length > 0
+      ? [`state IN (${query.states.map(quoteString).join(', ')})`]
+      : []),
+    ...fields,
+  ];
+  const filters = after.map((condition) => `AND ${condition}`).join(' ');
+  const state = `multiIf(resolution_key % 4 = 1, 'completed', resolution_key % 4 = 2, 'failed',
+                   resolution_key % 4 = 3, 'cancelled',
+                   expires_at_ms > 0 AND expires_at_ms <= ${now}, 'expired', 'pending')`;
   const sql = `
     SELECT task_id, agent, requester, ['low', 'normal', 'high', 'critical'][priority_rank] AS priority, attempt,
            max_retries, submitted_at_ms, expires_at_ms, deadline_ms, trace_id, job_id,
@@ -250,7 +227,7 @@ export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}
              maxMerge(deadline_ms) AS deadline_ms, maxMerge(trace_id) AS trace_id, maxMerge(job_id) AS job_id,
              minIfMerge(resolution_key) AS resolution_key, argMinIfMerge(resolved_by) AS resolved_by
       FROM task_lifecycle
-      ${select}
+      ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       GROUP BY agent, task_id
     )
     WHERE has_task_merged = 1 ${filters}
