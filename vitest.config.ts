@@ -1,9 +1,38 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
+const IGNORED = new Set(['node_modules', 'dist', '.state', '.git']);
+
+/** The integration tests that work on a ClickHouse database: those that create one. */
+function clickHouseTests(dir = '.'): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (IGNORED.has(entry.name)) continue;
+    const path = dir === '.' ? entry.name : join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...clickHouseTests(path));
+    else if (entry.name.endsWith('.int.test.ts') && readFileSync(path, 'utf8').includes('createTestDatabase('))
+      found.push(path);
+  }
+  return found.sort();
+}
+
+const integration = {
+  globalSetup: ['lib/test-global-setup.ts'],
+  exclude: ['node_modules/**', 'dist/**', '.state/**'],
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+  // the suites share one broker and one ClickHouse on a 2-core machine
+  fileParallelism: false,
+};
+
 /**
- * Two tiers. `unit`: `*.test.ts`, no services, runs anywhere. `integration`: `*.int.test.ts`, against
- * the real Kafka, schema registry and ClickHouse that `scripts/stack.sh up` starts; every run uses
- * unique topic names and a fresh ClickHouse database.
+ * Three tiers. `unit`: `*.test.ts`, no services, runs anywhere. `integration`: `*.int.test.ts`,
+ * against the real Kafka, schema registry and ClickHouse 18.16 server that `scripts/stack.sh up`
+ * starts; every run uses unique topic names and a fresh ClickHouse database. `integration-current`:
+ * every integration test that creates a ClickHouse database, again, on the current ClickHouse
+ * engine of the stack (chdb, ClickHouse 26.x, on CHDB_HTTP_PORT), with the same users and profiles.
+ * The groups run one after another.
  */
 export default defineConfig({
   test: {
@@ -14,18 +43,28 @@ export default defineConfig({
           include: ['**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**', '.state/**'],
           testTimeout: 10_000,
+          sequence: { groupOrder: 0 },
         },
       },
       {
         test: {
           name: 'integration',
           include: ['**/*.int.test.ts'],
-          globalSetup: ['lib/test-global-setup.ts'],
-          exclude: ['node_modules/**', 'dist/**', '.state/**'],
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
-          // the suites share one broker and one ClickHouse on a 2-core machine
-          fileParallelism: false,
+          env: { TEST_CLICKHOUSE_SERVICE: 'clickhouse' },
+          sequence: { groupOrder: 1 },
+          ...integration,
+        },
+      },
+      {
+        test: {
+          name: 'integration-current',
+          include: clickHouseTests(),
+          env: {
+            CLICKHOUSE_URL: `http://127.0.0.1:${process.env.CHDB_HTTP_PORT ?? '8124'}`,
+            TEST_CLICKHOUSE_SERVICE: 'chdb',
+          },
+          sequence: { groupOrder: 2 },
+          ...integration,
         },
       },
     ],

@@ -11,6 +11,12 @@ export interface Migration {
   version: number;
   name: string;
   checksum: string;
+  /**
+   * Checksums of earlier texts of this migration that a database may have recorded, from its
+   * `-- amends: <sha256>` lines: an amendment that only current ClickHouse needed, whose tables
+   * are the same, so a database that applied the earlier text is not asked to apply it again.
+   */
+  amends: string[];
   statements: string[];
 }
 
@@ -20,6 +26,7 @@ export interface MigrationResult {
 }
 
 const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
+const AMENDS = /^--\s*amends:\s*([0-9a-f]{64})\b/gm;
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
 /** Splits a migration file into statements: `;` at the end of a line ends one; `--` lines are comments. */
@@ -66,10 +73,16 @@ export async function loadMigrations(directory: URL = migrationsDirectory()): Pr
       version,
       name,
       checksum: createHash('sha256').update(text).digest('hex'),
+      amends: [...text.matchAll(AMENDS)].map((match) => match[1] ?? ''),
       statements: splitStatements(text),
     });
   }
   return migrations;
+}
+
+function firstLine(statement: string): string {
+  const line = statement.split('\n', 1)[0] ?? '';
+  return line.length > 100 ? `${line.slice(0, 100)}…` : line;
 }
 
 export interface MigrateOptions {
@@ -109,7 +122,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
   for (const migration of migrations) {
     const previous = applied.get(migration.version);
     if (previous !== undefined) {
-      if (previous.checksum !== migration.checksum) {
+      if (previous.checksum !== migration.checksum && !migration.amends.includes(previous.checksum)) {
         throw new TelemetryError(
           ErrorCode.MIGRATION_FAILED,
           `migration ${migration.name} changed after it was applied (recorded as ${previous.name}); ` +
@@ -118,13 +131,17 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
       }
       continue;
     }
-    for (const statement of migration.statements) {
+    for (const [index, statement] of migration.statements.entries()) {
       try {
         await database.command(statement);
       } catch (error) {
-        throw new TelemetryError(ErrorCode.MIGRATION_FAILED, `migration ${migration.name} failed`, {
-          cause: error,
-        });
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new TelemetryError(
+          ErrorCode.MIGRATION_FAILED,
+          `migration ${migration.name} failed at statement ${index + 1} of ${migration.statements.length} ` +
+            `(${firstLine(statement)}): ${reason}`,
+          { cause: error },
+        );
       }
     }
     await database.insert(MIGRATIONS_TABLE, [

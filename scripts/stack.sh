@@ -3,14 +3,17 @@
 #
 #   Kafka 4.x (KRaft, broker + controller in one JVM)   from Maven Central
 #   Apicurio Registry 3.x (Confluent-compatible API)    from Maven Central, schemas kept in Kafka
-#   ClickHouse server                                   from Debian's packages
+#   ClickHouse server                                   from Debian's packages (18.16)
+#   a current ClickHouse engine (chdb)                  from PyPI's chdb-core, behind
+#                                                       scripts/stack/clickhouse-current.py, which
+#                                                       speaks ClickHouse's HTTP interface
 #
 # Usage: scripts/stack.sh up|down|status
 #   up      install what is missing, start what is not running, wait until every service
 #           answers, then print one line per service (address and version) on stdout
 #   down    stop the registry, then Kafka, then ClickHouse (SIGTERM, SIGKILL after a timeout)
 #   status  one line per service; exit 0 if all are up, 3 if any is down
-#   start SERVICE / stop SERVICE   one of kafka, registry, clickhouse alone (after a first `up`)
+#   start SERVICE / stop SERVICE   one of kafka, registry, clickhouse, chdb alone (after a first `up`)
 #
 # Data, pid files and logs live in the state folder (logs/<service>.log); downloads in the cache
 # folder, which survives a fresh clone. Every command is idempotent and works from any cwd.
@@ -29,6 +32,7 @@
 #   REGISTRY_JAVA               (the newest JDK 21+ under AGENT_TELEMETRY_JVM_DIR)
 #   REGISTRY_DEFAULT_COMPATIBILITY (BACKWARD)  global compatibility rule, NONE to switch off
 #   CLICKHOUSE_HTTP_PORT (8123)  CLICKHOUSE_TCP_PORT (9000)
+#   CHDB_HTTP_PORT (8124)  CHDB_VERSION (26.9.0, the chdb-core release: ClickHouse 26.9)
 #   STACK_DEBUG                 (unset)  1: trace every command
 set -Eeuo pipefail
 [[ ${STACK_DEBUG:-} == 1 ]] && set -x
@@ -52,6 +56,7 @@ RUN_DIR=$STATE_DIR/run
 KAFKA_DIR=$STATE_DIR/kafka
 REGISTRY_DIR=$STATE_DIR/registry
 CLICKHOUSE_DIR=$STATE_DIR/clickhouse
+CHDB_DIR=$STATE_DIR/chdb
 
 KAFKA_VERSION=${KAFKA_VERSION:-4.3.1}
 KAFKA_PORT=${KAFKA_PORT:-9092}
@@ -63,6 +68,8 @@ REGISTRY_HEAP=${REGISTRY_HEAP:-512m}
 REGISTRY_DEFAULT_COMPATIBILITY=${REGISTRY_DEFAULT_COMPATIBILITY:-BACKWARD}
 CLICKHOUSE_HTTP_PORT=${CLICKHOUSE_HTTP_PORT:-8123}
 CLICKHOUSE_TCP_PORT=${CLICKHOUSE_TCP_PORT:-9000}
+CHDB_HTTP_PORT=${CHDB_HTTP_PORT:-8124}
+CHDB_VERSION=${CHDB_VERSION:-26.9.0}
 
 APICURIO_LATEST=3.3.3        # needs Java 21+
 APICURIO_JAVA17=3.0.9        # the newest served release that runs on Java 17
@@ -74,6 +81,7 @@ DEPENDENCY_PLUGIN_GET=org.apache.maven.plugins:maven-dependency-plugin:2.8
 KAFKA_START_TIMEOUT=90
 REGISTRY_START_TIMEOUT=180
 CLICKHOUSE_START_TIMEOUT=60
+CHDB_START_TIMEOUT=60
 
 # Debian packages `up` makes sure of: ClickHouse, what the librdkafka build of
 # @confluentinc/kafka-javascript links against (CKJS_LINKING=dynamic), and the Chromium the
@@ -185,6 +193,7 @@ stack_of() {
       kafka.Kafka:*/kafka/server.properties) dir=${arg%/kafka/server.properties} ;;
       *:--config-file=*/clickhouse/config.xml) dir=${arg#--config-file=}; dir=${dir%/clickhouse/config.xml} ;;
       *:-Djava.io.tmpdir=*/registry/tmp) dir=${arg#-Djava.io.tmpdir=}; dir=${dir%/registry/tmp} ;;
+      --path:*/chdb/data) dir=${arg%/chdb/data} ;;
     esac
     prev=$arg
   done <"/proc/$1/cmdline"
@@ -227,6 +236,7 @@ marker() {
     kafka) printf '%s\n' "kafka.Kafka $KAFKA_DIR/server.properties" ;;
     registry) printf '%s\n' "-Djava.io.tmpdir=$REGISTRY_DIR/tmp -jar " ;;
     clickhouse) printf '%s\n' "--config-file=$CLICKHOUSE_DIR/config.xml" ;;
+    chdb) printf '%s\n' "clickhouse-current.py --path $CHDB_DIR/data " ;;
   esac
 }
 
@@ -238,7 +248,7 @@ pid_matches() {
   kill -0 "$pid" 2>/dev/null || return 1
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
   case $service:${exe##*/} in
-    kafka:java | registry:java | clickhouse:clickhouse*) ;;
+    kafka:java | registry:java | clickhouse:clickhouse* | chdb:python*) ;;
     *) return 1 ;;
   esac
   cmdline=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || return 1
@@ -662,6 +672,51 @@ start_clickhouse() {
   start_daemon clickhouse "$log" "$CLICKHOUSE_DIR" "$bin" "--config-file=$CLICKHOUSE_DIR/config.xml"
 }
 
+# ------------------------------------------------------------------------------------- chdb
+# A current ClickHouse engine for the tests: chdb-core (the ClickHouse engine as a Python module,
+# installed without its optional pandas/pyarrow) behind scripts/stack/clickhouse-current.py.
+chdb_url() { printf 'http://127.0.0.1:%s\n' "$CHDB_HTTP_PORT"; }
+chdb_home() { printf '%s/chdb-core-%s\n' "$CACHE_DIR" "$CHDB_VERSION"; }
+
+chdb_answers() {
+  [[ $(curl -fsS --max-time 3 "$(chdb_url)/ping" 2>/dev/null) == Ok.* ]]
+}
+
+chdb_version() {
+  curl -fsS --max-time 5 "$(chdb_url)/?query=SELECT%20version()" 2>/dev/null || printf '?\n'
+}
+
+chdb_python() {
+  command -v python3 2>/dev/null || fail "python3 not found: the current ClickHouse engine (chdb-core) needs Python 3.9+"
+}
+
+ensure_chdb() {
+  local home tmp log=$LOG_DIR/chdb-install.log python
+  home=$(chdb_home)
+  [[ -f $home/.complete ]] && return 0
+  python=$(chdb_python)
+  tmp=$home.partial
+  rm -rf -- "$tmp"
+  note "chdb: installing chdb-core $CHDB_VERSION from PyPI into $home (a 180 MB wheel; log: $log)"
+  "$python" -m pip install --disable-pip-version-check --no-input --no-deps --target "$tmp" \
+    "chdb-core==$CHDB_VERSION" >"$log" 2>&1 </dev/null ||
+    fail "pip install chdb-core==$CHDB_VERSION failed: see $log" "$log"
+  touch "$tmp/.complete"
+  rm -rf -- "$home"
+  mv -- "$tmp" "$home"
+}
+
+start_chdb() {
+  local python log=$LOG_DIR/chdb.log
+  python=$(chdb_python)
+  require_free_port "$CHDB_HTTP_PORT" CHDB_HTTP_PORT "the current ClickHouse engine (chdb)"
+  mkdir -p "$CHDB_DIR/data"
+  note "chdb: starting ClickHouse (chdb-core $CHDB_VERSION) on $(chdb_url) (log: $log)"
+  PYTHONPATH=$(chdb_home) start_daemon chdb "$log" "$CHDB_DIR" "$python" \
+    "$STACK_DIR/clickhouse-current.py" --path "$CHDB_DIR/data" \
+    --users "$STACK_DIR/clickhouse-users.xml" --port "$CHDB_HTTP_PORT"
+}
+
 # --------------------------------------------------------------------------------- lifecycle
 # wait_ready SERVICE TIMEOUT LOGFILE: poll SERVICE's check until it answers.
 wait_ready() {
@@ -687,13 +742,14 @@ service_ports() {
     kafka) printf '%s\n' "$KAFKA_PORT KAFKA_PORT" "$KAFKA_CONTROLLER_PORT KAFKA_CONTROLLER_PORT" ;;
     registry) printf '%s\n' "$REGISTRY_PORT REGISTRY_PORT" "$REGISTRY_MANAGEMENT_PORT REGISTRY_MANAGEMENT_PORT" ;;
     clickhouse) printf '%s\n' "$CLICKHOUSE_HTTP_PORT CLICKHOUSE_HTTP_PORT" "$CLICKHOUSE_TCP_PORT CLICKHOUSE_TCP_PORT" ;;
+    chdb) printf '%s\n' "$CHDB_HTTP_PORT CHDB_HTTP_PORT" ;;
   esac
 }
 
 # preflight_ports: before starting anything, every port of every service to start is free.
 preflight_ports() {
   local service port var
-  for service in clickhouse kafka registry; do
+  for service in clickhouse chdb kafka registry; do
     service_pid "$service" >/dev/null && continue
     while read -r port var; do
       require_free_port "$port" "$var" "$service"
@@ -719,6 +775,7 @@ print_summary() {
   summary_line kafka "127.0.0.1:$KAFKA_PORT" "Kafka $(kafka_version) (KRaft broker+controller, controller 127.0.0.1:$KAFKA_CONTROLLER_PORT)"
   summary_line registry "$(registry_url)/apis/ccompat/v7" "Apicurio Registry $(registry_version) (Confluent-compatible API; KafkaSQL storage)"
   summary_line clickhouse "$(clickhouse_url) native 127.0.0.1:$CLICKHOUSE_TCP_PORT" "ClickHouse $(clickhouse_version)"
+  summary_line chdb "$(chdb_url)" "ClickHouse $(chdb_version) (chdb-core $CHDB_VERSION behind an HTTP front)"
 }
 
 take_lock() {
@@ -734,11 +791,14 @@ cmd_up() {
   resolve_registry_java
   ensure_kafka_libs
   ensure_apicurio
+  ensure_chdb
   preflight_ports
 
   ensure_started clickhouse
+  ensure_started chdb
   ensure_started kafka
   wait_ready clickhouse "$CLICKHOUSE_START_TIMEOUT" "$LOG_DIR/clickhouse.log"
+  wait_ready chdb "$CHDB_START_TIMEOUT" "$LOG_DIR/chdb.log"
   wait_ready kafka "$KAFKA_START_TIMEOUT" "$LOG_DIR/kafka.log"
   ensure_started registry
   wait_ready registry "$REGISTRY_START_TIMEOUT" "$LOG_DIR/registry.log"
@@ -752,16 +812,18 @@ cmd_down() {
   stop_service registry 30
   stop_service kafka 60
   stop_service clickhouse 30
+  stop_service chdb 30
 }
 
 cmd_status() {
   local down=0 service pid state address version
   mkdir -p "$RUN_DIR"
-  for service in kafka registry clickhouse; do
+  for service in kafka registry clickhouse chdb; do
     case $service in
       kafka) address="127.0.0.1:$KAFKA_PORT" ;;
       registry) address="$(registry_url)/apis/ccompat/v7" ;;
       clickhouse) address="$(clickhouse_url) native 127.0.0.1:$CLICKHOUSE_TCP_PORT" ;;
+      chdb) address="$(chdb_url)" ;;
     esac
     version=""
     if pid=$(service_pid "$service"); then
@@ -776,6 +838,7 @@ cmd_status() {
           kafka) version="Kafka $(kafka_version)" ;;
           registry) version="Apicurio Registry $(registry_version)" ;;
           clickhouse) version="ClickHouse $(clickhouse_version)" ;;
+          chdb) version="ClickHouse $(chdb_version) (chdb)" ;;
         esac
       else
         state="not-answering"
@@ -800,6 +863,7 @@ cmd_start_one() {
     kafka) resolve_kafka_java; timeout=$KAFKA_START_TIMEOUT ;;
     registry) resolve_registry_java; timeout=$REGISTRY_START_TIMEOUT ;;
     clickhouse) timeout=$CLICKHOUSE_START_TIMEOUT ;;
+    chdb) ensure_chdb; timeout=$CHDB_START_TIMEOUT ;;
     *) usage_error ;;
   esac
   log="$LOG_DIR/$service.log"
@@ -813,12 +877,13 @@ cmd_stop_one() {
     registry) stop_service registry 30 ;;
     kafka) stop_service kafka 60 ;;
     clickhouse) stop_service clickhouse 30 ;;
+    chdb) stop_service chdb 30 ;;
     *) usage_error ;;
   esac
 }
 
 usage_error() {
-  printf 'usage: scripts/stack.sh up|down|status|start SERVICE|stop SERVICE (SERVICE: kafka, registry, clickhouse; see --help)\n' >&2
+  printf 'usage: scripts/stack.sh up|down|status|start SERVICE|stop SERVICE (SERVICE: kafka, registry, clickhouse, chdb; see --help)\n' >&2
   exit 2
 }
 

@@ -16,6 +16,11 @@
 -- every column of a refs table is in its key, so redelivered rows and the backfills below (which
 -- may overlap rows the views already copied) collapse; readers deduplicate by id meanwhile. The
 -- backfills copy what was stored before this migration.
+--
+-- The views select the source's columns only: the copies compute their MATERIALIZED event_date
+-- themselves, and current ClickHouse refuses a view that writes a MATERIALIZED column.
+-- amends: a6c8518a23a1f69d476319ad6f1aeb209fc748c82a88925a85973cc109f9c305 (it selected event_date
+-- too, which only ClickHouse 18.16 accepted; a database that applied it has the same tables)
 
 CREATE TABLE IF NOT EXISTS messages_by_trace AS message_log
 ENGINE = ReplacingMergeTree(observed_at_ms)
@@ -24,7 +29,7 @@ ORDER BY (trace_id, sent_at_ms, message_id)
 SETTINGS index_granularity = 256;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS messages_by_trace_mv TO messages_by_trace AS
-SELECT *, event_date FROM message_log;
+SELECT * FROM message_log;
 
 INSERT INTO messages_by_trace SELECT * FROM message_log;
 
@@ -61,7 +66,7 @@ ORDER BY (trace_id, timestamp_ms, error_id)
 SETTINGS index_granularity = 256;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS errors_by_trace_mv TO errors_by_trace AS
-SELECT *, event_date FROM error_facts;
+SELECT * FROM error_facts;
 
 INSERT INTO errors_by_trace SELECT * FROM error_facts;
 
