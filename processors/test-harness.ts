@@ -79,12 +79,17 @@ export async function countRows(reader: ClickHouseReader, sql: string): Promise<
 
 const run = promisify(execFile);
 
-/** `scripts/stack.sh start|stop <service>`: takes a real service away and brings it back. */
+/**
+ * `scripts/stack.sh start|stop <service>`: takes a real service away and brings it back.
+ * `clickhouse` is the engine the test run is on (`TEST_CLICKHOUSE_SERVICE`, set per project in
+ * vitest.config.ts: the 18.16 server or the current engine).
+ */
 export async function stackService(
   action: 'start' | 'stop',
   service: 'clickhouse' | 'kafka' | 'registry',
 ): Promise<void> {
-  await run('bash', [join(REPO_ROOT, 'scripts', 'stack.sh'), action, service], { timeout: 180_000 });
+  const name = service === 'clickhouse' ? (process.env.TEST_CLICKHOUSE_SERVICE ?? 'clickhouse') : service;
+  await run('bash', [join(REPO_ROOT, 'scripts', 'stack.sh'), action, name], { timeout: 180_000 });
 }
 
 /** Fisher–Yates with a seeded generator, so a failing order can be reproduced from the seed. */
