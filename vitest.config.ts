@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import type { Reporter } from 'vitest/node';
 
 const IGNORED = new Set(['node_modules', 'dist', '.state', '.git']);
 
@@ -11,11 +12,16 @@ function clickHouseTests(dir = '.'): string[] {
     if (IGNORED.has(entry.name)) continue;
     const path = dir === '.' ? entry.name : join(dir, entry.name);
     if (entry.isDirectory()) found.push(...clickHouseTests(path));
-    else if (entry.name.endsWith('.int.test.ts') && readFileSync(path, 'utf8').includes('createTestDatabase('))
+    else if (
+      entry.name.endsWith('.int.test.ts') &&
+      readFileSync(path, 'utf8').includes('createTestDatabase(')
+    )
       found.push(path);
   }
   return found.sort();
 }
+
+const currentClickHouse = `http://127.0.0.1:${process.env.CHDB_HTTP_PORT ?? '8124'}`;
 
 const integration = {
   globalSetup: ['lib/test-global-setup.ts'],
@@ -24,6 +30,28 @@ const integration = {
   hookTimeout: 120_000,
   // the suites share one broker and one ClickHouse on a 2-core machine
   fileParallelism: false,
+};
+
+/**
+ * Writes passed, failed and skipped counts per project to `TEST_SUMMARY_FILE` (scripts/test.sh
+ * prints them, with each project's ClickHouse engine).
+ */
+const projectSummary: Reporter = {
+  onTestRunEnd(modules) {
+    const file = process.env.TEST_SUMMARY_FILE;
+    if (file === undefined) return;
+    const counts: Record<string, { passed: number; failed: number; skipped: number }> = {};
+    for (const module of modules) {
+      const project = (counts[module.project.name] ??= { passed: 0, failed: 0, skipped: 0 });
+      for (const test of module.children.allTests()) {
+        const state = test.result().state;
+        if (state === 'passed') project.passed++;
+        else if (state === 'failed') project.failed++;
+        else project.skipped++;
+      }
+    }
+    writeFileSync(file, JSON.stringify(counts));
+  },
 };
 
 /**
@@ -36,6 +64,7 @@ const integration = {
  */
 export default defineConfig({
   test: {
+    reporters: ['default', projectSummary],
     projects: [
       {
         test: {
@@ -50,7 +79,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['**/*.int.test.ts'],
-          env: { TEST_CLICKHOUSE_SERVICE: 'clickhouse' },
+          env: { TEST_CLICKHOUSE_SERVICE: 'clickhouse', TEST_CURRENT_CLICKHOUSE_URL: currentClickHouse },
           sequence: { groupOrder: 1 },
           ...integration,
         },
@@ -60,8 +89,9 @@ export default defineConfig({
           name: 'integration-current',
           include: clickHouseTests(),
           env: {
-            CLICKHOUSE_URL: `http://127.0.0.1:${process.env.CHDB_HTTP_PORT ?? '8124'}`,
+            CLICKHOUSE_URL: currentClickHouse,
             TEST_CLICKHOUSE_SERVICE: 'chdb',
+            TEST_CURRENT_CLICKHOUSE_URL: currentClickHouse,
           },
           sequence: { groupOrder: 2 },
           ...integration,

@@ -175,17 +175,25 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     ]);
   });
 
-  it('gives the processors the ClickHouse writer and the API the read-only user', () => {
+  it('gives the processors the ClickHouse writer and the API the read-only user, with limits', async () => {
     const objects = objectsOf(overlay);
     const users = (find(objects, 'ConfigMap', 'clickhouse-users')?.data as Record<string, string>)[
       'telemetry-users.xml'
     ];
     const profile = (user: string): string =>
       new RegExp(`<${user}>[\\s\\S]*?<profile>(\\w+)</profile>`).exec(users ?? '')?.[1] ?? '';
-    const readonlyLevel = new RegExp(`<${profile('telemetry_ro')}>\\s*<readonly>(\\d)</readonly>`).exec(
-      users ?? '',
-    )?.[1];
-    expect(readonlyLevel).toBe('1');
+    const readonlyProfile = profileSettings(users ?? '', profile('telemetry_ro'));
+    expect(readonlyProfile.readonly).toBe('1');
+    // the local stack's read-only profile (both engines of the tests) has the same server-side limits
+    const local = profileSettings(
+      await readFile(join(REPO_ROOT, 'scripts', 'stack', 'clickhouse-users.xml'), 'utf8'),
+      'readonly',
+    );
+    for (const limit of ['max_execution_time', 'max_result_rows', 'max_result_bytes', 'max_memory_usage']) {
+      expect(local[limit], limit).toMatch(/^\d+$/);
+      expect(readonlyProfile[limit], limit).toBe(local[limit]);
+    }
+    expect(readonlyProfile.result_overflow_mode).toBe('throw');
     expect(profile('telemetry_writer')).toBe('default');
     const clickhouse = container(objects, 'StatefulSet', 'clickhouse', 'clickhouse');
     expect(clickhouse.image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+\.\d+\.\d+$/);
@@ -443,3 +451,14 @@ describe('deploy/Dockerfile', () => {
     ]);
   });
 });
+
+/** The settings of one profile of a ClickHouse users.xml (`<profiles><name><setting>value</…>`). */
+function profileSettings(xml: string, name: string): Record<string, string> {
+  const profiles = /<profiles>([\s\S]*?)<\/profiles>/.exec(xml)?.[1] ?? '';
+  const body = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`).exec(profiles)?.[1] ?? '';
+  const settings: Record<string, string> = {};
+  for (const match of body.replace(/<!--[\s\S]*?-->/g, '').matchAll(/<(\w+)>([^<]*)<\/\1>/g)) {
+    settings[match[1] ?? ''] = (match[2] ?? '').trim();
+  }
+  return settings;
+}

@@ -105,6 +105,28 @@ function systemCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The body of a server error before ClickHouse 21 (18.16 among them): `Code: 60, e.displayText() =
+ * DB::Exception: …, e.what() = DB::Exception`. The client builds a `ClickHouseError` only from the
+ * current form (`Code: 60. DB::Exception: … (UNKNOWN_TABLE)`) and hands the older one on as a plain
+ * `Error` whose message is the body.
+ */
+const LEGACY_SERVER_ERROR = /^Code: (\d+), e\.displayText\(\) = /;
+
+/**
+ * The server's error code of a failed request, from either server generation, or undefined for a
+ * failure that is not the server's (a socket, a timeout). Looks through `cause` chains.
+ */
+export function clickHouseErrorCode(error: unknown): string | undefined {
+  for (let current: unknown = error, depth = 0; current instanceof Error && depth < 4; depth++) {
+    if (current instanceof ClickHouseError) return current.code;
+    const legacy = LEGACY_SERVER_ERROR.exec(current.message);
+    if (legacy !== null) return legacy[1];
+    current = current.cause;
+  }
+  return undefined;
+}
+
 /** What @clickhouse/client's socket pool throws when `request_timeout` passes without an answer. */
 const CLIENT_TIMEOUT_MESSAGE = 'Timeout error.';
 
@@ -112,14 +134,16 @@ const CLIENT_TIMEOUT_MESSAGE = 'Timeout error.';
 export function toClickHouseTelemetryError(error: unknown, what: string): TelemetryError {
   if (error instanceof TelemetryError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof ClickHouseError) {
-    const transient = TRANSIENT_SERVER_CODES.has(error.code);
+  const serverCode = clickHouseErrorCode(error);
+  if (serverCode !== undefined) {
+    const transient = TRANSIENT_SERVER_CODES.has(serverCode);
+    const type = error instanceof ClickHouseError ? error.type : undefined;
     return new TelemetryError(
       transient ? ErrorCode.CLICKHOUSE_UNAVAILABLE : ErrorCode.CLICKHOUSE_QUERY_FAILED,
-      `${what}: ${message}`,
+      `${what}: ${message.trim()}`,
       {
         cause: error,
-        details: { clickhouseCode: error.code, ...(error.type ? { clickhouseType: error.type } : {}) },
+        details: { clickhouseCode: serverCode, ...(type ? { clickhouseType: type } : {}) },
       },
     );
   }

@@ -54,6 +54,34 @@ describe('ClickHouse migrations against the real server', () => {
     expect((error as TelemetryError).message).toContain(migrations[0]?.name);
   });
 
+  it('accepts a database that recorded an earlier text of an amended migration, and no other', async () => {
+    const amended = migrations.find((m) => m.amends.length > 0);
+    if (amended === undefined) throw new Error('no migration carries an amends: line');
+    const recordedAs = (checksum: string): Migration[] =>
+      migrations.map((m) => (m.version === amended.version ? { ...m, checksum } : m));
+    const outcome = async (recorded: string): Promise<unknown> => {
+      const earlier = await createTestDatabase('it_amended');
+      try {
+        const target = {
+          server: earlier.server,
+          database: earlier.access,
+          databaseName: earlier.name,
+          logger,
+        };
+        await migrate({ ...target, migrations: recordedAs(recorded) });
+        return await migrate({ ...target, migrations }).catch((e: unknown) => e);
+      } finally {
+        await earlier.drop();
+      }
+    };
+    expect(await outcome(amended.amends[0] ?? '')).toEqual({
+      applied: [],
+      alreadyApplied: migrations.length,
+    });
+    const refused = await outcome('f'.repeat(64));
+    expect((refused as TelemetryError).code).toBe(ErrorCode.MIGRATION_FAILED);
+  });
+
   it('backfills the lookup copies of 0006 from the errors stored before it', async () => {
     const older = await createTestDatabase('it_backfill');
     try {
@@ -74,6 +102,18 @@ describe('ClickHouse migrations against the real server', () => {
       ]);
       const copy = await older.access.query<{ error_id: string }>('SELECT error_id FROM errors_by_trace');
       expect(copy).toEqual([{ error_id: 'e-1' }]);
+      // and from now on the views copy each new error, the copy computing its own event_date
+      await older.access.command(
+        `INSERT INTO error_facts (error_id, trace_id, task_id, agent_name, timestamp_ms, observed_at_ms)
+         VALUES ('e-2', 'trace-1', 'task-2', 'coder', 1764000001000, 1764000001100)`,
+      );
+      const copied = await older.access.query<{ error_id: string; event_date: string }>(
+        'SELECT error_id, toString(event_date) AS event_date FROM errors_by_trace ORDER BY error_id',
+      );
+      expect(copied).toEqual([
+        { error_id: 'e-1', event_date: '2025-11-24' },
+        { error_id: 'e-2', event_date: '2025-11-24' },
+      ]);
     } finally {
       await older.drop();
     }

@@ -21,6 +21,13 @@ describe('migration files', () => {
     });
   });
 
+  it('read the earlier checksums an amended migration accepts from its amends: lines', async () => {
+    const migrations = await loadMigrations();
+    const amended = migrations.find((m) => m.name === '0006_lookup_refs.sql');
+    expect(amended?.amends).toEqual(['a6c8518a23a1f69d476319ad6f1aeb209fc748c82a88925a85973cc109f9c305']);
+    for (const migration of migrations) expect(migration.amends).not.toContain(migration.checksum);
+  });
+
   it('avoid SQL that ClickHouse 18.16 lacks', async () => {
     const forbidden = [
       /DateTime64/i,

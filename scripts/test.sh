@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check and test tier, the same way on a laptop and in CI:
 #   provisions what is missing and starts the local stack (scripts/stack.sh up),
-#   type check, lint (zero warnings), format check, unit tests, integration tests on the real stack.
+#   type check, lint (zero warnings), format check, unit tests, integration tests on the real stack
+#   (on the ClickHouse 18.16 server, and those that use ClickHouse again on the current engine).
 # A stack that was not running before is stopped again at the end (KEEP_STACK=1 keeps it).
 # Extra arguments go to vitest, e.g. `./scripts/test.sh lib/` or `./scripts/test.sh --project unit`.
 set -euo pipefail
@@ -43,19 +44,25 @@ step "lint" npx --no-install eslint . --max-warnings 0
 step "format" npx --no-install prettier --check . --log-level warn
 step "build" npm run --silent build
 
-results="$STATE_DIR/test-results.json"
-rm -f "$results"
+summary="$STATE_DIR/test-summary.json"
+rm -f "$summary"
 status=0
-echo "==> tests (unit and integration)"
-npx --no-install vitest run --reporter=default --reporter=json --outputFile="$results" "$@" || status=$?
+echo "==> tests (unit, integration on ClickHouse 18.16, integration-current on the current engine)"
+TEST_SUMMARY_FILE="$summary" npx --no-install vitest run "$@" || status=$?
 
-if [[ -f $results ]]; then
+if [[ -f $summary ]]; then
+  engine() { curl -fsS --max-time 5 "http://127.0.0.1:$1/?query=SELECT%20version()" 2>/dev/null || echo '?'; }
   # shellcheck disable=SC2016  # JavaScript, not shell
   node -e '
-    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-    const skipped = r.numPendingTests + r.numTodoTests;
-    console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
-  ' "$results"
+    const counts = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const engines = { unit: "no services", integration: `ClickHouse ${process.argv[2]}`, "integration-current": `ClickHouse ${process.argv[3]}` };
+    const total = { passed: 0, failed: 0, skipped: 0 };
+    for (const [project, c] of Object.entries(counts)) {
+      console.log(`tests ${project} (${engines[project] ?? "?"}): ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
+      for (const k of Object.keys(total)) total[k] += c[k];
+    }
+    console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
+  ' "$summary" "$(engine "${CLICKHOUSE_HTTP_PORT:-8123}")" "$(engine "${CHDB_HTTP_PORT:-8124}")"
 fi
 echo "total wall time: $(($(date +%s) - started)) s"
 exit "$status"

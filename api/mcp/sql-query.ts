@@ -1,5 +1,9 @@
-import { ClickHouseError, type Row } from '@clickhouse/client';
-import { createClickHouseClient, toClickHouseTelemetryError } from '../../lib/clickhouse.js';
+import type { Row } from '@clickhouse/client';
+import {
+  clickHouseErrorCode,
+  createClickHouseClient,
+  toClickHouseTelemetryError,
+} from '../../lib/clickhouse.js';
 import type { Config } from '../../lib/config.js';
 import { ToolFailure } from './tool-kit.js';
 
@@ -8,7 +12,9 @@ import { ToolFailure } from './tool-kit.js';
  * (SELECT, WITH, SHOW, DESCRIBE, EXISTS, EXPLAIN) by the check below, and it runs as the API's
  * read-only ClickHouse user, whose profile (`readonly=1`) refuses writes, DDL and settings changes.
  * Limits: a row cap (the query is wrapped in a LIMIT, and the client stops reading past the cap)
- * and a time limit (`max_execution_time` where the user may set it, and the request is aborted).
+ * and a time limit (`max_execution_time` where the user may set it, and the request is aborted);
+ * under them, the read-only profile's server-side limits (time, result rows and bytes, memory) stop
+ * whatever the client does not, abandoned queries included.
  */
 
 export interface SqlLimits {
@@ -31,17 +37,15 @@ const READ_STATEMENTS = ['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS',
 const WRAPPABLE = new Set(['SELECT', 'WITH']);
 /** ClickHouse's READONLY: the user's profile forbids the statement (a write, DDL, a setting). */
 const READONLY_CODE = '164';
-
 /**
- * The server's error code: the client parses it from current servers; from 18.16, whose HTTP error
- * body (`Code: 164, e.displayText() = …`) it cannot parse, it is read from that wire format here.
+ * Server errors of the read-only profile's own limits (scripts/stack/clickhouse-users.xml, the
+ * Kubernetes telemetry_readonly profile), which stop an oversized query on the server.
  */
-function serverCode(error: unknown): string | undefined {
-  if (error instanceof ClickHouseError) return error.code;
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause : error;
-  if (!(cause instanceof Error)) return undefined;
-  return /^Code: (\d+), e\.displayText\(\)/.exec(cause.message)?.[1];
-}
+const SERVER_LIMITS: Readonly<Record<string, string>> = {
+  '159': 'max_execution_time',
+  '241': 'max_memory_usage',
+  '396': 'max_result_rows / max_result_bytes',
+};
 
 /** The statement with comments removed and literals and quoted names blanked (kept the same length). */
 export function blankLiterals(sql: string): string {
@@ -184,9 +188,15 @@ export async function executeAsReadOnlyUser(
         `the query ran past ${limits.timeoutSeconds} s and was stopped: narrow it (a WHERE on the time column *_ms, the table's key columns, a smaller LIMIT)`,
       );
     }
-    if (serverCode(error) === READONLY_CODE) {
+    if (clickHouseErrorCode(error) === READONLY_CODE) {
       throw new ToolFailure(
         `refused by the read-only ClickHouse user (${config.api.clickhouseUser}, ClickHouse code ${READONLY_CODE} READONLY): ${error instanceof Error ? error.message.trim() : String(error)}`,
+      );
+    }
+    const limit = SERVER_LIMITS[clickHouseErrorCode(error) ?? ''];
+    if (limit !== undefined) {
+      throw new ToolFailure(
+        `stopped by the read-only user's server-side limit (${limit}): aggregate instead of returning raw rows, select fewer or shorter columns (payload can be large), or narrow the time range: ${error instanceof Error ? error.message.trim() : String(error)}`,
       );
     }
     throw toClickHouseTelemetryError(error, 'sql_query');
