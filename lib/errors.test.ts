@@ -1,7 +1,7 @@
 import { ClickHouseError } from '@clickhouse/client';
 import { describe, expect, it } from 'vitest';
 import { CodecError } from '../schemas/codec-errors.js';
-import { toClickHouseTelemetryError } from './clickhouse.js';
+import { clickHouseErrorCode, toClickHouseTelemetryError } from './clickhouse.js';
 import { ErrorCode, TelemetryError, isRetryableCode, toTelemetryError } from './errors.js';
 
 describe('error taxonomy', () => {
@@ -49,6 +49,26 @@ describe('ClickHouse error classification', () => {
     expect(classified.details).toMatchObject({ clickhouseCode: '62' });
     const readOnlyUser = new ClickHouseError({ message: 'readonly mode', code: '164', type: 'READONLY' });
     expect(toClickHouseTelemetryError(readOnlyUser, 'insert').retryable).toBe(false);
+  });
+
+  it('reads the code from the error bodies of both server generations, as the client hands them on', () => {
+    // 18.16: the client cannot parse this body and throws a plain Error with it as the message
+    const legacy = new Error(
+      'Code: 241, e.displayText() = DB::Exception: Memory limit (for query) exceeded: would use 12.00 MiB, e.what() = DB::Exception\n',
+    );
+    expect(clickHouseErrorCode(legacy)).toBe('241');
+    const classified = toClickHouseTelemetryError(legacy, 'query');
+    expect(classified.code).toBe(ErrorCode.CLICKHOUSE_UNAVAILABLE);
+    expect(classified.details).toMatchObject({ clickhouseCode: '241' });
+    const readOnly = new Error(
+      'Code: 164, e.displayText() = DB::Exception: Cannot execute query in readonly mode',
+    );
+    expect(toClickHouseTelemetryError(readOnly, 'insert').retryable).toBe(false);
+    // current releases: the client parses it into a ClickHouseError
+    const current = new ClickHouseError({ message: 'Limit for result exceeded', code: '396', type: 'X' });
+    expect(clickHouseErrorCode(new Error('wrapped', { cause: current }))).toBe('396');
+    // not the server's: a message that merely quotes a code
+    expect(clickHouseErrorCode(new Error('client said Code: 241, e.displayText() = x'))).toBeUndefined();
   });
 
   it('classifies refused and reset connections as an outage, also when nested as a cause', () => {
