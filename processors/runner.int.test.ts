@@ -187,11 +187,14 @@ describe('processors against the real stack', () => {
         `SELECT count() AS n FROM llm_calls FINAL WHERE agent = ${quoteString(worker)}`,
       ),
     ).toBe(15);
-    const liveness = await db.access.query<{ state: string; in_flight: number; beats: string }>(
+    // UInt64 values are quoted in JSON by ClickHouse before 25.8 and numbers since: compared as numbers
+    const liveness = await db.access.query<{ state: string; in_flight: number; beats: string | number }>(
       `SELECT argMaxMerge(last_state) AS state, argMaxMerge(last_in_flight) AS in_flight, uniqExactMerge(heartbeats) AS beats
        FROM agent_liveness WHERE agent = ${quoteString(worker)} GROUP BY agent`,
     );
-    expect(liveness).toEqual([{ state: 'busy', in_flight: 3, beats: '1' }]);
+    expect(liveness.map((row) => ({ ...row, beats: Number(row.beats) }))).toEqual([
+      { state: 'busy', in_flight: 3, beats: 1 },
+    ]);
   });
 
   it('stores error facts and groups them by fingerprint, counting each error once', async () => {
@@ -209,9 +212,9 @@ describe('processors against the real stack', () => {
     ).toBe(true);
     const groups = await db.access.query<{
       error_type: string;
-      n: string;
-      first_seen: string;
-      last_seen: string;
+      n: string | number;
+      first_seen: string | number;
+      last_seen: string | number;
       agents: string[];
     }>(
       `SELECT argMaxMerge(error_type) AS error_type, uniqExactMerge(error_count) AS n, minMerge(first_seen_ms) AS first_seen,
@@ -220,19 +223,25 @@ describe('processors against the real stack', () => {
        WHERE fingerprint IN (SELECT fingerprint FROM error_facts WHERE error_id IN (${ids}))
        GROUP BY fingerprint ORDER BY error_type`,
     );
-    expect(groups).toEqual([
+    const asNumbers = groups.map((g) => ({
+      ...g,
+      n: Number(g.n),
+      first_seen: Number(g.first_seen),
+      last_seen: Number(g.last_seen),
+    }));
+    expect(asNumbers).toEqual([
       {
         error_type: 'RateLimitError',
-        n: '3',
-        first_seen: String(error(1, 'a').timestamp),
-        last_seen: String(error(3, 'a').timestamp),
+        n: 3,
+        first_seen: error(1, 'a').timestamp,
+        last_seen: error(3, 'a').timestamp,
         agents: [worker],
       },
       {
         error_type: 'ToolError',
-        n: '3',
-        first_seen: String(error(4, 'b').timestamp),
-        last_seen: String(error(6, 'b').timestamp),
+        n: 3,
+        first_seen: error(4, 'b').timestamp,
+        last_seen: error(6, 'b').timestamp,
         agents: [worker],
       },
     ]);
