@@ -6,8 +6,9 @@ import { clickHouseAccess, createClickHouseClient } from '../lib/clickhouse.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createCodec } from '../lib/registry.js';
+import { insertTableRows } from '../lib/tables/index.js';
 import { Batch } from '../processors/batch.js';
-import { TABLE_NAMES, mapAgentMessage, mapDetailedError } from '../processors/mappers.js';
+import { mapAgentMessage, mapDetailedError } from '../processors/mappers.js';
 
 /**
  * The benchmark's peer: a straightforward consumer on the pure-JavaScript `kafkajs` client doing the
@@ -83,12 +84,7 @@ async function store(): Promise<void> {
   const batch = current;
   current = new Batch(Date.now());
   let started = performance.now();
-  await Promise.all(
-    TABLE_NAMES.map(async (table) => {
-      const rows = batch.rows[table];
-      if (rows.length > 0) await clickhouse.insert(table, rows);
-    }),
-  );
+  await insertTableRows(clickhouse, batch.rows);
   stats.insertMs += performance.now() - started;
   started = performance.now();
   await consumer.commitOffsets(batch.commits());

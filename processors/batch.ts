@@ -1,4 +1,4 @@
-import { TABLE_NAMES, emptyTableRows, type TableRows } from './mappers.js';
+import { emptyTableRows, WRITTEN_TABLES, type TableRows } from '../lib/tables/index.js';
 
 /** A record bound for agent-telemetry-dlq, produced before the batch's offsets are committed. */
 export interface DeadLetter {
@@ -39,7 +39,7 @@ export class Batch {
   }
 
   rowCount(): number {
-    return TABLE_NAMES.reduce((sum, table) => sum + this.rows[table].length, 0);
+    return WRITTEN_TABLES.reduce((sum, table) => sum + this.rows[table].length, 0);
   }
 
   /** Offsets to commit once the batch is stored: the next offset to read, per partition. */

@@ -4,6 +4,7 @@ import { type DecodedAny, RecordKind, type SchemaCodec } from '../schemas/codec.
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import { ErrorCode, TelemetryError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
+import { DEAD_LETTERS } from '../lib/tables/dead-letters.js';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Batch } from './batch.js';
 import { deadLetterFor, type PoisonCause } from './dead-letter.js';
@@ -145,7 +146,7 @@ export class Intake {
     const batch = this.#o.batch();
     const letter = deadLetterFor({ topic, partition, message, cause, observedAtMs: this.#o.now() });
     batch.deadLetters.push(letter.record);
-    batch.rows.dead_letters.push(letter.row);
+    batch.rows[DEAD_LETTERS].push(letter.row);
     batch.take(topic, partition, Number(message.offset));
     this.#o.metrics.deadLettered.inc({ code: cause.code });
     this.#log.warn(

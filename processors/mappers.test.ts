@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { sampleError, sampleResult, sampleTask } from '../schemas/fixtures.js';
+import { DEAD_LETTER_COLUMNS, DEAD_LETTERS } from '../lib/tables/dead-letters.js';
+import { ERROR_FACT_COLUMNS, ERROR_FACTS } from '../lib/tables/error-facts.js';
+import { HEARTBEAT_COLUMNS, HEARTBEATS } from '../lib/tables/heartbeats.js';
+import { emptyTableRows, WRITTEN_TABLES, type WrittenTable } from '../lib/tables/index.js';
+import { LLM_CALL_COLUMNS, LLM_CALLS } from '../lib/tables/llm-calls.js';
+import { MESSAGE_LOG, MESSAGE_LOG_COLUMNS } from '../lib/tables/message-log.js';
+import { TASK_EVENT_COLUMNS, TASK_EVENTS } from '../lib/tables/task-lifecycle.js';
+import { deadLetterFor } from './dead-letter.js';
 import { InvalidRecordError, mapAgentMessage, mapDetailedError, type Source } from './mappers.js';
 
 const source: Source = {
@@ -142,5 +150,48 @@ describe('mapDetailedError', () => {
     );
     expect(a.error_facts[0]?.fingerprint).toMatch(/^[0-9a-f]{16}$/);
     expect(a.error_facts[0]?.fingerprint).toBe(b.error_facts[0]?.fingerprint);
+  });
+});
+
+describe('the rows the processors write', () => {
+  const COLUMNS: Record<WrittenTable, readonly string[]> = {
+    [MESSAGE_LOG]: MESSAGE_LOG_COLUMNS,
+    [TASK_EVENTS]: TASK_EVENT_COLUMNS,
+    [LLM_CALLS]: LLM_CALL_COLUMNS,
+    [HEARTBEATS]: HEARTBEAT_COLUMNS,
+    [ERROR_FACTS]: ERROR_FACT_COLUMNS,
+    [DEAD_LETTERS]: DEAD_LETTER_COLUMNS,
+  };
+
+  it("have exactly their table module's columns, for every written table", () => {
+    const rows = emptyTableRows();
+    for (const message of [
+      sampleTask(),
+      sampleResult(),
+      sampleTask({ message_id: 'hb-1', message_type: 'heartbeat', heartbeat: null }),
+    ]) {
+      mapAgentMessage(message, source, rows);
+    }
+    mapDetailedError(sampleError(), { ...source, topic: 'agent-telemetry-errors' }, rows);
+    const poison = deadLetterFor({
+      topic: source.topic,
+      partition: source.partition,
+      message: {
+        key: null,
+        value: Buffer.from('x'),
+        timestamp: '0',
+        attributes: 0,
+        offset: '41',
+        headers: {},
+      },
+      cause: { code: 'NO_MAGIC_BYTE', reason: 'no magic byte', schemaId: -1 },
+      observedAtMs: source.observedAtMs,
+    });
+    rows[DEAD_LETTERS].push(poison.row);
+    for (const table of WRITTEN_TABLES) {
+      expect(rows[table].length, table).toBeGreaterThan(0);
+      for (const row of rows[table])
+        expect(Object.keys(row).sort(), table).toEqual([...COLUMNS[table]].sort());
+    }
   });
 });

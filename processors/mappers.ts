@@ -1,13 +1,14 @@
 import type { AgentMessage, DetailedError } from '../schemas/records.js';
 import { errorFingerprint } from '../lib/fingerprint.js';
-import type { DeadLetterRow } from '../lib/tables/dead-letters.js';
-import type { ErrorFactRow } from '../lib/tables/error-facts.js';
-import type { HeartbeatRow } from '../lib/tables/heartbeats.js';
-import type { LlmCallRow } from '../lib/tables/llm-calls.js';
-import type { MessageLogRow } from '../lib/tables/message-log.js';
+import { ERROR_FACTS } from '../lib/tables/error-facts.js';
+import { HEARTBEATS } from '../lib/tables/heartbeats.js';
+import { emptyTableRows, type TableRows } from '../lib/tables/index.js';
+import { LLM_CALLS } from '../lib/tables/llm-calls.js';
+import { MESSAGE_LOG } from '../lib/tables/message-log.js';
 import {
   PRIORITY_RANK,
   resolutionEvent,
+  TASK_EVENTS,
   type Resolution,
   type TaskEventRow,
 } from '../lib/tables/task-lifecycle.js';
@@ -24,36 +25,6 @@ export interface Source {
   offset: number;
   schemaId: number;
   observedAtMs: number;
-}
-
-/** Rows for every table the processors write, keyed by table name. */
-export interface TableRows {
-  message_log: MessageLogRow[];
-  task_events: TaskEventRow[];
-  llm_calls: LlmCallRow[];
-  heartbeats: HeartbeatRow[];
-  error_facts: ErrorFactRow[];
-  dead_letters: DeadLetterRow[];
-}
-export type TableName = keyof TableRows;
-export const TABLE_NAMES: readonly TableName[] = [
-  'message_log',
-  'task_events',
-  'llm_calls',
-  'heartbeats',
-  'error_facts',
-  'dead_letters',
-];
-
-export function emptyTableRows(): TableRows {
-  return {
-    message_log: [],
-    task_events: [],
-    llm_calls: [],
-    heartbeats: [],
-    error_facts: [],
-    dead_letters: [],
-  };
 }
 
 /** A record that decoded but cannot be mapped (for example an empty id); it goes to the DLQ. */
@@ -99,7 +70,7 @@ export function mapAgentMessage(
   if (message.message_id === '') throw new InvalidRecordError('AgentMessage with an empty message_id');
   if (message.target_agent === '')
     throw new InvalidRecordError(`AgentMessage ${message.message_id} has no target_agent`);
-  into.message_log.push({
+  into[MESSAGE_LOG].push({
     message_id: message.message_id,
     topic: source.topic,
     partition: source.partition,
@@ -124,14 +95,14 @@ export function mapAgentMessage(
   });
 
   if (message.message_type === 'task') {
-    into.task_events.push(taskRow(message, source.observedAtMs));
+    into[TASK_EVENTS].push(taskRow(message, source.observedAtMs));
   } else {
     const resolution = RESOLUTIONS[message.message_type];
     const parent = message.parent_message_id;
     if (resolution !== undefined && parent !== null && parent !== '') {
       // written under both agents of the message: the task row sits under one of them
       for (const agent of new Set([message.source_agent, message.target_agent])) {
-        into.task_events.push(
+        into[TASK_EVENTS].push(
           resolutionEvent({
             agent,
             taskId: parent,
@@ -146,7 +117,7 @@ export function mapAgentMessage(
   }
 
   message.llm_usage.forEach((call, index) => {
-    into.llm_calls.push({
+    into[LLM_CALLS].push({
       message_id: message.message_id,
       call_index: index,
       agent: message.source_agent,
@@ -166,7 +137,7 @@ export function mapAgentMessage(
 
   if (message.message_type === 'heartbeat') {
     const beat = message.heartbeat;
-    into.heartbeats.push({
+    into[HEARTBEATS].push({
       agent: message.source_agent,
       message_id: message.message_id,
       state: beat?.state ?? 'unknown',
@@ -189,7 +160,7 @@ export function mapDetailedError(
   into: TableRows = emptyTableRows(),
 ): TableRows {
   if (error.error_id === '') throw new InvalidRecordError('DetailedError with an empty error_id');
-  into.error_facts.push({
+  into[ERROR_FACTS].push({
     error_id: error.error_id,
     topic: source.topic,
     partition: source.partition,

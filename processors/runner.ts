@@ -11,10 +11,10 @@ import {
   toKafkaTelemetryError,
 } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
+import { insertRows, WRITTEN_TABLES } from '../lib/tables/index.js';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { Batch } from './batch.js';
 import { Intake } from './intake.js';
-import { TABLE_NAMES } from './mappers.js';
 import type { ProcessorMetrics } from './metrics.js';
 
 /** Options of the runner; `processors/options.ts` builds them from the configuration. */
@@ -345,10 +345,10 @@ export class ProcessorRunner {
       try {
         const started = performance.now();
         await Promise.all(
-          TABLE_NAMES.map(async (table) => {
+          WRITTEN_TABLES.map(async (table) => {
             const rows = batch.rows[table];
             if (rows.length === 0) return;
-            await this.#o.writer.insert(table, rows);
+            await insertRows(this.#o.writer, table, rows);
             this.#o.metrics.insertedRows.inc({ table }, rows.length);
           }),
         );

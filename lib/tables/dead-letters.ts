@@ -15,6 +15,17 @@ export interface DeadLetterRow {
   observed_at_ms: number;
 }
 
+export const DEAD_LETTER_COLUMNS = [
+  'topic',
+  'partition',
+  'offset',
+  'error_code',
+  'reason',
+  'schema_id',
+  'size_bytes',
+  'observed_at_ms',
+] as const satisfies readonly (keyof DeadLetterRow)[];
+
 export function insertDeadLetters(writer: ClickHouseWriter, rows: readonly DeadLetterRow[]): Promise<void> {
   return writer.insert(DEAD_LETTERS, rows);
 }

@@ -16,6 +16,19 @@ export interface LagSampleRow {
   group_state: string;
 }
 
+/** The stored columns of `lag_samples`, in table order (not `event_date`, which is MATERIALIZED). */
+export const LAG_SAMPLE_COLUMNS = [
+  'group_id',
+  'topic',
+  'partition',
+  'sampled_at_ms',
+  'end_offset',
+  'committed_offset',
+  'lag',
+  'members',
+  'group_state',
+] as const satisfies readonly (keyof LagSampleRow)[];
+
 export function insertLagSamples(writer: ClickHouseWriter, rows: readonly LagSampleRow[]): Promise<void> {
   return writer.insert(LAG_SAMPLES, rows);
 }

@@ -20,6 +20,24 @@ export interface LlmCallRow {
   observed_at_ms: number;
 }
 
+/** The stored columns of `llm_calls`, in table order (not `event_date`, which is MATERIALIZED). */
+export const LLM_CALL_COLUMNS = [
+  'message_id',
+  'call_index',
+  'agent',
+  'model',
+  'provider',
+  'prompt_tokens',
+  'completion_tokens',
+  'latency_ms',
+  'cost_usd',
+  'status',
+  'trace_id',
+  'task_id',
+  'at_ms',
+  'observed_at_ms',
+] as const satisfies readonly (keyof LlmCallRow)[];
+
 export function insertLlmCalls(writer: ClickHouseWriter, rows: readonly LlmCallRow[]): Promise<void> {
   return writer.insert(LLM_CALLS, rows);
 }

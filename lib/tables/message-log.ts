@@ -1,10 +1,17 @@
 import type { MessageType, Priority } from '../../schemas/records.js';
 import type { ClickHouseWriter } from '../clickhouse.js';
+import { quoteString } from '../sql.js';
 
 /** `message_log` (migration 0001): every observed AgentMessage. Absent values are '' and 0. */
 export const MESSAGE_LOG = 'message_log';
+/** `messages_by_trace` (migration 0006): every column of `message_log`, sorted by (trace_id, sent_at_ms, message_id). */
+export const MESSAGES_BY_TRACE = 'messages_by_trace';
+/** The materialized view that copies `message_log` into `messages_by_trace`. */
+export const MESSAGES_BY_TRACE_MV = 'messages_by_trace_mv';
 /** `message_refs` (migration 0006): message id and parent id -> the message's key in `messages_by_trace`. */
 export const MESSAGE_REFS = 'message_refs';
+/** The materialized view that fills `message_refs` from `message_log`. */
+export const MESSAGE_REFS_MV = 'message_refs_mv';
 
 export interface MessageLogRow {
   message_id: string;
@@ -30,6 +37,60 @@ export interface MessageLogRow {
   observed_at_ms: number;
 }
 
+/** The stored columns of `message_log` and `messages_by_trace`, in table order (not `event_date`, which is MATERIALIZED). */
+export const MESSAGE_LOG_COLUMNS = [
+  'message_id',
+  'topic',
+  'partition',
+  'offset',
+  'schema_id',
+  'source_agent',
+  'target_agent',
+  'message_type',
+  'priority',
+  'trace_id',
+  'span_id',
+  'parent_message_id',
+  'reason',
+  'payload',
+  'ttl_seconds',
+  'attempt',
+  'max_retries',
+  'deadline_ms',
+  'job_id',
+  'sent_at_ms',
+  'observed_at_ms',
+] as const satisfies readonly (keyof MessageLogRow)[];
+
+/** What a `message_refs` row names: the message itself, or the message it answers. */
+export type MessageRefKind = 'message' | 'parent';
+
+export interface MessageRefRow {
+  ref: string;
+  ref_kind: MessageRefKind;
+  trace_id: string;
+  sent_at_ms: number;
+  message_id: string;
+}
+
+/** The columns of `message_refs`; all of them are its key. */
+export const MESSAGE_REF_COLUMNS = [
+  'ref',
+  'ref_kind',
+  'trace_id',
+  'sent_at_ms',
+  'message_id',
+] as const satisfies readonly (keyof MessageRefRow)[];
+
 export function insertMessageLog(writer: ClickHouseWriter, rows: readonly MessageLogRow[]): Promise<void> {
   return writer.insert(MESSAGE_LOG, rows);
+}
+
+/**
+ * A condition on `messages_by_trace`: the keys of the messages `message_refs` finds for `refs`, as
+ * `kinds` (by their own id, or as the message they answer).
+ */
+export function messageRefsCondition(refs: readonly string[], kinds: readonly MessageRefKind[]): string {
+  return `(trace_id, sent_at_ms, message_id) IN (SELECT trace_id, sent_at_ms, message_id FROM ${MESSAGE_REFS}
+    WHERE ref IN (${refs.map(quoteString).join(', ')}) AND ref_kind IN (${kinds.map(quoteString).join(', ')}))`;
 }

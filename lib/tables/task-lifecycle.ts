@@ -7,6 +7,12 @@ import { quoteString } from '../sql.js';
  * primary key (agent, task_id) prunes the scan.
  */
 export const TASK_EVENTS = 'task_events';
+/** `task_lifecycle`: one row-set per (agent, task_id), folded from `task_events` (AggregatingMergeTree). */
+export const TASK_LIFECYCLE = 'task_lifecycle';
+/** The materialized view that folds `task_events` into `task_lifecycle`. */
+export const TASK_LIFECYCLE_MV = 'task_lifecycle_mv';
+/** `task_state`: a view of one row per task and agent with its state, expiry evaluated at the server's clock. */
+export const TASK_STATE = 'task_state';
 
 /** Ranks stored in `resolved_key % 4`. */
 export const ResolutionRank = { completed: 1, failed: 2, cancelled: 3 } as const;
@@ -14,7 +20,8 @@ export type Resolution = keyof typeof ResolutionRank;
 
 export const PRIORITY_RANK = { low: 1, normal: 2, high: 3, critical: 4 } as const;
 
-export interface TaskEventRow {
+/** A task's own fields: what its TASK message gives, and what `task_lifecycle` keeps the max of. */
+interface TaskFields {
   agent: string;
   task_id: string;
   has_task: 0 | 1;
@@ -28,11 +35,53 @@ export interface TaskEventRow {
   deadline_ms: number;
   trace_id: string;
   job_id: string;
+}
+
+const TASK_FIELDS = [
+  'agent',
+  'task_id',
+  'has_task',
+  'requester',
+  'target',
+  'priority',
+  'attempt',
+  'max_retries',
+  'submitted_at_ms',
+  'expires_at_ms',
+  'deadline_ms',
+  'trace_id',
+  'job_id',
+] as const satisfies readonly (keyof TaskFields)[];
+
+export interface TaskEventRow extends TaskFields {
   /** resolved_at_ms * 4 + rank, or 0 for the task row. */
   resolved_key: number;
   resolved_by: string;
   observed_at_ms: number;
 }
+
+export const TASK_EVENT_COLUMNS = [
+  ...TASK_FIELDS,
+  'resolved_key',
+  'resolved_by',
+  'observed_at_ms',
+] as const satisfies readonly (keyof TaskEventRow)[];
+
+/**
+ * A `task_lifecycle` row-set as `finalizeAggregation` (one stored row) or the -Merge functions (GROUP
+ * BY agent, task_id) read it: max of every task field, the least `resolved_key` above 0 as
+ * `resolution_key` (0: unresolved) and its `resolved_by`.
+ */
+export interface TaskLifecycleRow extends TaskFields {
+  resolution_key: number;
+  resolved_by: string;
+}
+
+export const TASK_LIFECYCLE_COLUMNS = [
+  ...TASK_FIELDS,
+  'resolution_key',
+  'resolved_by',
+] as const satisfies readonly (keyof TaskLifecycleRow)[];
 
 /**
  * The event that resolves a task for one agent: a RESULT, ERROR or CANCEL seen at `resolvedAtMs`.
@@ -91,6 +140,25 @@ export interface TaskStateRow {
   resolved_by: string;
 }
 
+/** The columns of `task_state` a TaskStateRow holds: all but `target_agent`, which repeats `agent`. */
+export const TASK_STATE_COLUMNS = [
+  'task_id',
+  'agent',
+  'requester',
+  'priority',
+  'attempt',
+  'max_retries',
+  'submitted_at_ms',
+  'expires_at_ms',
+  'deadline_ms',
+  'trace_id',
+  'job_id',
+  'state',
+  'resolved_at_ms',
+  'latency_ms',
+  'resolved_by',
+] as const satisfies readonly (keyof TaskStateRow)[];
+
 /** 64-bit integers arrive as JSON strings from ClickHouse's JSON formats. */
 type Wire<T, K extends keyof T> = Omit<T, K> & { [P in K]: string | number };
 type TaskStateWire = Wire<
@@ -117,10 +185,6 @@ export interface TaskQuery {
 }
 
 /**
- * Tasks with their current state, oldest first. The agent and id filters are applied before the
- * aggregation (they are key columns), the state filter after it.
- */
-/**
  * Every pending task among those the conditions on key columns (`where`) leave, at the instant
  * `now` (SQL), with the columns of `queryTasks` (or only agent, task_id and submitted_at_ms).
  *
@@ -139,11 +203,11 @@ export function openTaskRows(
   const open = `finalizeAggregation(has_task) = 1 AND finalizeAggregation(resolution_key) = 0
     AND NOT (finalizeAggregation(expires_at_ms) > 0 AND finalizeAggregation(expires_at_ms) <= ${now})`;
   const matching = `
-      FROM task_lifecycle
+      FROM ${TASK_LIFECYCLE}
       PREWHERE ${scope} ${open}
       WHERE (agent, task_id) NOT IN (
-        SELECT agent, task_id FROM task_lifecycle
-        PREWHERE ${scope} task_id IN (SELECT task_id FROM task_lifecycle PREWHERE ${scope} ${open})
+        SELECT agent, task_id FROM ${TASK_LIFECYCLE}
+        PREWHERE ${scope} task_id IN (SELECT task_id FROM ${TASK_LIFECYCLE} PREWHERE ${scope} ${open})
         WHERE finalizeAggregation(resolution_key) > 0)
       LIMIT 1 BY agent, task_id`;
   // the inner aliases differ from the columns: an alias named like a column would shadow it
@@ -166,6 +230,10 @@ export function openTaskRows(
       ${matching})`;
 }
 
+/**
+ * Tasks with their current state, oldest first. The agent and id filters are applied before the
+ * aggregation (they are key columns), the state filter after it.
+ */
 export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}): Promise<TaskStateRow[]> {
   const where: string[] = [];
   if (query.agent !== undefined) where.push(`agent = ${quoteString(query.agent)}`);
@@ -196,8 +264,7 @@ export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}
   if (query.taskIds === undefined && query.states?.length === 1 && query.states[0] === 'pending') {
     return toTaskStates(
       await reader.query<TaskStateWire>(`
-        SELECT task_id, agent, requester, priority, attempt, max_retries, submitted_at_ms, expires_at_ms, deadline_ms,
-               trace_id, job_id, state, resolved_at_ms, latency_ms, resolved_by
+        SELECT ${TASK_STATE_COLUMNS.join(', ')}
         FROM (${openTaskRows(where, now)})
         ${fields.length > 0 ? `WHERE ${fields.join(' AND ')}` : ''}
         ${order}`),
@@ -226,7 +293,7 @@ export async function queryTasks(reader: ClickHouseReader, query: TaskQuery = {}
              maxMerge(submitted_at_ms) AS submitted_at_ms, maxMerge(expires_at_ms) AS expires_at_ms,
              maxMerge(deadline_ms) AS deadline_ms, maxMerge(trace_id) AS trace_id, maxMerge(job_id) AS job_id,
              minIfMerge(resolution_key) AS resolution_key, argMinIfMerge(resolved_by) AS resolved_by
-      FROM task_lifecycle
+      FROM ${TASK_LIFECYCLE}
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       GROUP BY agent, task_id
     )
