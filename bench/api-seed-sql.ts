@@ -1,4 +1,9 @@
 import { quoteString } from '../lib/sql.js';
+import { ERROR_FACT_COLUMNS, ERROR_FACTS } from '../lib/tables/error-facts.js';
+import { HEARTBEAT_COLUMNS, HEARTBEATS } from '../lib/tables/heartbeats.js';
+import { LLM_CALL_COLUMNS, LLM_CALLS } from '../lib/tables/llm-calls.js';
+import { MESSAGE_LOG, MESSAGE_LOG_COLUMNS } from '../lib/tables/message-log.js';
+import { TASK_EVENT_COLUMNS, TASK_EVENTS } from '../lib/tables/task-lifecycle.js';
 import { ERRORS_TOPIC, QUEUE_TOPIC_PREFIX } from '../schemas/topics.js';
 import { COMMON_FRAMES, ERROR_TEMPLATES, MODELS } from './workload-text.js';
 
@@ -50,6 +55,11 @@ function list(values: readonly (string | number)[]): string {
 /** `items[index]` for a 0-based UInt64 index expression (ClickHouse arrays count from 1). */
 function pick(items: readonly (string | number)[], index: string): string {
   return `${list(items)}[(${index}) + 1]`;
+}
+
+/** `INSERT INTO table (columns)`, the columns as the table's module lists them. */
+function insertInto(table: string, columns: readonly string[]): string {
+  return `INSERT INTO ${table} (${columns.join(', ')})`;
 }
 
 function validate(spec: SeedSpec): void {
@@ -113,9 +123,7 @@ function payload(): string {
 export function messageLogInsert(spec: SeedSpec): string {
   validate(spec);
   const topic = `concat(${quoteString(QUEUE_TOPIC_PREFIX)}, target_agent)`;
-  return `INSERT INTO message_log (message_id, topic, partition, offset, schema_id, source_agent, target_agent,
-  message_type, priority, trace_id, span_id, parent_message_id, reason, payload, ttl_seconds, attempt, max_retries,
-  deadline_ms, job_id, sent_at_ms, observed_at_ms)
+  return `${insertInto(MESSAGE_LOG, MESSAGE_LOG_COLUMNS)}
 SELECT message_id, ${topic}, toUInt32(h % 3), i, toUInt32(1), source_agent, target_agent, message_type,
   ${pick(PRIORITIES, 'priority_index')}, trace_id, lower(hex(h)), parent_message_id,
   if(kind = 'task', concat('plan step ', toString(j + 1), ' of ${TASKS_PER_BLOCK}'), ''), ${payload()},
@@ -127,8 +135,7 @@ FROM ${messageRows(spec)}`;
 /** Task rows under the task's target, as the processors write them for a TASK message. */
 export function taskEventsInsert(spec: SeedSpec): string {
   validate(spec);
-  return `INSERT INTO task_events (agent, task_id, has_task, requester, target, priority, attempt, max_retries,
-  submitted_at_ms, expires_at_ms, deadline_ms, trace_id, job_id, resolved_key, resolved_by, observed_at_ms)
+  return `${insertInto(TASK_EVENTS, TASK_EVENT_COLUMNS)}
 SELECT target_agent, message_id, toUInt8(1), source_agent, target_agent, toUInt8(${pick(PRIORITY_RANKS, 'priority_index')}),
   toUInt16(attempt), toUInt16(max_retries), toUInt64(sent_at_ms), toUInt64(deadline_ms), toUInt64(deadline_ms),
   trace_id, job_id, toUInt64(0), '', toUInt64(observed_at_ms)
@@ -139,8 +146,7 @@ WHERE kind = 'task'`;
 /** Resolution rows under both agents of each answer (rank 1 completed, 2 failed), as the processors do. */
 export function taskResolutionsInsert(spec: SeedSpec): string {
   validate(spec);
-  return `INSERT INTO task_events (agent, task_id, has_task, requester, target, priority, attempt, max_retries,
-  submitted_at_ms, expires_at_ms, deadline_ms, trace_id, job_id, resolved_key, resolved_by, observed_at_ms)
+  return `${insertInto(TASK_EVENTS, TASK_EVENT_COLUMNS)}
 SELECT arrayJoin([source_agent, target_agent]), parent_message_id, toUInt8(0), '', '', toUInt8(0), toUInt16(0),
   toUInt16(0), toUInt64(0), toUInt64(0), toUInt64(0), '', '',
   toUInt64(sent_at_ms * 4 + if(message_type = 'error', 2, 1)), message_id, toUInt64(observed_at_ms)
@@ -153,8 +159,7 @@ export function llmCallsInsert(spec: SeedSpec): string {
   validate(spec);
   const models = MODELS.map(([model]) => model);
   const providers = MODELS.map(([, provider]) => provider);
-  return `INSERT INTO llm_calls (message_id, call_index, agent, model, provider, prompt_tokens, completion_tokens,
-  latency_ms, cost_usd, status, trace_id, task_id, at_ms, observed_at_ms)
+  return `${insertInto(LLM_CALLS, LLM_CALL_COLUMNS)}
 SELECT message_id, toUInt16(call_index), source_agent, ${pick(models, `(h + call_index) % ${models.length}`)},
   ${pick(providers, `(h + call_index) % ${providers.length}`)}, toUInt32(200 + cityHash64(h, call_index) % 4000),
   toUInt32(50 + cityHash64(h, call_index, 1) % 1500), toUInt32(300 + cityHash64(h, call_index, 2) % 9000),
@@ -165,8 +170,7 @@ FROM (SELECT *, arrayJoin(range(toUInt16(1 + h % 3))) AS call_index FROM ${messa
 
 export function heartbeatsInsert(spec: SeedSpec): string {
   validate(spec);
-  return `INSERT INTO heartbeats (agent, message_id, state, in_flight, max_concurrency, host, pid, version, sent_at_ms,
-  observed_at_ms)
+  return `${insertInto(HEARTBEATS, HEARTBEAT_COLUMNS)}
 SELECT source_agent, message_id, if(h % 3 = 0, 'idle', 'busy'), toUInt32(h % 4), toUInt32(4),
   concat('worker-', toString(h % 8)), toUInt32(1000 + h % 30000), '0.9.3', toUInt64(sent_at_ms), toUInt64(observed_at_ms)
 FROM ${messageRows(spec)}
@@ -193,11 +197,7 @@ export function errorFactsInsert(spec: SeedSpec): string {
     .map((frame) => `\n    at ${frame}`)
     .join('');
   const models = MODELS.map(([model]) => model);
-  return `INSERT INTO error_facts (error_id, topic, partition, offset, schema_id, fingerprint, severity, category,
-  error_type, error_message, error_code, stack_trace, trace_id, span_id, agent_name, agent_id, operation, input_data,
-  partial_output, model_name, prompt_preview, token_count, tool_name, tool_parameters, timestamp_ms,
-  duration_before_error_ms, is_retryable, retry_count, max_retries, suggested_fixes, related_docs, environment,
-  service_name, host, suppressed_count, task_id, job_id, http_status, observed_at_ms)
+  return `${insertInto(ERROR_FACTS, ERROR_FACT_COLUMNS)}
 SELECT concat(${p}, 'e-', toString(i)), ${quoteString(ERRORS_TOPIC)}, toUInt32(h % 3), i, toUInt32(1),
   lower(hex(cityHash64(k, agent, intDiv(h, 1000) % 40))),
   multiIf(h2 % 100 < 3, 'critical', h2 % 100 < 73, 'error', h2 % 100 < 95, 'warning', 'info'),
@@ -238,11 +238,11 @@ FROM (
 /** Every seeding statement, in order, with the table it fills. */
 export function seedStatements(spec: SeedSpec): { table: string; sql: string }[] {
   return [
-    { table: 'message_log', sql: messageLogInsert(spec) },
-    { table: 'task_events (tasks)', sql: taskEventsInsert(spec) },
-    { table: 'task_events (resolutions)', sql: taskResolutionsInsert(spec) },
-    { table: 'llm_calls', sql: llmCallsInsert(spec) },
-    { table: 'heartbeats', sql: heartbeatsInsert(spec) },
-    ...(spec.errors > 0 ? [{ table: 'error_facts', sql: errorFactsInsert(spec) }] : []),
+    { table: MESSAGE_LOG, sql: messageLogInsert(spec) },
+    { table: `${TASK_EVENTS} (tasks)`, sql: taskEventsInsert(spec) },
+    { table: `${TASK_EVENTS} (resolutions)`, sql: taskResolutionsInsert(spec) },
+    { table: LLM_CALLS, sql: llmCallsInsert(spec) },
+    { table: HEARTBEATS, sql: heartbeatsInsert(spec) },
+    ...(spec.errors > 0 ? [{ table: ERROR_FACTS, sql: errorFactsInsert(spec) }] : []),
   ];
 }

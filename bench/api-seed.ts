@@ -1,5 +1,11 @@
 import type { ClickHouseAccess, ClickHouseReader } from '../lib/clickhouse.js';
 import { quoteIdentifier, quoteString } from '../lib/sql.js';
+import { ERROR_FACTS } from '../lib/tables/error-facts.js';
+import { ERROR_GROUPS } from '../lib/tables/error-groups.js';
+import { AGENT_LIVENESS } from '../lib/tables/heartbeats.js';
+import { LLM_CALLS } from '../lib/tables/llm-calls.js';
+import { MESSAGE_LOG } from '../lib/tables/message-log.js';
+import { TASK_STATE } from '../lib/tables/task-lifecycle.js';
 import type { BenchIds } from './api-routes.js';
 import { seedStatements, type SeedSpec } from './api-seed-sql.js';
 import { int, say, seconds } from './report.js';
@@ -16,13 +22,13 @@ export async function seedDatabase(writer: ClickHouseAccess, spec: SeedSpec): Pr
   const totalMs = Date.now() - started;
   const counts = await writer.query<Record<string, string | number>>(
     `SELECT
-      (SELECT count() FROM message_log) AS messages,
-      (SELECT count() FROM error_facts) AS errors,
-      (SELECT count() FROM llm_calls) AS llm_calls,
-      (SELECT count() FROM (SELECT fingerprint FROM error_groups GROUP BY fingerprint)) AS error_groups,
-      (SELECT count() FROM task_state) AS tasks,
-      (SELECT count() FROM task_state WHERE state = 'pending') AS pending_tasks,
-      (SELECT count() FROM (SELECT agent FROM agent_liveness GROUP BY agent)) AS agents_with_heartbeats`,
+      (SELECT count() FROM ${MESSAGE_LOG}) AS messages,
+      (SELECT count() FROM ${ERROR_FACTS}) AS errors,
+      (SELECT count() FROM ${LLM_CALLS}) AS llm_calls,
+      (SELECT count() FROM (SELECT fingerprint FROM ${ERROR_GROUPS} GROUP BY fingerprint)) AS error_groups,
+      (SELECT count() FROM ${TASK_STATE}) AS tasks,
+      (SELECT count() FROM ${TASK_STATE} WHERE state = 'pending') AS pending_tasks,
+      (SELECT count() FROM (SELECT agent FROM ${AGENT_LIVENESS} GROUP BY agent)) AS agents_with_heartbeats`,
   );
   const row = counts[0] ?? {};
   const shown = Object.entries(row)
@@ -57,15 +63,15 @@ export async function sampleIds(
     (await reader.query<{ id: string }>(sql)).map((row) => row.id);
   const [taskIds, traceIds, errorIds] = await Promise.all([
     column(
-      `SELECT message_id AS id FROM message_log WHERE message_type = 'task' AND message_id LIKE ${prefix}
+      `SELECT message_id AS id FROM ${MESSAGE_LOG} WHERE message_type = 'task' AND message_id LIKE ${prefix}
        ORDER BY cityHash64(message_id) LIMIT 1000`,
     ),
     column(
-      `SELECT DISTINCT trace_id AS id FROM message_log WHERE trace_id != '' AND trace_id LIKE ${prefix}
+      `SELECT DISTINCT trace_id AS id FROM ${MESSAGE_LOG} WHERE trace_id != '' AND trace_id LIKE ${prefix}
        ORDER BY cityHash64(trace_id) LIMIT 1000`,
     ),
     column(
-      `SELECT error_id AS id FROM error_facts WHERE error_id LIKE ${prefix}
+      `SELECT error_id AS id FROM ${ERROR_FACTS} WHERE error_id LIKE ${prefix}
        ORDER BY cityHash64(error_id) LIMIT 1000`,
     ),
   ]);

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClickHouseReader } from '../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../lib/sql.js';
+import { ERROR_FACTS } from '../lib/tables/error-facts.js';
+import { MESSAGE_LOG } from '../lib/tables/message-log.js';
 import { childFailure, type BenchChild } from './child.js';
 
 /**
@@ -34,8 +36,8 @@ async function visibleIds(reader: ClickHouseReader, prefix: string, expected: Ex
     return rows < want ? rows : scalar(reader, `SELECT uniqExact(${column}) AS n FROM ${table} ${where}`);
   };
   const [messages, errors] = await Promise.all([
-    count('message_log', 'message_id', expected.messages),
-    count('error_facts', 'error_id', expected.errors),
+    count(MESSAGE_LOG, 'message_id', expected.messages),
+    count(ERROR_FACTS, 'error_id', expected.errors),
   ]);
   return { messages, errors };
 }
@@ -154,8 +156,8 @@ export class FreshnessTracker {
   /** One round of queries over the pending send times of both tables. */
   async poll(): Promise<void> {
     await Promise.all([
-      this.#pollTable(this.#messages, 'message_log', 'message_id', 'sent_at_ms'),
-      this.#pollTable(this.#errors, 'error_facts', 'error_id', 'timestamp_ms'),
+      this.#pollTable(this.#messages, MESSAGE_LOG, 'message_id', 'sent_at_ms'),
+      this.#pollTable(this.#errors, ERROR_FACTS, 'error_id', 'timestamp_ms'),
     ]);
   }
 

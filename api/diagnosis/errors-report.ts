@@ -1,5 +1,7 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteString } from '../../lib/sql.js';
+import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
+import { ERROR_GROUPS } from '../../lib/tables/error-groups.js';
 import type { ReadModels } from '../read-models/index.js';
 import type { ApiError } from '../read-models/shapes.js';
 import { num } from './facts-errors.js';
@@ -64,8 +66,8 @@ export async function claudeErrors(
     models.errors.summary({ sinceMs }),
     reader.query<{ n: number | string }>(
       sinceMs === undefined
-        ? 'SELECT uniqExact(fingerprint) AS n FROM error_groups'
-        : `SELECT uniqExact(fingerprint) AS n FROM error_facts WHERE timestamp_ms >= ${String(Math.floor(sinceMs))}`,
+        ? `SELECT uniqExact(fingerprint) AS n FROM ${ERROR_GROUPS}`
+        : `SELECT uniqExact(fingerprint) AS n FROM ${ERROR_FACTS} WHERE timestamp_ms >= ${String(Math.floor(sinceMs))}`,
     ),
     request.includeRawErrors ? models.errors.list({ sinceMs }, request.limit) : Promise.resolve(undefined),
   ]);
@@ -75,7 +77,7 @@ export async function claudeErrors(
       ? []
       : await reader.query<{ fingerprint: string; http_status: number; fixes: string[] }>(`
           SELECT fingerprint, argMax(http_status, timestamp_ms) AS http_status, argMax(suggested_fixes, timestamp_ms) AS fixes
-          FROM error_facts WHERE fingerprint IN (${groups.map((g) => quoteString(g.fingerprint)).join(', ')})
+          FROM ${ERROR_FACTS} WHERE fingerprint IN (${groups.map((g) => quoteString(g.fingerprint)).join(', ')})
           GROUP BY fingerprint`);
   const errors = groups.map((g): ClaudeErrorGroup => {
     const extra = latest.find((l) => l.fingerprint === g.fingerprint);

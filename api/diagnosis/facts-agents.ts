@@ -1,5 +1,10 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber } from '../../lib/sql.js';
+import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
+import { AGENT_LIVENESS } from '../../lib/tables/heartbeats.js';
+import { LAG_SAMPLES } from '../../lib/tables/lag-samples.js';
+import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
+import { TASK_LIFECYCLE } from '../../lib/tables/task-lifecycle.js';
 import { queueTopic } from '../../schemas/topics.js';
 import { inBaselineAndWindow, inWindow, num } from './facts-errors.js';
 import type {
@@ -20,7 +25,7 @@ const UNRESOLVED_TASKS = `
   SELECT agent, task_id, maxMerge(priority) AS priority_rank, maxMerge(submitted_at_ms) AS submitted_at_ms,
          maxMerge(expires_at_ms) AS expires_at_ms, maxMerge(trace_id) AS trace_id,
          maxMerge(has_task) AS has_task_merged, minIfMerge(resolution_key) AS resolution_key
-  FROM task_lifecycle GROUP BY agent, task_id
+  FROM ${TASK_LIFECYCLE} GROUP BY agent, task_id
   HAVING has_task_merged = 1 AND resolution_key = 0`;
 
 export interface TaskBacklogFacts {
@@ -45,7 +50,7 @@ export async function fetchTaskBacklog(
   const pending = `(expires_at_ms = 0 OR expires_at_ms > ${now}) AND submitted_at_ms <= ${now}`;
   // a task whose requester reported a timeout waiting for it is stuck whatever its age
   const stuck = `${pending} AND (submitted_at_ms + ${thresholdMs} <= ${now} OR abandoned_flag = 1)`;
-  const timedOut = `SELECT task_id FROM error_facts WHERE category = 'timeout_error' AND task_id != '' AND ${inBaselineAndWindow('timestamp_ms', w)}`;
+  const timedOut = `SELECT task_id FROM ${ERROR_FACTS} WHERE category = 'timeout_error' AND task_id != '' AND ${inBaselineAndWindow('timestamp_ms', w)}`;
   const expired = `expires_at_ms > 0 AND expires_at_ms >= ${from} AND expires_at_ms <= ${now}`;
   const rows = await reader.query<{
     agent: string;
@@ -111,12 +116,12 @@ export async function fetchActivity(
   const [liveness, sent, received] = await Promise.all([
     reader.query<{ agent: string; last_ms: number | string; state: string }>(`
       SELECT agent, maxMerge(last_heartbeat_ms) AS last_ms, argMaxMerge(last_state) AS state
-      FROM agent_liveness GROUP BY agent LIMIT 10000`),
+      FROM ${AGENT_LIVENESS} GROUP BY agent LIMIT 10000`),
     reader.query<{ agent: string; window_n: number | string; last_ms: number | string }>(`
       SELECT source_agent AS agent, uniqExactIf(message_id, sent_at_ms >= ${from}) AS window_n, max(sent_at_ms) AS last_ms
-      FROM message_log WHERE ${inBaselineAndWindow('sent_at_ms', w)} GROUP BY source_agent LIMIT 10000`),
+      FROM ${MESSAGE_LOG} WHERE ${inBaselineAndWindow('sent_at_ms', w)} GROUP BY source_agent LIMIT 10000`),
     reader.query<{ agent: string; n: number | string }>(`
-      SELECT target_agent AS agent, uniqExact(message_id) AS n FROM message_log
+      SELECT target_agent AS agent, uniqExact(message_id) AS n FROM ${MESSAGE_LOG}
       WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} GROUP BY target_agent LIMIT 10000`),
   ]);
   const agents = new Set<string>([
@@ -197,7 +202,7 @@ export async function fetchLagSeries(reader: ClickHouseReader, w: DiagnosisWindo
   }>(`
     SELECT group_id, topic, partition,
            arraySort(x -> tupleElement(x, 1), groupUniqArray((sampled_at_ms, end_offset, committed_offset, lag))) AS points
-    FROM lag_samples
+    FROM ${LAG_SAMPLES}
     WHERE ${inWindow('sampled_at_ms', w)} AND group_id LIKE 'agent-%' AND topic LIKE 'agent-queue-%'
     GROUP BY group_id, topic, partition
     LIMIT 10000`);

@@ -1,4 +1,6 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
+import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
 import { inWindow, num } from './facts-errors.js';
 import type { DiagnosisWindow } from './types.js';
 
@@ -31,7 +33,7 @@ export async function fetchRecentErrors(
     SELECT error_id, timestamp_ms, toString(severity) AS severity, toString(category) AS category, error_type,
            substring(error_message, 1, 500) AS error_message, agent_name, operation, trace_id, task_id, fingerprint,
            is_retryable, retry_count
-    FROM error_facts WHERE ${inWindow('timestamp_ms', w)}
+    FROM ${ERROR_FACTS} WHERE ${inWindow('timestamp_ms', w)}
     ORDER BY timestamp_ms DESC, error_id LIMIT 1 BY error_id LIMIT ${String(Math.trunc(limit))}`);
   return rows.map(({ timestamp_ms, is_retryable, ...rest }) => ({
     ...rest,
@@ -49,11 +51,11 @@ export interface WindowTotals {
 export async function fetchTotals(reader: ClickHouseReader, w: DiagnosisWindow): Promise<WindowTotals> {
   const [errors, messages] = await Promise.all([
     reader.query<{ n: number | string }>(
-      `SELECT uniqExact(error_id) AS n FROM error_facts WHERE ${inWindow('timestamp_ms', w)}`,
+      `SELECT uniqExact(error_id) AS n FROM ${ERROR_FACTS} WHERE ${inWindow('timestamp_ms', w)}`,
     ),
     reader.query<{ n: number | string; tasks: number | string }>(`
       SELECT uniqExact(message_id) AS n, uniqExactIf(message_id, message_type = 'task') AS tasks
-      FROM message_log WHERE ${inWindow('sent_at_ms', w)}`),
+      FROM ${MESSAGE_LOG} WHERE ${inWindow('sent_at_ms', w)}`),
   ]);
   return { errors: num(errors[0]?.n), messages: num(messages[0]?.n), tasks: num(messages[0]?.tasks) };
 }
@@ -84,7 +86,7 @@ export async function fetchSlowTraces(
   }>(`
     SELECT trace_id, min(sent_at_ms) AS first_ms, max(sent_at_ms) AS last_ms, uniqExact(message_id) AS messages,
            groupUniqArray(target_agent) AS agents, uniqExactIf(message_id, message_type = 'error') AS errors
-    FROM message_log WHERE ${inWindow('sent_at_ms', w)} AND trace_id != ''
+    FROM ${MESSAGE_LOG} WHERE ${inWindow('sent_at_ms', w)} AND trace_id != ''
     GROUP BY trace_id HAVING messages > 1
     ORDER BY last_ms - first_ms DESC, trace_id LIMIT ${String(Math.trunc(limit))}`);
   return rows.map((r) => ({

@@ -1,5 +1,8 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
+import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
+import { ERROR_GROUPS } from '../../lib/tables/error-groups.js';
+import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
 import type {
   AgentErrorFact,
   CriticalErrorFact,
@@ -45,7 +48,7 @@ export async function fetchAgentErrors(
              arraySlice(groupUniqArrayIf(trace_id, timestamp_ms >= ${from} AND trace_id != ''), 1, 10) AS trace_ids,
              minIf(timestamp_ms, timestamp_ms >= ${from}) AS first_ms,
              maxIf(timestamp_ms, timestamp_ms >= ${from}) AS last_ms
-      FROM error_facts
+      FROM ${ERROR_FACTS}
       WHERE ${inBaselineAndWindow('timestamp_ms', w)}
       GROUP BY agent_name
       HAVING window_errors > 0
@@ -53,7 +56,7 @@ export async function fetchAgentErrors(
       LIMIT 500`),
     reader.query<{ agent: string; category: string; n: number | string }>(`
       SELECT agent_name AS agent, toString(category) AS category, uniqExact(error_id) AS n
-      FROM error_facts WHERE ${inWindow('timestamp_ms', w)}
+      FROM ${ERROR_FACTS} WHERE ${inWindow('timestamp_ms', w)}
       GROUP BY agent_name, category
       LIMIT 5000`),
   ]);
@@ -79,7 +82,7 @@ export async function fetchErrorGroups(
   limit = 200,
 ): Promise<ErrorGroupFact[]> {
   const counts = await reader.query<{ fingerprint: string; n: number | string }>(`
-    SELECT fingerprint, uniqExact(error_id) AS n FROM error_facts WHERE ${inWindow('timestamp_ms', w)}
+    SELECT fingerprint, uniqExact(error_id) AS n FROM ${ERROR_FACTS} WHERE ${inWindow('timestamp_ms', w)}
     GROUP BY fingerprint ORDER BY n DESC, fingerprint LIMIT ${quoteNumber(limit)}`);
   if (counts.length === 0) return [];
   const groups = await reader.query<{
@@ -100,7 +103,7 @@ export async function fetchErrorGroups(
            uniqExactMerge(error_count) AS total_count, minMerge(first_seen_ms) AS first_seen_ms,
            maxMerge(last_seen_ms) AS last_seen_ms, argMaxMerge(sample_error_id) AS sample_error_id,
            argMaxMerge(sample_message) AS sample_message, argMaxMerge(sample_trace_id) AS sample_trace_id
-    FROM error_groups WHERE fingerprint IN (${counts.map((c) => quoteString(c.fingerprint)).join(', ')})
+    FROM ${ERROR_GROUPS} WHERE fingerprint IN (${counts.map((c) => quoteString(c.fingerprint)).join(', ')})
     GROUP BY fingerprint`);
   const byFingerprint = new Map(groups.map((g) => [g.fingerprint, g]));
   return counts.flatMap((c) => {
@@ -136,7 +139,7 @@ export async function fetchCriticalErrors(
            arraySlice(groupUniqArrayIf(trace_id, trace_id != ''), 1, 10) AS trace_ids,
            min(timestamp_ms) AS first_ms, max(timestamp_ms) AS last_ms,
            argMax(error_message, timestamp_ms) AS sample_message
-    FROM error_facts WHERE severity = 'critical' AND ${inWindow('timestamp_ms', w)}
+    FROM ${ERROR_FACTS} WHERE severity = 'critical' AND ${inWindow('timestamp_ms', w)}
     GROUP BY agent_name ORDER BY count DESC LIMIT 100`);
   return rows.map((r) => ({ ...r, count: num(r.count), first_ms: num(r.first_ms), last_ms: num(r.last_ms) }));
 }
@@ -152,7 +155,7 @@ export async function fetchTraceErrors(
     FROM (
       SELECT trace_id, agent_name, min(timestamp_ms) AS agent_first_ms, max(timestamp_ms) AS agent_last_ms,
              uniqExact(error_id) AS n
-      FROM error_facts WHERE ${inWindow('timestamp_ms', w)} AND trace_id != ''
+      FROM ${ERROR_FACTS} WHERE ${inWindow('timestamp_ms', w)} AND trace_id != ''
       GROUP BY trace_id, agent_name
     )
     GROUP BY trace_id HAVING count() >= 2
@@ -176,19 +179,19 @@ export async function fetchRetries(reader: ClickHouseReader, w: DiagnosisWindow)
       SELECT agent_name AS agent, task_id AS key, uniqExact(error_id) AS attempts, max(retry_count) AS max_retry_count,
              arraySlice(groupUniqArrayIf(trace_id, trace_id != ''), 1, 5) AS trace_ids,
              min(timestamp_ms) AS first_ms, max(timestamp_ms) AS last_ms
-      FROM error_facts WHERE ${inWindow('timestamp_ms', w)} AND task_id != ''
+      FROM ${ERROR_FACTS} WHERE ${inWindow('timestamp_ms', w)} AND task_id != ''
       GROUP BY agent_name, task_id HAVING attempts >= 2 ORDER BY attempts DESC LIMIT 200`),
     reader.query<Row>(`
       SELECT agent_name AS agent, fingerprint AS key, uniqExact(error_id) AS attempts, max(retry_count) AS max_retry_count,
              arraySlice(groupUniqArrayIf(trace_id, trace_id != ''), 1, 5) AS trace_ids,
              min(timestamp_ms) AS first_ms, max(timestamp_ms) AS last_ms
-      FROM error_facts WHERE ${inWindow('timestamp_ms', w)} AND retry_count > 0
+      FROM ${ERROR_FACTS} WHERE ${inWindow('timestamp_ms', w)} AND retry_count > 0
       GROUP BY agent_name, fingerprint HAVING attempts >= 2 ORDER BY attempts DESC LIMIT 200`),
     reader.query<Row>(`
       SELECT target_agent AS agent, trace_id AS key, any(source_agent) AS requester, greatest(uniqExact(message_id), toUInt64(max(attempt))) AS attempts,
              max(attempt) - 1 AS max_retry_count,
              [trace_id] AS trace_ids, min(sent_at_ms) AS first_ms, max(sent_at_ms) AS last_ms
-      FROM message_log WHERE ${inWindow('sent_at_ms', w)} AND message_type = 'task' AND trace_id != ''
+      FROM ${MESSAGE_LOG} WHERE ${inWindow('sent_at_ms', w)} AND message_type = 'task' AND trace_id != ''
       GROUP BY target_agent, trace_id HAVING max(attempt) >= 2 ORDER BY attempts DESC LIMIT 200`),
   ]);
   const map =

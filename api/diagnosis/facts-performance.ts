@@ -1,5 +1,10 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber } from '../../lib/sql.js';
+import { DEAD_LETTERS } from '../../lib/tables/dead-letters.js';
+import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
+import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
+import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
+import { TASK_LIFECYCLE } from '../../lib/tables/task-lifecycle.js';
 import { inBaselineAndWindow, inWindow, isRateLimitErrorSql, num } from './facts-errors.js';
 import type {
   AgentLatencyFact,
@@ -40,7 +45,7 @@ export async function fetchLatency(
       FROM (
         SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(submitted_at_ms) AS submitted_at_ms,
                minIfMerge(resolution_key) AS resolution_key
-        FROM task_lifecycle GROUP BY agent, task_id
+        FROM ${TASK_LIFECYCLE} GROUP BY agent, task_id
         HAVING has_task_merged = 1 AND resolution_key > 0
       )
     )
@@ -65,19 +70,19 @@ export async function fetchTimeouts(
   expired: ReadonlyMap<string, { count: number; trace_ids: string[] }>,
 ): Promise<TimeoutFact[]> {
   // a timeout about a task the agent itself sent is a requester giving up on another agent
-  const tasksSent = `SELECT source_agent, message_id FROM message_log WHERE message_type = 'task' AND ${inBaselineAndWindow('sent_at_ms', w)}`;
+  const tasksSent = `SELECT source_agent, message_id FROM ${MESSAGE_LOG} WHERE message_type = 'task' AND ${inBaselineAndWindow('sent_at_ms', w)}`;
   const [errors, calls] = await Promise.all([
     reader.query<{ agent: string; n: number | string; trace_ids: string[]; error_ids: string[] }>(`
       SELECT agent_name AS agent, uniqExact(error_id) AS n,
              arraySlice(groupUniqArrayIf(trace_id, trace_id != ''), 1, 10) AS trace_ids,
              arraySlice(groupUniqArray(error_id), 1, 10) AS error_ids
-      FROM error_facts WHERE category = 'timeout_error' AND ${inWindow('timestamp_ms', w)}
+      FROM ${ERROR_FACTS} WHERE category = 'timeout_error' AND ${inWindow('timestamp_ms', w)}
         AND (agent_name, task_id) NOT IN (${tasksSent})
       GROUP BY agent_name LIMIT 10000`),
     reader.query<{ agent: string; n: number | string; trace_ids: string[] }>(`
       SELECT agent, uniqExact(message_id, call_index) AS n,
              arraySlice(groupUniqArrayIf(trace_id, trace_id != ''), 1, 10) AS trace_ids
-      FROM llm_calls WHERE status = 'timeout' AND ${inWindow('at_ms', w)}
+      FROM ${LLM_CALLS} WHERE status = 'timeout' AND ${inWindow('at_ms', w)}
       GROUP BY agent LIMIT 10000`),
   ]);
   const agents = new Set([...errors.map((e) => e.agent), ...calls.map((c) => c.agent), ...expired.keys()]);
@@ -128,7 +133,7 @@ export async function fetchLlmUsage(reader: ClickHouseReader, w: DiagnosisWindow
                groupUniqArray(agent) AS m_agents, groupUniqArrayIf(agent, status = 'rate_limited') AS m_limited_agents,
                arraySlice(groupUniqArrayIf(trace_id, status = 'rate_limited' AND trace_id != ''), 1, 10) AS traces,
                maxIf(at_ms, status = 'rate_limited') AS last_limited
-        FROM llm_calls FINAL WHERE ${inWindow('at_ms', w)}
+        FROM ${LLM_CALLS} FINAL WHERE ${inWindow('at_ms', w)}
         GROUP BY provider, model, minute
       )
       GROUP BY provider, model ORDER BY provider, model LIMIT 1000`),
@@ -141,7 +146,7 @@ export async function fetchLlmUsage(reader: ClickHouseReader, w: DiagnosisWindow
     }>(`
       SELECT model_name AS model, uniqExact(error_id) AS n, groupUniqArray(agent_name) AS agents,
              arraySlice(groupUniqArrayIf(trace_id, trace_id != ''), 1, 10) AS trace_ids, max(timestamp_ms) AS last_ms
-      FROM error_facts WHERE ${isRateLimitErrorSql} AND ${inWindow('timestamp_ms', w)}
+      FROM ${ERROR_FACTS} WHERE ${isRateLimitErrorSql} AND ${inWindow('timestamp_ms', w)}
       GROUP BY model_name LIMIT 1000`),
   ]);
   const facts: LlmUsageFact[] = usage.map((u) => {
@@ -196,7 +201,7 @@ export async function fetchDeadLetters(
     SELECT topic, error_code, countIf(observed_at_ms >= ${from}) AS window_count,
            countIf(observed_at_ms < ${from}) AS baseline_count, max(observed_at_ms) AS last_ms,
            arraySlice(groupArrayIf(concat(toString(partition), ':', toString(offset)), observed_at_ms >= ${from}), 1, 10) AS sample_offsets
-    FROM dead_letters FINAL WHERE ${inBaselineAndWindow('observed_at_ms', w)}
+    FROM ${DEAD_LETTERS} FINAL WHERE ${inBaselineAndWindow('observed_at_ms', w)}
     GROUP BY topic, error_code HAVING window_count > 0 ORDER BY window_count DESC LIMIT 1000`);
   return rows.map((r) => ({
     topic: r.topic,

@@ -1,4 +1,15 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { MIGRATIONS_TABLE } from '../../lib/migrations.js';
+import { quoteString } from '../../lib/sql.js';
+import { DEAD_LETTERS } from '../../lib/tables/dead-letters.js';
+import { ERROR_FACTS, ERROR_REFS, ERRORS_BY_TRACE } from '../../lib/tables/error-facts.js';
+import { ERROR_GROUPS } from '../../lib/tables/error-groups.js';
+import { AGENT_LIVENESS } from '../../lib/tables/heartbeats.js';
+import { LAG_SAMPLES } from '../../lib/tables/lag-samples.js';
+import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
+import { MESSAGE_LOG, MESSAGE_REFS, MESSAGES_BY_TRACE } from '../../lib/tables/message-log.js';
+import { ERROR_ROLLUP_1M, MESSAGE_ROLLUP_1M } from '../../lib/tables/rollups.js';
+import { TASK_LIFECYCLE, TASK_STATE } from '../../lib/tables/task-lifecycle.js';
 import type { ApiContext } from '../module.js';
 import { callApi } from './tool-kit.js';
 
@@ -7,32 +18,32 @@ export const TABLES_URI = 'agent-telemetry://tables';
 
 /** What each table holds (the README's "Tables" section); the columns come live from the server. */
 const TABLE_NOTES: Readonly<Record<string, string>> = {
-  message_log:
+  [MESSAGE_LOG]:
     'one row per observed AgentMessage (topic, partition, offset, schema id, sent and observed times); ReplacingMergeTree, use FINAL for exact counts',
-  task_lifecycle:
+  [TASK_LIFECYCLE]:
     'one row-set per task under each agent (AggregatingMergeTree fed from task_events); read through the view task_state',
-  task_state:
+  [TASK_STATE]:
     'view: one row per task and agent with state pending, completed, failed, cancelled or expired, requester, priority, attempt, submitted/resolved times, latency',
-  error_facts:
+  [ERROR_FACTS]:
     'one row per DetailedError with every field, the fingerprint and Kafka coordinates; ReplacingMergeTree (FINAL)',
-  error_groups:
+  [ERROR_GROUPS]:
     'one row-set per fingerprint: first and last seen, distinct errors, agents, latest sample; read with minMerge, maxMerge, uniqExactMerge, groupUniqArrayMerge, argMaxMerge',
-  error_rollup_1m: 'minute × agent × category × severity, uniqExactMerge(errors)',
-  message_rollup_1m: 'minute × queue agent × sender × message type, uniqExactMerge(messages)',
-  llm_calls:
+  [ERROR_ROLLUP_1M]: 'minute × agent × category × severity, uniqExactMerge(errors)',
+  [MESSAGE_ROLLUP_1M]: 'minute × queue agent × sender × message type, uniqExactMerge(messages)',
+  [LLM_CALLS]:
     'one row per LLM call carried in a RESULT or ERROR: model, tokens, latency, cost, status; ReplacingMergeTree (FINAL)',
-  agent_liveness:
+  [AGENT_LIVENESS]:
     'one row-set per agent: first and last heartbeat and what it last reported (maxMerge, argMaxMerge)',
-  lag_samples:
+  [LAG_SAMPLES]:
     'sample × consumer group × topic × partition: end and committed offsets, lag, members, group state; sampled every LAG_SAMPLE_INTERVAL_MS',
-  dead_letters: 'one row per message sent to agent-telemetry-dlq, by origin topic, partition and offset',
-  messages_by_trace:
+  [DEAD_LETTERS]: 'one row per message sent to agent-telemetry-dlq, by origin topic, partition and offset',
+  [MESSAGES_BY_TRACE]:
     'copy of message_log sorted by (trace_id, sent_at_ms, message_id): WHERE trace_id = ... reads only that trace; ReplacingMergeTree (FINAL)',
-  errors_by_trace:
+  [ERRORS_BY_TRACE]:
     'copy of error_facts sorted by (trace_id, timestamp_ms, error_id): WHERE trace_id = ... reads only that trace; ReplacingMergeTree (FINAL)',
-  message_refs:
+  [MESSAGE_REFS]:
     "message id (ref_kind 'message') or parent message id ('parent') -> (trace_id, sent_at_ms, message_id) of the message in messages_by_trace",
-  error_refs:
+  [ERROR_REFS]:
     "error id (ref_kind 'error') or task id ('task') -> (trace_id, timestamp_ms, error_id) of the error in errors_by_trace",
 };
 
@@ -40,7 +51,7 @@ const TABLE_NOTES: Readonly<Record<string, string>> = {
 export async function tableReference(context: ApiContext): Promise<string> {
   const [tables, columns] = await Promise.all([
     context.reader.query<{ name: string; engine: string }>(
-      "SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name NOT LIKE '.inner%' AND name != 'schema_migrations' ORDER BY name",
+      `SELECT name, engine FROM system.tables WHERE database = currentDatabase() AND name NOT LIKE '.inner%' AND name != ${quoteString(MIGRATIONS_TABLE)} ORDER BY name`,
     ),
     context.reader.query<{ table: string; name: string; type: string }>(
       // in definition order (18.16 has no `position` column to sort by)

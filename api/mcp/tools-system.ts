@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_STATE } from '../../lib/tables/task-lifecycle.js';
 import type { ApiContext } from '../module.js';
 import { runSqlQuery } from './sql-query.js';
 import { agentArg, callApi, defineTool } from './tool-kit.js';
@@ -174,7 +175,7 @@ export function systemTools(context: ApiContext) {
           .string()
           .min(1)
           .max(20_000)
-          .describe('The query, e.g. SELECT agent, state, count() FROM task_state GROUP BY agent, state'),
+          .describe(`The query, e.g. SELECT agent, state, count() FROM ${TASK_STATE} GROUP BY agent, state`),
         max_rows: z
           .number()
           .int()

@@ -1,5 +1,9 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
+import { AGENT_LIVENESS } from '../../lib/tables/heartbeats.js';
+import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
+import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
+import { TASK_LIFECYCLE } from '../../lib/tables/task-lifecycle.js';
 
 /** ClickHouse queries behind the oracle state: agents seen, their pending tasks, models and LLM usage. */
 
@@ -19,14 +23,14 @@ export async function fetchSeenAgents(reader: ClickHouseReader, sinceMs: number)
   const [traffic, liveness] = await Promise.all([
     reader.query<{ agent: string; last_ms: number | string }>(`
       SELECT agent, max(last_ms) AS last_ms FROM (
-        SELECT source_agent AS agent, max(sent_at_ms) AS last_ms FROM message_log WHERE sent_at_ms >= ${since} GROUP BY source_agent
+        SELECT source_agent AS agent, max(sent_at_ms) AS last_ms FROM ${MESSAGE_LOG} WHERE sent_at_ms >= ${since} GROUP BY source_agent
         UNION ALL
-        SELECT target_agent AS agent, max(sent_at_ms) AS last_ms FROM message_log
+        SELECT target_agent AS agent, max(sent_at_ms) AS last_ms FROM ${MESSAGE_LOG}
         WHERE sent_at_ms >= ${since} AND message_type = 'task' GROUP BY target_agent
       ) WHERE agent != '' GROUP BY agent LIMIT 10000`),
     reader.query<{ agent: string; last_ms: number | string; max_concurrency: number }>(`
       SELECT agent, maxMerge(last_heartbeat_ms) AS last_ms, argMaxMerge(last_max_concurrency) AS max_concurrency
-      FROM agent_liveness GROUP BY agent HAVING last_ms >= ${since} LIMIT 10000`),
+      FROM ${AGENT_LIVENESS} GROUP BY agent HAVING last_ms >= ${since} LIMIT 10000`),
   ]);
   const agents = new Map<string, SeenAgent>();
   for (const row of traffic)
@@ -45,7 +49,7 @@ export async function fetchSeenAgents(reader: ClickHouseReader, sinceMs: number)
 /** Models each agent was seen calling since `sinceMs`. */
 export async function fetchModels(reader: ClickHouseReader, sinceMs: number): Promise<Map<string, string[]>> {
   const rows = await reader.query<{ agent: string; models: string[] }>(`
-    SELECT agent, groupUniqArray(model) AS models FROM llm_calls
+    SELECT agent, groupUniqArray(model) AS models FROM ${LLM_CALLS}
     WHERE at_ms >= ${quoteNumber(Math.floor(sinceMs))} AND model != '' GROUP BY agent LIMIT 10000`);
   return new Map(rows.map((r) => [r.agent, [...r.models].sort()]));
 }
@@ -85,7 +89,7 @@ export async function fetchPendingTasks(
       SELECT agent, task_id, maxMerge(requester) AS requester, maxMerge(priority) AS priority_rank,
              maxMerge(submitted_at_ms) AS submitted_at_ms, maxMerge(expires_at_ms) AS expires_at_ms,
              maxMerge(has_task) AS has_task_merged, minIfMerge(resolution_key) AS resolution_key
-      FROM task_lifecycle WHERE agent IN (${list}) GROUP BY agent, task_id
+      FROM ${TASK_LIFECYCLE} WHERE agent IN (${list}) GROUP BY agent, task_id
       HAVING has_task_merged = 1 AND resolution_key = 0 AND (expires_at_ms = 0 OR expires_at_ms > ${now})
     )
     ORDER BY agent, submitted_at_ms, task_id LIMIT ${quoteNumber(perAgent)} BY agent`);
@@ -96,7 +100,7 @@ export async function fetchPendingTasks(
     offset: number | string;
     payload: string;
   }>(`
-    SELECT message_id, any(partition) AS partition, any(offset) AS offset, any(payload) AS payload FROM message_log
+    SELECT message_id, any(partition) AS partition, any(offset) AS offset, any(payload) AS payload FROM ${MESSAGE_LOG}
     WHERE target_agent IN (${list}) AND message_type = 'task' AND message_id IN (${tasks.map((t) => quoteString(t.task_id)).join(', ')})
     GROUP BY message_id`);
   const byId = new Map(messages.map((m) => [m.message_id, m]));
@@ -122,7 +126,7 @@ export async function fetchQueueActivity(
 ): Promise<Map<string, number>> {
   if (agents.length === 0) return new Map();
   const rows = await reader.query<{ agent: string; last_ms: number | string }>(`
-    SELECT target_agent AS agent, max(sent_at_ms) AS last_ms FROM message_log
+    SELECT target_agent AS agent, max(sent_at_ms) AS last_ms FROM ${MESSAGE_LOG}
     WHERE target_agent IN (${agents.map(quoteString).join(', ')}) GROUP BY target_agent`);
   return new Map(rows.map((r) => [r.agent, num(r.last_ms)]));
 }
@@ -150,7 +154,7 @@ export async function fetchModelUsage(
   }>(`
     SELECT provider, model, sumIf(prompt_tokens + completion_tokens, at_ms >= ${minuteAgo}) AS tpm,
            countIf(at_ms >= ${minuteAgo}) AS rpm
-    FROM llm_calls FINAL
+    FROM ${LLM_CALLS} FINAL
     WHERE at_ms >= ${quoteNumber(Math.floor(sinceMs))} AND at_ms <= ${quoteNumber(Math.ceil(nowMs))} AND model != ''
     GROUP BY provider, model ORDER BY provider, model LIMIT 1000`);
   return rows.map((r) => ({ provider: r.provider, model: r.model, tpm: num(r.tpm), rpm: num(r.rpm) }));

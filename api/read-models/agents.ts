@@ -1,6 +1,9 @@
 import { cacheKey, type ReadCache } from './cache.js';
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber } from '../../lib/sql.js';
+import { AGENT_LIVENESS } from '../../lib/tables/heartbeats.js';
+import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
+import { ERROR_ROLLUP_1M } from '../../lib/tables/rollups.js';
 import { queueTopic } from '../../schemas/topics.js';
 import type { MessagesReadModel } from './messages.js';
 import { isoTime } from './shapes.js';
@@ -92,10 +95,10 @@ export class AgentsReadModel {
         SELECT agent, maxMerge(last_heartbeat_ms) AS last_ms, argMaxMerge(last_state) AS state,
                argMaxMerge(last_in_flight) AS in_flight, argMaxMerge(last_max_concurrency) AS max_concurrency,
                argMaxMerge(last_host) AS host, argMaxMerge(last_version) AS version
-        FROM agent_liveness GROUP BY agent`),
+        FROM ${AGENT_LIVENESS} GROUP BY agent`),
       this.#messages.countsSince(sinceMs),
       this.#reader.query<{ agent_name: string; n: string | number }>(`
-        SELECT agent_name, uniqExactMerge(errors) AS n FROM error_rollup_1m WHERE minute >= ${sinceMinute} GROUP BY agent_name`),
+        SELECT agent_name, uniqExactMerge(errors) AS n FROM ${ERROR_ROLLUP_1M} WHERE minute >= ${sinceMinute} GROUP BY agent_name`),
       this.#reader.query<{
         agent: string;
         calls: string | number;
@@ -110,7 +113,7 @@ export class AgentsReadModel {
         SELECT agent, count() AS calls, sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens,
                sum(cost_usd) AS cost_usd, countIf(status = 'rate_limited') AS rate_limited, countIf(status != 'ok') AS failed,
                avg(latency_ms) AS avg_latency_ms, groupUniqArray(model) AS models
-        FROM llm_calls FINAL WHERE at_ms >= ${quoteNumber(sinceMs)} GROUP BY agent`),
+        FROM ${LLM_CALLS} FINAL WHERE at_ms >= ${quoteNumber(sinceMs)} GROUP BY agent`),
     ]);
     const beats = new Map(liveness.map((row) => [row.agent, row]));
     const errorCounts = new Map(errors.map((row) => [row.agent_name, Number(row.n)]));

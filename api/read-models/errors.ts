@@ -1,6 +1,13 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
-import { ERROR_FACTS, ERROR_REFS, type ErrorFactRow } from '../../lib/tables/error-facts.js';
+import {
+  ERROR_FACT_COLUMNS,
+  ERROR_FACTS,
+  errorRefsCondition,
+  type ErrorFactRow,
+} from '../../lib/tables/error-facts.js';
+import { ERROR_GROUPS } from '../../lib/tables/error-groups.js';
+import { ERROR_ROLLUP_1M } from '../../lib/tables/rollups.js';
 import { ErrorCategory, Severity } from '../../schemas/records.js';
 import { cacheKey, type ReadCache } from './cache.js';
 import { decodeCursor, olderThan, toPage, type Page } from './cursor.js';
@@ -59,48 +66,6 @@ export interface GroupsOptions {
   fingerprint?: string | undefined;
 }
 
-const COLUMNS = [
-  'error_id',
-  'topic',
-  'partition',
-  'offset',
-  'schema_id',
-  'fingerprint',
-  'severity',
-  'category',
-  'error_type',
-  'error_message',
-  'error_code',
-  'stack_trace',
-  'trace_id',
-  'span_id',
-  'agent_name',
-  'agent_id',
-  'operation',
-  'input_data',
-  'partial_output',
-  'model_name',
-  'prompt_preview',
-  'token_count',
-  'tool_name',
-  'tool_parameters',
-  'timestamp_ms',
-  'duration_before_error_ms',
-  'is_retryable',
-  'retry_count',
-  'max_retries',
-  'suggested_fixes',
-  'related_docs',
-  'environment',
-  'service_name',
-  'host',
-  'suppressed_count',
-  'task_id',
-  'job_id',
-  'http_status',
-  'observed_at_ms',
-] as const satisfies readonly (keyof ErrorFactRow)[];
-
 function conditions(filter: ErrorFilter): string[] {
   const where: string[] = [];
   if (filter.severity !== undefined) where.push(`severity = ${quoteString(filter.severity)}`);
@@ -115,16 +80,10 @@ function conditions(filter: ErrorFilter): string[] {
   return where;
 }
 
-/** The keys (in `errors_by_trace`) of the errors a ref names: an error id, or a task id. */
-function refsCondition(ref: string, kind: 'error' | 'task'): string {
-  return `(trace_id, timestamp_ms, error_id) IN (SELECT trace_id, timestamp_ms, error_id FROM ${ERROR_REFS}
-    WHERE ref = ${quoteString(ref)} AND ref_kind = ${quoteString(kind)})`;
-}
-
 /** How `errors_by_trace` is narrowed by the filter's trace or task; undefined when it is not. */
 function byTraceCondition(filter: Pick<ErrorFilter, 'traceId' | 'taskId'>): string | undefined {
   if (filter.traceId !== undefined) return `trace_id = ${quoteString(filter.traceId)}`;
-  if (filter.taskId !== undefined) return refsCondition(filter.taskId, 'task');
+  if (filter.taskId !== undefined) return errorRefsCondition(filter.taskId, 'task');
   return undefined;
 }
 
@@ -176,13 +135,13 @@ export class ErrorsReadModel {
         ? newestFirst<WireRow<ErrorFactRow>>(
             this.#reader,
             ERRORS,
-            COLUMNS,
+            ERROR_FACT_COLUMNS,
             page,
             limit + 1,
             cursor?.ms ?? Math.min(filter.untilMs ?? Infinity, this.#now()),
           )
         : this.#reader.query<WireRow<ErrorFactRow>>(
-            selectByTrace(ERRORS, COLUMNS, [narrowed, ...page], 'newest', limit + 1),
+            selectByTrace(ERRORS, ERROR_FACT_COLUMNS, [narrowed, ...page], 'newest', limit + 1),
           ),
       this.total(filter),
     ]);
@@ -212,14 +171,14 @@ export class ErrorsReadModel {
   /** All errors of a trace or a task (oldest first), up to `limit`. */
   async related(filter: { traceId: string } | { taskId: string }, limit: number): Promise<ApiError[]> {
     const rows = await this.#reader.query<WireRow<ErrorFactRow>>(
-      selectByTrace(ERRORS, COLUMNS, [byTraceCondition(filter) ?? '0'], 'oldest', limit),
+      selectByTrace(ERRORS, ERROR_FACT_COLUMNS, [byTraceCondition(filter) ?? '0'], 'oldest', limit),
     );
     return rows.map(errorFromRow);
   }
 
   async get(errorId: string): Promise<ApiError | undefined> {
     const rows = await this.#reader.query<WireRow<ErrorFactRow>>(
-      selectByTrace(ERRORS, COLUMNS, [refsCondition(errorId, 'error')], 'newest', 1),
+      selectByTrace(ERRORS, ERROR_FACT_COLUMNS, [errorRefsCondition(errorId, 'error')], 'newest', 1),
     );
     return rows[0] === undefined ? undefined : errorFromRow(rows[0]);
   }
@@ -246,7 +205,7 @@ export class ErrorsReadModel {
       agent_name: string;
       n: string | number;
     }>(`
-      SELECT severity, category, agent_name, uniqExactMerge(errors) AS n FROM error_rollup_1m
+      SELECT severity, category, agent_name, uniqExactMerge(errors) AS n FROM ${ERROR_ROLLUP_1M}
       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
       GROUP BY severity, category, agent_name`);
     const summary: ErrorSummary = { total_errors: 0, by_severity: {}, by_category: {}, by_agent: {} };
@@ -289,7 +248,7 @@ export class ErrorsReadModel {
              minMerge(top_severity) AS top_severity, argMaxMerge(operation) AS operation,
              argMaxMerge(sample_error_id) AS sample_error_id, argMaxMerge(sample_message) AS sample_message,
              argMaxMerge(sample_trace_id) AS sample_trace_id
-      FROM error_groups
+      FROM ${ERROR_GROUPS}
       ${options.fingerprint === undefined ? '' : `WHERE fingerprint = ${quoteString(options.fingerprint)}`}
       GROUP BY fingerprint
       ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''}

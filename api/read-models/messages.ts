@@ -1,6 +1,11 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
-import { MESSAGE_REFS, type MessageLogRow } from '../../lib/tables/message-log.js';
+import {
+  MESSAGE_LOG_COLUMNS,
+  messageRefsCondition,
+  type MessageLogRow,
+} from '../../lib/tables/message-log.js';
+import { MESSAGE_ROLLUP_1M } from '../../lib/tables/rollups.js';
 import { MessageType } from '../../schemas/records.js';
 import { cacheKey, type ReadCache } from './cache.js';
 import { decodeCursor, olderThan, toPage, type Page } from './cursor.js';
@@ -8,36 +13,6 @@ import { MESSAGES, newestFirst, selectByTrace } from './newest-page.js';
 import { messageFromRow, type ApiMessage, type WireRow } from './shapes.js';
 
 export const MESSAGE_TYPES = Object.values(MessageType) as [MessageType, ...MessageType[]];
-
-const COLUMNS = [
-  'message_id',
-  'topic',
-  'partition',
-  'offset',
-  'schema_id',
-  'source_agent',
-  'target_agent',
-  'message_type',
-  'priority',
-  'trace_id',
-  'span_id',
-  'parent_message_id',
-  'reason',
-  'payload',
-  'ttl_seconds',
-  'attempt',
-  'max_retries',
-  'deadline_ms',
-  'job_id',
-  'sent_at_ms',
-  'observed_at_ms',
-] as const satisfies readonly (keyof MessageLogRow)[];
-
-/** The keys (in `messages_by_trace`) of the messages the refs name: by their id, or as their parent. */
-function refsCondition(refs: readonly string[], kinds: readonly ('message' | 'parent')[]): string {
-  return `(trace_id, sent_at_ms, message_id) IN (SELECT trace_id, sent_at_ms, message_id FROM ${MESSAGE_REFS}
-    WHERE ref IN (${refs.map(quoteString).join(', ')}) AND ref_kind IN (${kinds.map(quoteString).join(', ')}))`;
-}
 
 export interface MessageFilter {
   /** The queue: messages whose target is this agent. */
@@ -76,7 +51,7 @@ export class MessagesReadModel {
         ? await newestFirst<WireRow<MessageLogRow>>(
             this.#reader,
             MESSAGES,
-            COLUMNS,
+            MESSAGE_LOG_COLUMNS,
             where,
             limit + 1,
             cursor?.ms ?? Math.min(filter.untilMs ?? Infinity, this.#now()),
@@ -84,7 +59,7 @@ export class MessagesReadModel {
         : await this.#reader.query<WireRow<MessageLogRow>>(
             selectByTrace(
               MESSAGES,
-              COLUMNS,
+              MESSAGE_LOG_COLUMNS,
               [`trace_id = ${quoteString(filter.traceId)}`, ...where],
               'newest',
               limit + 1,
@@ -107,9 +82,9 @@ export class MessagesReadModel {
     const rows = await this.#reader.query<WireRow<MessageLogRow>>(
       selectByTrace(
         MESSAGES,
-        COLUMNS,
+        MESSAGE_LOG_COLUMNS,
         [
-          refsCondition(ids, ['message']),
+          messageRefsCondition(ids, ['message']),
           `message_type = 'task'`,
           ...(agent === undefined ? [] : [`target_agent = ${quoteString(agent)}`]),
         ],
@@ -124,7 +99,7 @@ export class MessagesReadModel {
   /** Every message of a trace, oldest first. */
   async byTrace(traceId: string, limit: number): Promise<ApiMessage[]> {
     const rows = await this.#reader.query<WireRow<MessageLogRow>>(
-      selectByTrace(MESSAGES, COLUMNS, [`trace_id = ${quoteString(traceId)}`], 'oldest', limit),
+      selectByTrace(MESSAGES, MESSAGE_LOG_COLUMNS, [`trace_id = ${quoteString(traceId)}`], 'oldest', limit),
     );
     return rows.map(messageFromRow);
   }
@@ -132,7 +107,13 @@ export class MessagesReadModel {
   /** A message and every message that answers it (parent_message_id), oldest first. */
   async withAnswers(messageId: string, limit: number): Promise<ApiMessage[]> {
     const rows = await this.#reader.query<WireRow<MessageLogRow>>(
-      selectByTrace(MESSAGES, COLUMNS, [refsCondition([messageId], ['message', 'parent'])], 'oldest', limit),
+      selectByTrace(
+        MESSAGES,
+        MESSAGE_LOG_COLUMNS,
+        [messageRefsCondition([messageId], ['message', 'parent'])],
+        'oldest',
+        limit,
+      ),
     );
     return rows.map(messageFromRow);
   }
@@ -141,7 +122,7 @@ export class MessagesReadModel {
   totalsByAgent(): Promise<Map<string, number>> {
     return this.#cache.get('messages.totalsByAgent', async () => {
       const rows = await this.#reader.query<{ target_agent: string; n: string | number }>(
-        'SELECT target_agent, uniqExactMerge(messages) AS n FROM message_rollup_1m GROUP BY target_agent',
+        `SELECT target_agent, uniqExactMerge(messages) AS n FROM ${MESSAGE_ROLLUP_1M} GROUP BY target_agent`,
       );
       return new Map(rows.map((row) => [row.target_agent, Number(row.n)]));
     });
@@ -159,10 +140,10 @@ export class MessagesReadModel {
       n: string | number;
     }>(`
       SELECT source_agent AS agent, 'source' AS direction, message_type, uniqExactMerge(messages) AS n
-      FROM message_rollup_1m WHERE ${since} GROUP BY source_agent, message_type
+      FROM ${MESSAGE_ROLLUP_1M} WHERE ${since} GROUP BY source_agent, message_type
       UNION ALL
       SELECT target_agent AS agent, 'target' AS direction, message_type, uniqExactMerge(messages) AS n
-      FROM message_rollup_1m WHERE ${since} GROUP BY target_agent, message_type`);
+      FROM ${MESSAGE_ROLLUP_1M} WHERE ${since} GROUP BY target_agent, message_type`);
     return rows.map((row) => ({ ...row, n: Number(row.n) }));
   }
 }

@@ -1,7 +1,7 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
-import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
-import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
+import { ERROR_FACTS, ERRORS_BY_TRACE } from '../../lib/tables/error-facts.js';
+import { MESSAGE_LOG, MESSAGES_BY_TRACE } from '../../lib/tables/message-log.js';
 
 /**
  * Reads of a fact table (`message_log`, `error_facts`) through its copy sorted by trace
@@ -21,14 +21,14 @@ export interface TracedTable {
 
 export const MESSAGES: TracedTable = {
   facts: MESSAGE_LOG,
-  byTrace: 'messages_by_trace',
+  byTrace: MESSAGES_BY_TRACE,
   time: 'sent_at_ms',
   id: 'message_id',
 };
 
 export const ERRORS: TracedTable = {
   facts: ERROR_FACTS,
-  byTrace: 'errors_by_trace',
+  byTrace: ERRORS_BY_TRACE,
   time: 'timestamp_ms',
   id: 'error_id',
 };

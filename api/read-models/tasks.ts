@@ -3,6 +3,7 @@ import {
   openTaskRows,
   PRIORITY_RANK,
   queryTasks,
+  TASK_STATE,
   type TaskQuery,
   type TaskStateRow,
   TaskStateValue,
@@ -213,7 +214,7 @@ export class TasksReadModel {
       avg_latency_ms: number | null;
     }>(`
       SELECT agent, state, count() AS n, avgIf(latency_ms, latency_ms >= 0) AS avg_latency_ms
-      FROM task_state WHERE submitted_at_ms >= ${Math.trunc(sinceMs)} GROUP BY agent, state`);
+      FROM ${TASK_STATE} WHERE submitted_at_ms >= ${Math.trunc(sinceMs)} GROUP BY agent, state`);
     return rows.map((row) => ({
       agent: row.agent,
       state: row.state,

@@ -1,5 +1,7 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
+import { ERRORS_BY_TRACE } from '../../lib/tables/error-facts.js';
+import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
 import type { ErrorsReadModel } from './errors.js';
 import type { MessagesReadModel } from './messages.js';
 import { isoTime, type ApiError, type ApiMessage } from './shapes.js';
@@ -171,7 +173,7 @@ export class TracesReadModel {
              uniqExact(message_id) AS messages, uniqExactIf(message_id, message_type = 'error') AS failed_answers,
              groupUniqArrayIf(message_id, message_type = 'task') AS tasks,
              groupUniqArrayIf(parent_message_id, message_type != 'task' AND parent_message_id != '') AS answered
-      FROM message_log
+      FROM ${MESSAGE_LOG}
       WHERE trace_id != '' AND sent_at_ms >= ${quoteNumber(options.sinceMs)}
       GROUP BY trace_id
       ${having.length > 0 ? `HAVING ${having.join(' AND ')}` : ''}
@@ -179,7 +181,7 @@ export class TracesReadModel {
     const errorCounts = new Map<string, number>();
     if (rows.length > 0) {
       const counts = await this.#reader.query<{ trace_id: string; n: string | number }>(`
-        SELECT trace_id, uniqExact(error_id) AS n FROM errors_by_trace
+        SELECT trace_id, uniqExact(error_id) AS n FROM ${ERRORS_BY_TRACE}
         WHERE trace_id IN (${rows.map((r) => quoteString(r.trace_id)).join(', ')}) GROUP BY trace_id`);
       for (const c of counts) errorCounts.set(c.trace_id, Number(c.n));
     }
@@ -209,7 +211,7 @@ export class TracesReadModel {
       n: string | number;
     }>(`
       SELECT source_agent, target_agent, toString(message_type) AS message_type, uniqExact(message_id) AS n
-      FROM message_log WHERE trace_id = ${quoteString(traceId)}
+      FROM ${MESSAGE_LOG} WHERE trace_id = ${quoteString(traceId)}
       GROUP BY source_agent, target_agent, message_type ORDER BY source_agent, target_agent, message_type`);
     return rows.map((r) => ({
       source_agent: r.source_agent,

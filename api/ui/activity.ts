@@ -1,5 +1,6 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber } from '../../lib/sql.js';
+import { ERROR_ROLLUP_1M, MESSAGE_ROLLUP_1M } from '../../lib/tables/rollups.js';
 
 const MINUTE_MS = 60_000;
 
@@ -39,13 +40,13 @@ export async function agentActivity(
   const [received, sent, errors] = await Promise.all([
     reader.query<CountRow>(`
       SELECT toUInt32(minute) AS minute_s, target_agent AS agent, uniqExactMerge(messages) AS n
-      FROM message_rollup_1m WHERE ${since} AND target_agent != '' GROUP BY minute_s, target_agent`),
+      FROM ${MESSAGE_ROLLUP_1M} WHERE ${since} AND target_agent != '' GROUP BY minute_s, target_agent`),
     reader.query<CountRow>(`
       SELECT toUInt32(minute) AS minute_s, source_agent AS agent, uniqExactMerge(messages) AS n
-      FROM message_rollup_1m WHERE ${since} AND source_agent != '' GROUP BY minute_s, source_agent`),
+      FROM ${MESSAGE_ROLLUP_1M} WHERE ${since} AND source_agent != '' GROUP BY minute_s, source_agent`),
     reader.query<CountRow>(`
       SELECT toUInt32(minute) AS minute_s, agent_name AS agent, uniqExactMerge(errors) AS n
-      FROM error_rollup_1m WHERE ${since} AND agent_name != '' GROUP BY minute_s, agent_name`),
+      FROM ${ERROR_ROLLUP_1M} WHERE ${since} AND agent_name != '' GROUP BY minute_s, agent_name`),
   ]);
   const series = new Map<string, AgentSeries>();
   const seriesOf = (agent: string): AgentSeries => {
