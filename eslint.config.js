@@ -24,23 +24,49 @@ function reach(folder) {
   });
 }
 
-const boundaryRules = Object.entries(BOUNDARIES).map(([folder, allowed]) => {
-  const forbidden = FOLDERS.filter((other) => other !== folder && !allowed.includes(other));
-  return {
-    files: [`${folder}/**/*.ts`],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: forbidden.map((other) => ({
-            group: reach(other),
-            message: `${folder}/ may not import ${other}/: see the folder table in DESIGN.md.`,
-          })),
-        },
-      ],
-    },
-  };
-});
+/** The import patterns `folder` may not use: every project folder it is not allowed to import. */
+function forbiddenImports(folder, allowed) {
+  return FOLDERS.filter((other) => other !== folder && !allowed.includes(other)).map((other) => ({
+    group: reach(other),
+    message: `${folder}/ may not import ${other}/: see the folder table in DESIGN.md.`,
+  }));
+}
+
+const boundaryRules = Object.entries(BOUNDARIES).map(([folder, allowed]) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: { 'no-restricted-imports': ['error', { patterns: forbiddenImports(folder, allowed) }] },
+}));
+
+/**
+ * The API's test seeds build their ClickHouse rows with the processors' own pure functions (the
+ * mappers, and the dead-letter row of a poison message), so a seeded row is exactly what ingest
+ * stores and cannot drift from it. Only these two modules, only from these test-only files: the
+ * API's production code still may not import processors/.
+ */
+const API_TEST_SEEDS = ['api/test/seed.ts', 'api/diagnosis/seed.ts'];
+const SEED_IMPORTS = ['mappers.js', 'dead-letter.js'];
+
+const apiTestSeedRule = {
+  files: API_TEST_SEEDS,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          ...forbiddenImports('api', [...BOUNDARIES.api, 'processors']),
+          {
+            // gitignore semantics: a file is re-included (`!`) only when its folder itself is not excluded
+            group: [1, 2, 3, 4].flatMap((depth) => [
+              `${'../'.repeat(depth)}processors/**`,
+              ...SEED_IMPORTS.map((file) => `!${'../'.repeat(depth)}processors/${file}`),
+            ]),
+            message: `api/ test seeds may import only processors/${SEED_IMPORTS.join(' and processors/')}.`,
+          },
+        ],
+      },
+    ],
+  },
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.state/**', 'coverage/**'] },
@@ -75,5 +101,6 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   ...boundaryRules,
+  apiTestSeedRule,
   prettier,
 );

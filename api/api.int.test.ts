@@ -110,9 +110,10 @@ describe('queues', () => {
       pending: { message_id: string }[];
     }[];
     const coder = queues.find((q) => q.agent_name === seeded.coder);
+    // T1, T2 and the coder's own heartbeat
     expect(coder).toMatchObject({
       pending_tasks: 1,
-      total_messages: 2,
+      total_messages: 3,
       oldest_pending_task_id: seeded.ids.t2,
       lag_status: 'ERR',
       lag_partition_status: 'STALL',
@@ -124,7 +125,7 @@ describe('queues', () => {
     const researcher = queues.find((q) => q.agent_name === seeded.researcher);
     expect(researcher).toMatchObject({
       pending_tasks: 0,
-      total_messages: 1,
+      total_messages: 2,
       lag_status: 'OK',
       lag: null,
       lag_source: 'none',
@@ -136,14 +137,14 @@ describe('queues', () => {
   });
 
   it("pages an agent's messages newest first and filters them by type", async () => {
-    const first = await rest(`/api/v1/queues/${seeded.coder}?limit=1`);
+    const first = await rest(`/api/v1/queues/${seeded.coder}?message_type=task&limit=1`);
     expect(first.status).toBe(200);
     expect((first.body.messages as { message_id: string }[]).map((m) => m.message_id)).toEqual([
       seeded.ids.t2,
     ]);
     expect(first.body.pending_tasks).toBe(1);
     const second = await rest(
-      `/api/v1/queues/${seeded.coder}?limit=1&cursor=${String(first.body.next_cursor)}`,
+      `/api/v1/queues/${seeded.coder}?message_type=task&limit=1&cursor=${String(first.body.next_cursor)}`,
     );
     const t1 = (second.body.messages as Record<string, unknown>[])[0];
     expect(t1).toMatchObject({
@@ -227,7 +228,7 @@ describe('tasks', () => {
         s.state,
         s.resolved_by,
       ]),
-    ).toEqual([[seeded.researcher, 'failed', seeded.researcher]]);
+    ).toEqual([[seeded.researcher, 'failed', seeded.ids.e1]]);
     expect((body.messages as { message_id: string }[]).map((m) => m.message_id)).toEqual([
       seeded.ids.t3,
       seeded.ids.e1,

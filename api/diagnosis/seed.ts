@@ -1,25 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseWriter } from '../../lib/clickhouse.js';
-import { errorFingerprint } from '../../lib/fingerprint.js';
-import { insertDeadLetters, type DeadLetterRow } from '../../lib/tables/dead-letters.js';
-import { insertErrorFacts, type ErrorFactRow } from '../../lib/tables/error-facts.js';
-import { insertHeartbeats, type HeartbeatRow } from '../../lib/tables/heartbeats.js';
+import { DEAD_LETTERS } from '../../lib/tables/dead-letters.js';
+import { emptyTableRows, insertTableRows, type TableRows } from '../../lib/tables/index.js';
 import { insertLagSamples, type LagSampleRow } from '../../lib/tables/lag-samples.js';
-import { insertLlmCalls, type LlmCallRow } from '../../lib/tables/llm-calls.js';
-import { insertMessageLog, type MessageLogRow } from '../../lib/tables/message-log.js';
-import {
-  insertTaskEvents,
-  PRIORITY_RANK,
-  resolutionEvent,
-  type TaskEventRow,
-} from '../../lib/tables/task-lifecycle.js';
-import type { ErrorCategory, Priority, Severity } from '../../schemas/records.js';
-import { queueTopic } from '../../schemas/topics.js';
+import { MESSAGE_LOG, type MessageLogRow } from '../../lib/tables/message-log.js';
+import type { AgentMessage, ErrorCategory, Priority, Severity } from '../../schemas/records.js';
+import { ERRORS_TOPIC, queueTopic } from '../../schemas/topics.js';
+import { deadLetterFor } from '../../processors/dead-letter.js';
+import { mapAgentMessage, mapDetailedError } from '../../processors/mappers.js';
 
 /**
- * Builds rows as the processors write them (same tables, same conventions: a resolution under both
- * agents, fingerprints from `lib/fingerprint.ts`) for integration tests that seed ClickHouse
- * directly through `lib/tables/*`.
+ * Seeds ClickHouse for integration tests the way ingest would: AgentMessage and DetailedError
+ * records mapped to rows by the processors' mappers, dead letters by the processors' dead-letter
+ * function, lag samples (which no record carries) as rows through their table module.
  */
 export interface SeedTask {
   id?: string;
@@ -57,38 +50,46 @@ export interface SeedError {
 }
 
 export class Seeder {
-  readonly messages: MessageLogRow[] = [];
-  readonly taskEvents: TaskEventRow[] = [];
-  readonly llmCalls: LlmCallRow[] = [];
-  readonly heartbeats: HeartbeatRow[] = [];
-  readonly errors: ErrorFactRow[] = [];
-  readonly deadLetters: DeadLetterRow[] = [];
-  readonly lagSamples: LagSampleRow[] = [];
+  readonly #rows: TableRows = emptyTableRows();
+  readonly #lagSamples: LagSampleRow[] = [];
   #offset = 0;
 
+  /** The `message_log` rows so far, in the order the messages were added. */
+  get messages(): MessageLogRow[] {
+    return this.#rows[MESSAGE_LOG];
+  }
+
   #message(
-    row: Partial<MessageLogRow> &
-      Pick<MessageLogRow, 'message_id' | 'source_agent' | 'target_agent' | 'message_type' | 'sent_at_ms'>,
+    m: Partial<AgentMessage> &
+      Pick<AgentMessage, 'message_id' | 'source_agent' | 'target_agent' | 'message_type' | 'timestamp'>,
   ): void {
-    this.messages.push({
-      topic: queueTopic(row.target_agent),
-      partition: 0,
-      offset: this.#offset++,
-      schema_id: 1,
+    const message: AgentMessage = {
       priority: 'normal',
+      payload: '{}',
       trace_id: '',
       span_id: '',
-      parent_message_id: '',
-      reason: '',
-      payload: '{}',
-      ttl_seconds: 0,
+      parent_message_id: null,
+      reason: null,
+      ttl_seconds: null,
       attempt: 1,
       max_retries: 3,
-      deadline_ms: 0,
-      job_id: '',
-      observed_at_ms: row.sent_at_ms + 5,
-      ...row,
-    });
+      deadline: null,
+      job_id: null,
+      llm_usage: [],
+      heartbeat: null,
+      ...m,
+    };
+    mapAgentMessage(
+      message,
+      {
+        topic: queueTopic(message.target_agent),
+        partition: 0,
+        offset: this.#offset++,
+        schemaId: 1,
+        observedAtMs: message.timestamp + 5,
+      },
+      this.#rows,
+    );
   }
 
   /** A TASK from `requester` to `agent`; returns its id. */
@@ -96,36 +97,16 @@ export class Seeder {
     // times are whole milliseconds, as the codec decodes them
     const t = { ...seed, atMs: Math.round(seed.atMs) };
     const id = t.id ?? randomUUID();
-    const priority = t.priority ?? 'normal';
-    const trace = t.traceId ?? randomUUID().replaceAll('-', '');
     this.#message({
       message_id: id,
       source_agent: t.requester,
       target_agent: t.agent,
       message_type: 'task',
-      priority,
-      trace_id: trace,
-      sent_at_ms: t.atMs,
-      ttl_seconds: t.ttlS ?? 0,
+      priority: t.priority ?? 'normal',
+      trace_id: t.traceId ?? randomUUID().replaceAll('-', ''),
+      timestamp: t.atMs,
+      ttl_seconds: t.ttlS ?? null,
       attempt: t.attempt ?? 1,
-    });
-    this.taskEvents.push({
-      agent: t.agent,
-      task_id: id,
-      has_task: 1,
-      requester: t.requester,
-      target: t.agent,
-      priority: PRIORITY_RANK[priority],
-      attempt: t.attempt ?? 1,
-      max_retries: 3,
-      submitted_at_ms: t.atMs,
-      expires_at_ms: t.ttlS === undefined || t.ttlS === 0 ? 0 : t.atMs + t.ttlS * 1000,
-      deadline_ms: 0,
-      trace_id: trace,
-      job_id: '',
-      resolved_key: 0,
-      resolved_by: '',
-      observed_at_ms: t.atMs + 5,
     });
     return id;
   }
@@ -140,34 +121,15 @@ export class Seeder {
     traceId = '',
     calls: readonly SeedLlmCall[] = [],
   ): void {
-    atMs = Math.round(atMs);
-    const id = randomUUID();
     this.#message({
-      message_id: id,
+      message_id: randomUUID(),
       source_agent: worker,
       target_agent: requester,
       message_type: kind,
       parent_message_id: taskId,
       trace_id: traceId,
-      sent_at_ms: atMs,
-    });
-    for (const agent of new Set([worker, requester])) {
-      this.taskEvents.push(
-        resolutionEvent({
-          agent,
-          taskId,
-          resolvedAtMs: atMs,
-          resolution: kind === 'result' ? 'completed' : 'failed',
-          resolvedBy: id,
-          observedAtMs: atMs + 5,
-        }),
-      );
-    }
-    calls.forEach((call, index) => {
-      this.llmCalls.push({
-        message_id: id,
-        call_index: index,
-        agent: worker,
+      timestamp: Math.round(atMs),
+      llm_usage: calls.map((call) => ({
         model: call.model ?? 'llama3.1:8b',
         provider: call.provider ?? 'ollama',
         prompt_tokens: call.promptTokens ?? 600,
@@ -175,11 +137,7 @@ export class Seeder {
         latency_ms: call.latencyMs ?? 800,
         cost_usd: 0,
         status: call.status ?? 'ok',
-        trace_id: traceId,
-        task_id: taskId,
-        at_ms: atMs,
-        observed_at_ms: atMs + 5,
-      });
+      })),
     });
   }
 
@@ -212,25 +170,13 @@ export class Seeder {
   }
 
   heartbeat(agent: string, atMs: number, state = 'idle'): void {
-    const id = randomUUID();
     this.#message({
-      message_id: id,
+      message_id: randomUUID(),
       source_agent: agent,
       target_agent: agent,
       message_type: 'heartbeat',
-      sent_at_ms: atMs,
-    });
-    this.heartbeats.push({
-      agent,
-      message_id: id,
-      state,
-      in_flight: 0,
-      max_concurrency: 4,
-      host: 'seed-host',
-      pid: 1,
-      version: 'seed',
-      sent_at_ms: atMs,
-      observed_at_ms: atMs + 5,
+      timestamp: atMs,
+      heartbeat: { state, in_flight: 0, max_concurrency: 4, host: 'seed-host', pid: 1, version: 'seed' },
     });
   }
 
@@ -241,85 +187,74 @@ export class Seeder {
 
   error(e: SeedError): string {
     const id = randomUUID();
-    const message = e.message ?? `${e.errorType} in ${e.agent}`;
-    const operation = e.operation ?? 'handle_task';
-    this.errors.push({
-      error_id: id,
-      topic: 'agent-telemetry-errors',
-      partition: 0,
-      offset: this.#offset++,
-      schema_id: 2,
-      fingerprint: errorFingerprint({
-        error_type: e.errorType,
+    mapDetailedError(
+      {
+        error_id: id,
+        severity: e.severity ?? 'error',
         category: e.category,
-        agent_name: e.agent,
-        operation,
-        error_message: message,
+        error_type: e.errorType,
+        error_message: e.message ?? `${e.errorType} in ${e.agent}`,
+        error_code: e.httpStatus === undefined ? null : String(e.httpStatus),
         stack_trace: null,
-      }),
-      severity: e.severity ?? 'error',
-      category: e.category,
-      error_type: e.errorType,
-      error_message: message,
-      error_code: e.httpStatus === undefined ? '' : String(e.httpStatus),
-      stack_trace: '',
-      trace_id: e.traceId ?? '',
-      span_id: '',
-      agent_name: e.agent,
-      agent_id: `${e.agent}-1`,
-      operation,
-      input_data: '{}',
-      partial_output: '',
-      model_name: e.modelName ?? '',
-      prompt_preview: '',
-      token_count: 0,
-      tool_name: '',
-      tool_parameters: '{}',
-      timestamp_ms: e.atMs,
-      duration_before_error_ms: 0,
-      is_retryable: 1,
-      retry_count: e.retryCount ?? 0,
-      max_retries: 3,
-      suggested_fixes: [],
-      related_docs: [],
-      environment: 'test',
-      service_name: 'seed',
-      host: 'seed-host',
-      suppressed_count: 0,
-      task_id: e.taskId ?? '',
-      job_id: '',
-      http_status: e.httpStatus ?? 0,
-      observed_at_ms: e.atMs + 5,
-    });
+        trace_id: e.traceId ?? null,
+        span_id: null,
+        agent_name: e.agent,
+        agent_id: `${e.agent}-1`,
+        operation: e.operation ?? 'handle_task',
+        input_data: '{}',
+        partial_output: null,
+        model_name: e.modelName ?? null,
+        prompt_preview: null,
+        token_count: null,
+        tool_name: null,
+        tool_parameters: '{}',
+        timestamp: e.atMs,
+        duration_before_error_ms: null,
+        is_retryable: true,
+        retry_count: e.retryCount ?? 0,
+        max_retries: 3,
+        suggested_fixes: [],
+        related_docs: [],
+        environment: 'test',
+        service_name: 'seed',
+        host: 'seed-host',
+        // none: the processors compute it, as they do for an agent that sends none
+        fingerprint: null,
+        suppressed_count: 0,
+        task_id: e.taskId ?? null,
+        job_id: null,
+        http_status: e.httpStatus ?? null,
+      },
+      { topic: ERRORS_TOPIC, partition: 0, offset: this.#offset++, schemaId: 2, observedAtMs: e.atMs + 5 },
+      this.#rows,
+    );
     return id;
   }
 
+  /** A poison message on `topic`, as the processors dead-letter it. */
   deadLetter(topic: string, atMs: number, errorCode = 'NO_MAGIC_BYTE'): void {
-    this.deadLetters.push({
+    const { row } = deadLetterFor({
       topic,
       partition: 0,
-      offset: this.#offset++,
-      error_code: errorCode,
-      reason: 'seeded poison',
-      schema_id: -1,
-      size_bytes: 12,
-      observed_at_ms: atMs,
+      message: {
+        key: null,
+        value: Buffer.alloc(12),
+        timestamp: String(atMs),
+        attributes: 0,
+        offset: String(this.#offset++),
+        headers: {},
+      },
+      cause: { code: errorCode, reason: 'seeded poison', schemaId: -1 },
+      observedAtMs: atMs,
     });
+    this.#rows[DEAD_LETTERS].push(row);
   }
 
   lagSample(row: LagSampleRow): void {
-    this.lagSamples.push(row);
+    this.#lagSamples.push(row);
   }
 
   async flush(writer: ClickHouseWriter): Promise<void> {
-    await Promise.all([
-      insertMessageLog(writer, this.messages),
-      insertTaskEvents(writer, this.taskEvents),
-      insertLlmCalls(writer, this.llmCalls),
-      insertHeartbeats(writer, this.heartbeats),
-      insertErrorFacts(writer, this.errors),
-      insertDeadLetters(writer, this.deadLetters),
-      insertLagSamples(writer, this.lagSamples),
-    ]);
+    await Promise.all([insertTableRows(writer, this.#rows), insertLagSamples(writer, this.#lagSamples)]);
   }
 }

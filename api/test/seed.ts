@@ -1,24 +1,18 @@
 import type { ClickHouseWriter } from '../../lib/clickhouse.js';
-import { insertErrorFacts, type ErrorFactRow } from '../../lib/tables/error-facts.js';
-import { insertHeartbeats } from '../../lib/tables/heartbeats.js';
+import { emptyTableRows, insertTableRows } from '../../lib/tables/index.js';
 import { insertLagSamples } from '../../lib/tables/lag-samples.js';
-import { insertLlmCalls } from '../../lib/tables/llm-calls.js';
-import { insertMessageLog, type MessageLogRow } from '../../lib/tables/message-log.js';
-import {
-  insertTaskEvents,
-  PRIORITY_RANK,
-  resolutionEvent,
-  type Resolution,
-  type TaskEventRow,
-} from '../../lib/tables/task-lifecycle.js';
-import { queueTopic } from '../../schemas/topics.js';
+import type { AgentMessage, DetailedError } from '../../schemas/records.js';
+import { ERRORS_TOPIC, queueTopic } from '../../schemas/topics.js';
+import { mapAgentMessage, mapDetailedError } from '../../processors/mappers.js';
 
 /**
- * A small multi-agent run written through the table modules' insert functions, with known answers:
+ * A small multi-agent run, its records mapped to rows by the processors' own mappers (lag samples,
+ * which no record carries, through their table module), with known answers:
  * - coder: T1 (high) completed by R1 after 2 s; T2 (critical) pending for 60 s; lag samples that
  *   STALL (the committed offset does not move while lag grows); a fresh heartbeat.
  * - researcher: T3 (normal) failed by E1; two critical llm_error errors of one fingerprint; two LLM
- *   calls, one rate-limited; a heartbeat 10 minutes old (dead).
+ *   calls (reported by E1), one rate-limited; a heartbeat 10 minutes old (dead).
+ * Heartbeats travel on the agent's own queue, so each queue also holds its agent's heartbeat.
  * Traces: TR1 = T1, R1, T2 and the coder's error; TR2 = T3, E1 and the researcher's errors.
  */
 export interface Seeded {
@@ -45,28 +39,25 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
     tr2: id('trace2'),
   };
   const message = (
-    m: Partial<MessageLogRow> &
-      Pick<MessageLogRow, 'message_id' | 'source_agent' | 'target_agent' | 'message_type' | 'sent_at_ms'>,
-  ): MessageLogRow => ({
-    topic: queueTopic(m.target_agent),
-    partition: 0,
-    offset: 0,
-    schema_id: 1,
+    m: Partial<AgentMessage> &
+      Pick<AgentMessage, 'message_id' | 'source_agent' | 'target_agent' | 'message_type' | 'timestamp'>,
+  ): AgentMessage => ({
     priority: 'normal',
+    payload: '{"goal":"x"}',
     trace_id: '',
     span_id: 'span',
-    parent_message_id: '',
-    reason: '',
-    payload: '{"goal":"x"}',
-    ttl_seconds: 0,
+    parent_message_id: null,
+    reason: null,
+    ttl_seconds: null,
     attempt: 1,
     max_retries: 2,
-    deadline_ms: 0,
-    job_id: '',
-    observed_at_ms: m.sent_at_ms + 5,
+    deadline: null,
+    job_id: null,
+    llm_usage: [],
+    heartbeat: null,
     ...m,
   });
-  const messages: MessageLogRow[] = [
+  const messages: AgentMessage[] = [
     message({
       message_id: ids.t1,
       source_agent: orchestrator,
@@ -74,7 +65,7 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
       message_type: 'task',
       priority: 'high',
       trace_id: ids.tr1,
-      sent_at_ms: nowMs - 120_000,
+      timestamp: nowMs - 120_000,
       reason: 'write the code',
       payload: '{"step":1}',
     }),
@@ -85,7 +76,7 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
       message_type: 'result',
       trace_id: ids.tr1,
       parent_message_id: ids.t1,
-      sent_at_ms: nowMs - 118_000,
+      timestamp: nowMs - 118_000,
     }),
     message({
       message_id: ids.t2,
@@ -95,7 +86,7 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
       priority: 'critical',
       trace_id: ids.tr1,
       parent_message_id: ids.r1,
-      sent_at_ms: nowMs - 60_000,
+      timestamp: nowMs - 60_000,
       ttl_seconds: 3_600,
     }),
     message({
@@ -104,7 +95,7 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
       target_agent: researcher,
       message_type: 'task',
       trace_id: ids.tr2,
-      sent_at_ms: nowMs - 30_000,
+      timestamp: nowMs - 30_000,
     }),
     message({
       message_id: ids.e1,
@@ -113,102 +104,101 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
       message_type: 'error',
       trace_id: ids.tr2,
       parent_message_id: ids.t3,
-      sent_at_ms: nowMs - 29_000,
+      timestamp: nowMs - 29_000,
+      llm_usage: [
+        {
+          model: 'm1',
+          provider: 'p',
+          prompt_tokens: 100,
+          completion_tokens: 20,
+          latency_ms: 300,
+          cost_usd: 0.001,
+          status: 'ok',
+        },
+        {
+          model: 'm1',
+          provider: 'p',
+          prompt_tokens: 50,
+          completion_tokens: 0,
+          latency_ms: 100,
+          cost_usd: 0,
+          status: 'rate_limited',
+        },
+      ],
+    }),
+    message({
+      message_id: id('hb1'),
+      source_agent: coder,
+      target_agent: coder,
+      message_type: 'heartbeat',
+      priority: 'low',
+      payload: '{}',
+      timestamp: nowMs - 10_000,
+      heartbeat: { state: 'busy', in_flight: 1, max_concurrency: 4, host: 'h1', pid: 10, version: '1.0' },
+    }),
+    message({
+      message_id: id('hb2'),
+      source_agent: researcher,
+      target_agent: researcher,
+      message_type: 'heartbeat',
+      priority: 'low',
+      payload: '{}',
+      timestamp: nowMs - 600_000,
+      heartbeat: { state: 'idle', in_flight: 0, max_concurrency: 2, host: 'h2', pid: 11, version: '1.0' },
     }),
   ];
-  await insertMessageLog(writer, messages);
-
-  const taskRow = (m: MessageLogRow): TaskEventRow => ({
-    agent: m.target_agent,
-    task_id: m.message_id,
-    has_task: 1,
-    requester: m.source_agent,
-    target: m.target_agent,
-    priority: PRIORITY_RANK[m.priority],
-    attempt: m.attempt,
-    max_retries: m.max_retries,
-    submitted_at_ms: m.sent_at_ms,
-    expires_at_ms: m.ttl_seconds > 0 ? m.sent_at_ms + m.ttl_seconds * 1000 : 0,
-    deadline_ms: 0,
-    trace_id: m.trace_id,
-    job_id: '',
-    resolved_key: 0,
-    resolved_by: '',
-    observed_at_ms: m.observed_at_ms,
-  });
-  const resolution = (m: MessageLogRow, outcome: Resolution): TaskEventRow[] =>
-    [m.source_agent, m.target_agent].map((agent) =>
-      resolutionEvent({
-        agent,
-        taskId: m.parent_message_id,
-        resolvedAtMs: m.sent_at_ms,
-        resolution: outcome,
-        resolvedBy: m.source_agent,
-        observedAtMs: m.observed_at_ms,
-      }),
+  const rows = emptyTableRows();
+  for (const m of messages) {
+    const observedAtMs = m.timestamp + 5;
+    mapAgentMessage(
+      m,
+      { topic: queueTopic(m.target_agent), partition: 0, offset: 0, schemaId: 1, observedAtMs },
+      rows,
     );
-  const [t1, r1, t2, t3, e1] = messages as [
-    MessageLogRow,
-    MessageLogRow,
-    MessageLogRow,
-    MessageLogRow,
-    MessageLogRow,
-  ];
-  await insertTaskEvents(writer, [
-    taskRow(t1),
-    ...resolution(r1, 'completed'),
-    taskRow(t2),
-    taskRow(t3),
-    ...resolution(e1, 'failed'),
-  ]);
+  }
 
   const error = (
-    e: Partial<ErrorFactRow> & Pick<ErrorFactRow, 'error_id' | 'agent_name' | 'timestamp_ms'>,
-  ): ErrorFactRow => ({
-    topic: 'agent-telemetry-errors',
-    partition: 0,
-    offset: 0,
-    schema_id: 2,
-    fingerprint: `${token}-fp`,
+    e: Partial<DetailedError> & Pick<DetailedError, 'error_id' | 'agent_name' | 'timestamp'>,
+  ): DetailedError => ({
     severity: 'error',
     category: 'tool_error',
     error_type: 'ToolError',
     error_message: 'tool failed',
-    error_code: '',
-    stack_trace: '',
-    trace_id: '',
-    span_id: '',
-    agent_id: '',
+    error_code: null,
+    stack_trace: null,
+    trace_id: null,
+    span_id: null,
+    agent_id: null,
     operation: 'run_tool',
     input_data: '{"file":"a.py"}',
-    partial_output: '',
-    model_name: '',
-    prompt_preview: '',
-    token_count: 0,
+    partial_output: null,
+    model_name: null,
+    prompt_preview: null,
+    token_count: null,
     tool_name: 'sandbox',
-    tool_parameters: '',
+    tool_parameters: null,
     duration_before_error_ms: 12.5,
-    is_retryable: 1,
+    is_retryable: true,
     retry_count: 0,
     max_retries: 3,
     suggested_fixes: ['retry'],
     related_docs: [],
     environment: 'test',
-    service_name: '',
+    service_name: null,
     host: 'h',
+    fingerprint: `${token}-fp`,
     suppressed_count: 0,
-    task_id: '',
-    job_id: '',
-    http_status: 0,
-    observed_at_ms: e.timestamp_ms + 5,
+    task_id: null,
+    job_id: null,
+    http_status: null,
     ...e,
   });
   const errors = { coder: id('err-c'), researcher1: id('err-r1'), researcher2: id('err-r2') };
-  await insertErrorFacts(writer, [
+  const reported: DetailedError[] = [
     error({
       error_id: errors.coder,
       agent_name: coder,
-      timestamp_ms: nowMs - 50_000,
+      timestamp: nowMs - 50_000,
       trace_id: ids.tr1,
       task_id: ids.t2,
       fingerprint: `${token}-fp-tool`,
@@ -216,7 +206,7 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
     error({
       error_id: errors.researcher1,
       agent_name: researcher,
-      timestamp_ms: nowMs - 29_500,
+      timestamp: nowMs - 29_500,
       severity: 'critical',
       category: 'llm_error',
       error_type: 'RateLimitError',
@@ -229,7 +219,7 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
     error({
       error_id: errors.researcher2,
       agent_name: researcher,
-      timestamp_ms: nowMs - 29_200,
+      timestamp: nowMs - 29_200,
       severity: 'critical',
       category: 'llm_error',
       error_type: 'RateLimitError',
@@ -239,68 +229,13 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
       fingerprint: `${token}-fp-llm`,
       http_status: 429,
     }),
-  ]);
+  ];
+  for (const e of reported) {
+    const observedAtMs = e.timestamp + 5;
+    mapDetailedError(e, { topic: ERRORS_TOPIC, partition: 0, offset: 0, schemaId: 2, observedAtMs }, rows);
+  }
+  await insertTableRows(writer, rows);
 
-  await insertHeartbeats(writer, [
-    {
-      agent: coder,
-      message_id: id('hb1'),
-      state: 'busy',
-      in_flight: 1,
-      max_concurrency: 4,
-      host: 'h1',
-      pid: 10,
-      version: '1.0',
-      sent_at_ms: nowMs - 10_000,
-      observed_at_ms: nowMs - 9_990,
-    },
-    {
-      agent: researcher,
-      message_id: id('hb2'),
-      state: 'idle',
-      in_flight: 0,
-      max_concurrency: 2,
-      host: 'h2',
-      pid: 11,
-      version: '1.0',
-      sent_at_ms: nowMs - 600_000,
-      observed_at_ms: nowMs - 599_990,
-    },
-  ]);
-  await insertLlmCalls(writer, [
-    {
-      message_id: ids.e1,
-      call_index: 0,
-      agent: researcher,
-      model: 'm1',
-      provider: 'p',
-      prompt_tokens: 100,
-      completion_tokens: 20,
-      latency_ms: 300,
-      cost_usd: 0.001,
-      status: 'ok',
-      trace_id: ids.tr2,
-      task_id: ids.t3,
-      at_ms: nowMs - 29_800,
-      observed_at_ms: nowMs,
-    },
-    {
-      message_id: ids.e1,
-      call_index: 1,
-      agent: researcher,
-      model: 'm1',
-      provider: 'p',
-      prompt_tokens: 50,
-      completion_tokens: 0,
-      latency_ms: 100,
-      cost_usd: 0,
-      status: 'rate_limited',
-      trace_id: ids.tr2,
-      task_id: ids.t3,
-      at_ms: nowMs - 29_100,
-      observed_at_ms: nowMs,
-    },
-  ]);
   // ten samples 5 s apart, committed offset stuck at 3 while the end offset grows: STALL
   await insertLagSamples(
     writer,

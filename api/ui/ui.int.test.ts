@@ -369,9 +369,10 @@ describe('dashboard', () => {
         }),
       ]),
     );
-    // seeded: T1, T2 to the coder, R1 back; T3 to the researcher, E1 back; errors 1 and 2
+    // seeded: T1, T2 to the coder, R1 back, its heartbeat on its own queue; T3 to the researcher,
+    // E1 back (its heartbeat is older than the window); errors 1 and 2
     expect(sums).toEqual({
-      [seeded.coder]: [2, 1, 1],
+      [seeded.coder]: [3, 2, 1],
       [seeded.researcher]: [1, 1, 2],
       [seeded.orchestrator]: [2, 3, 0],
     });
