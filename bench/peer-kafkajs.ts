@@ -1,12 +1,12 @@
 import { parseArgs } from 'node:util';
-import { Kafka, logLevel, type EachBatchPayload, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type EachBatchPayload, type KafkaMessage, type LogEntry } from 'kafkajs';
 import { RecordKind } from '../schemas/codec.js';
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import { clickHouseAccess, createClickHouseClient } from '../lib/clickhouse.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createCodec } from '../lib/registry.js';
-import { insertTableRows } from '../lib/tables/index.js';
+import { emptyTableRows, insertTableRows } from '../lib/tables/index.js';
 import { Batch } from '../processors/batch.js';
 import { mapAgentMessage, mapDetailedError } from '../processors/mappers.js';
 
@@ -61,22 +61,25 @@ const stats = { messages: 0, skipped: 0, batches: 0, decodeMapMs: 0, insertMs: 0
 let current = new Batch(Date.now());
 let storing: Promise<void> = Promise.resolve();
 
-async function take(topic: string, partition: number, offset: string, value: Buffer | null): Promise<void> {
-  const source = { topic, partition, offset: Number(offset), schemaId: 0, observedAtMs: Date.now() };
+async function take(topic: string, partition: number, message: KafkaMessage): Promise<void> {
+  const source = { topic, partition, offset: Number(message.offset), schemaId: 0, observedAtMs: Date.now() };
+  let rows = emptyTableRows();
   try {
-    if (value === null) throw new Error('message has no value');
-    const decoded = await codec.decodeAny(value);
+    if (message.value === null) throw new Error('message has no value');
+    const decoded = await codec.decodeAny(message.value);
     source.schemaId = decoded.schemaId;
     const expected = topic === ERRORS_TOPIC ? RecordKind.DETAILED_ERROR : RecordKind.AGENT_MESSAGE;
     if (decoded.kind !== expected) throw new Error(`expected ${expected} on ${topic}, got ${decoded.kind}`);
-    if (decoded.kind === RecordKind.AGENT_MESSAGE) mapAgentMessage(decoded.value, source, current.rows);
-    else mapDetailedError(decoded.value, source, current.rows);
+    rows =
+      decoded.kind === RecordKind.AGENT_MESSAGE
+        ? mapAgentMessage(decoded.value, source)
+        : mapDetailedError(decoded.value, source);
     stats.messages += 1;
   } catch (error) {
     stats.skipped += 1;
-    logger.warn({ err: error, topic, partition, offset }, 'message skipped');
+    logger.warn({ err: error, topic, partition, offset: message.offset }, 'message skipped');
   }
-  current.take(topic, partition, source.offset);
+  current.add(topic, partition, message, { kind: 'rows', rows });
 }
 
 async function store(): Promise<void> {
@@ -111,7 +114,7 @@ async function eachBatch(payload: EachBatchPayload): Promise<void> {
   for (const message of batch.messages) {
     if (!payload.isRunning() || payload.isStale()) break;
     const started = performance.now();
-    await take(batch.topic, batch.partition, message.offset, message.value);
+    await take(batch.topic, batch.partition, message);
     stats.decodeMapMs += performance.now() - started;
     payload.resolveOffset(message.offset);
     if (current.messages >= config.processors.batchSize) await flush();

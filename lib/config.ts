@@ -136,6 +136,7 @@ const EnvShape = z.object({
   PROCESSOR_BATCH_SIZE: positiveInt(5_000, 1_000_000),
   PROCESSOR_FLUSH_INTERVAL_MS: positiveInt(200, 60_000),
   PROCESSOR_MAX_BUFFERED: positiveInt(10_000, 10_000_000),
+  PROCESSOR_MAX_BUFFERED_BYTES: positiveInt(64 * 1024 * 1024, 16 * 1024 * 1024 * 1024),
   PROCESSOR_MAX_STORES_IN_FLIGHT: positiveInt(2, 8),
   PROCESSOR_MAX_POLL_BATCH: positiveInt(2_000, 100_000),
   PROCESSOR_CONSUMER_CACHE_MS: positiveInt(1_500, 60_000),
@@ -245,6 +246,8 @@ export interface Config {
     batchSize: number;
     flushIntervalMs: number;
     maxBufferedMessages: number;
+    /** Bytes held in hand and being stored (estimated per message), default 64 MiB. */
+    maxBufferedBytes: number;
     /** Batches stored at once, commits kept in batch order. */
     maxStoresInFlight: number;
     maxPollBatch: number;
@@ -396,6 +399,7 @@ export function loadConfig(env: Environment): Config {
       batchSize: e.PROCESSOR_BATCH_SIZE,
       flushIntervalMs: e.PROCESSOR_FLUSH_INTERVAL_MS,
       maxBufferedMessages: e.PROCESSOR_MAX_BUFFERED,
+      maxBufferedBytes: e.PROCESSOR_MAX_BUFFERED_BYTES,
       maxStoresInFlight: e.PROCESSOR_MAX_STORES_IN_FLIGHT,
       maxPollBatch: e.PROCESSOR_MAX_POLL_BATCH,
       consumerCacheMs: e.PROCESSOR_CONSUMER_CACHE_MS,

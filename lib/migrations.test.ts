@@ -1,14 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { loadMigrations, splitStatements } from './migrations.js';
+import { loadMigrations, parseRelease, splitStatements, statementsFor } from './migrations.js';
 
 describe('migration files', () => {
   it('split into statements at line-ending semicolons, skipping comments', () => {
     const sql =
       "-- header\nCREATE TABLE a (x String DEFAULT ';')\nENGINE = Memory;\n\n-- next\nCREATE TABLE b (y UInt8) ENGINE = Memory;\n";
     expect(splitStatements(sql)).toEqual([
-      "CREATE TABLE a (x String DEFAULT ';')\nENGINE = Memory",
-      'CREATE TABLE b (y UInt8) ENGINE = Memory',
+      { sql: "CREATE TABLE a (x String DEFAULT ';')\nENGINE = Memory" },
+      { sql: 'CREATE TABLE b (y UInt8) ENGINE = Memory' },
     ]);
+  });
+
+  it('limit a statement to some releases with a `-- when clickhouse` line', () => {
+    const sql =
+      'CREATE TABLE t (x UInt8) ENGINE = Memory;\n-- when clickhouse < 20.1\nCREATE VIEW v AS SELECT *, x;\n' +
+      '-- when clickhouse >= 20.1\nCREATE VIEW v AS SELECT *;\n';
+    const migration = { version: 1, name: 'x', checksum: '', amends: [], statements: splitStatements(sql) };
+    expect(statementsFor(migration, parseRelease('18.16.1'))).toEqual([
+      'CREATE TABLE t (x UInt8) ENGINE = Memory',
+      'CREATE VIEW v AS SELECT *, x',
+    ]);
+    expect(statementsFor(migration, parseRelease('26.9.2.1'))).toEqual([
+      'CREATE TABLE t (x UInt8) ENGINE = Memory',
+      'CREATE VIEW v AS SELECT *',
+    ]);
+    expect(statementsFor(migration, parseRelease('20.1'))).toContain('CREATE VIEW v AS SELECT *');
+    expect(() => splitStatements('CREATE TABLE a\n-- when clickhouse < 20\n(x UInt8);')).toThrow(/middle/);
   });
 
   it('are numbered from 1 without gaps, each with a checksum and at least one statement', async () => {
@@ -38,7 +55,7 @@ describe('migration files', () => {
       /\{\w+:\w+\}/,
     ];
     for (const migration of await loadMigrations()) {
-      for (const statement of migration.statements) {
+      for (const { sql: statement } of migration.statements) {
         for (const pattern of forbidden)
           expect(statement, `${migration.name}: ${String(pattern)}`).not.toMatch(pattern);
       }

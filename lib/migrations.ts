@@ -17,7 +17,51 @@ export interface Migration {
    * are the same, so a database that applied the earlier text is not asked to apply it again.
    */
   amends: string[];
-  statements: string[];
+  statements: Statement[];
+}
+
+/**
+ * One statement of a migration. `when` (a `-- when clickhouse < 20.1` line right before it) limits
+ * it to servers of those releases: the one place where ClickHouse 18.16 and current releases need
+ * different SQL. A migration's checksum covers every variant, so it is the same on every server.
+ */
+export interface Statement {
+  sql: string;
+  when?: ReleaseCondition;
+}
+
+export interface ReleaseCondition {
+  op: '<' | '>=';
+  /** `[major, minor]` */
+  release: [number, number];
+}
+
+/** A ClickHouse release as `[major, minor]`, from `version()` (`18.16.1`, `26.9.2.1`). */
+export type Release = [number, number];
+
+export function parseRelease(version: string): Release {
+  const [major, minor] = version.trim().split('.').map(Number);
+  if (major === undefined || !Number.isFinite(major)) throw new Error(`not a ClickHouse version: ${version}`);
+  return [major, Number.isFinite(minor) ? (minor ?? 0) : 0];
+}
+
+/** The release of the server `reader` talks to. */
+export async function serverRelease(reader: ClickHouseReader): Promise<Release> {
+  const rows = await reader.query<{ version: string }>('SELECT version() AS version');
+  return parseRelease(rows[0]?.version ?? '');
+}
+
+function matches(condition: ReleaseCondition | undefined, release: Release): boolean {
+  if (condition === undefined) return true;
+  const [major, minor] = release;
+  const [wantMajor, wantMinor] = condition.release;
+  const below = major < wantMajor || (major === wantMajor && minor < wantMinor);
+  return condition.op === '<' ? below : !below;
+}
+
+/** The statements of `migration` that run on a server of `release`, in order. */
+export function statementsFor(migration: Migration, release: Release): string[] {
+  return migration.statements.filter((s) => matches(s.when, release)).map((s) => s.sql);
 }
 
 export interface MigrationResult {
@@ -29,23 +73,42 @@ const FILE_NAME = /^(\d{4})_([a-z0-9_]+)\.sql$/;
 const AMENDS = /^--\s*amends:\s*([0-9a-f]{64})\b/gm;
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
-/** Splits a migration file into statements: `;` at the end of a line ends one; `--` lines are comments. */
-export function splitStatements(sql: string): string[] {
-  const statements: string[] = [];
+const WHEN = /^--\s*when clickhouse\s*(<|>=)\s*(\d+)(?:\.(\d+))?\s*$/;
+
+/**
+ * Splits a migration file into statements: `;` at the end of a line ends one; `--` lines are
+ * comments, except `-- when clickhouse <op> <major>[.<minor>]`, which limits the next statement.
+ */
+export function splitStatements(sql: string): Statement[] {
+  const statements: Statement[] = [];
   let current: string[] = [];
+  let when: ReleaseCondition | undefined;
+  const finish = (): void => {
+    const text = current.join('\n').trim();
+    if (text !== '') statements.push(when === undefined ? { sql: text } : { sql: text, when });
+    current = [];
+    when = undefined;
+  };
   for (const line of sql.split('\n')) {
     const trimmed = line.trim();
+    const condition = WHEN.exec(trimmed);
+    if (condition !== null) {
+      if (current.length > 0) throw new Error(`"${trimmed}" in the middle of a statement`);
+      when = {
+        op: condition[1] === '<' ? '<' : '>=',
+        release: [Number(condition[2]), Number(condition[3] ?? 0)],
+      };
+      continue;
+    }
     if (trimmed.startsWith('--') || trimmed === '') continue;
     if (trimmed.endsWith(';')) {
       current.push(line.replace(/;\s*$/, ''));
-      statements.push(current.join('\n').trim());
-      current = [];
+      finish();
     } else {
       current.push(line);
     }
   }
-  const rest = current.join('\n').trim();
-  if (rest !== '') statements.push(rest);
+  finish();
   return statements;
 }
 
@@ -118,6 +181,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
     `SELECT version, any(name) AS name, any(checksum) AS checksum FROM ${MIGRATIONS_TABLE} GROUP BY version ORDER BY version`,
   );
   const applied = new Map(rows.map((row) => [row.version, row]));
+  const release = await serverRelease(database);
   const done: Migration[] = [];
   for (const migration of migrations) {
     const previous = applied.get(migration.version);
@@ -131,14 +195,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
       }
       continue;
     }
-    for (const [index, statement] of migration.statements.entries()) {
+    const statements = statementsFor(migration, release);
+    for (const [index, statement] of statements.entries()) {
       try {
         await database.command(statement);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         throw new TelemetryError(
           ErrorCode.MIGRATION_FAILED,
-          `migration ${migration.name} failed at statement ${index + 1} of ${migration.statements.length} ` +
+          `migration ${migration.name} failed at statement ${index + 1} of ${statements.length} ` +
             `(${firstLine(statement)}): ${reason}`,
           { cause: error },
         );

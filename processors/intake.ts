@@ -4,15 +4,20 @@ import { type DecodedAny, RecordKind, type SchemaCodec } from '../schemas/codec.
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import { ErrorCode, TelemetryError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { DEAD_LETTERS } from '../lib/tables/dead-letters.js';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import type { Batch } from './batch.js';
+import type { Taken } from './batch.js';
 import { deadLetterFor, type PoisonCause } from './dead-letter.js';
 import { InvalidRecordError, mapAgentMessage, mapDetailedError } from './mappers.js';
 import type { ProcessorMetrics } from './metrics.js';
 import { PoisonGuard } from './poison-guard.js';
 
-export type TakeOutcome = 'taken' | 'stopped' | 'fatal';
+/**
+ * What became of one message: its rows or dead letter (`taken`), nothing because the runner stopped
+ * while the registry was away (`stopped`), or nothing because the poison ratio was exceeded (`fatal`).
+ */
+export type TakeOutcome = Taken | { kind: 'stopped' } | { kind: 'fatal'; error: TelemetryError };
+
+const STOPPED = { kind: 'stopped' } as const;
 
 export interface IntakeOptions {
   codec: SchemaCodec;
@@ -20,19 +25,16 @@ export interface IntakeOptions {
   metrics: ProcessorMetrics;
   poison: { window: number; maxRatio: number; minMessages: number };
   now: () => number;
-  /** The batch in hand, read at the moment a message is added (a store may have swapped it). */
-  batch: () => Batch;
   backoff: (attempt: number) => number;
   /** Aborted when the runner stops: ends a wait for the registry. */
   stopSignal: AbortSignal;
   isRunning: () => boolean;
-  /** The poison ratio was exceeded: the runner stops. */
-  onFatal: (error: TelemetryError) => void;
 }
 
 /**
- * The runner's intake: decodes one message, maps it into the batch in hand, or dead-letters it with
- * its origin; counts poison against the configured ratio. Kafka-free apart from the message shape.
+ * The runner's intake: decodes one message and returns its rows, or its dead letter with its origin;
+ * counts poison against the configured ratio. Kafka-free apart from the message shape; the runner
+ * puts what it returns into the batch in hand.
  */
 export class Intake {
   readonly #o: IntakeOptions;
@@ -46,7 +48,7 @@ export class Intake {
   }
 
   /**
-   * Decodes and maps one message into the batch in hand, or dead-letters it. Synchronous when the
+   * Decodes and maps one message, or dead-letters it. Synchronous when the
    * writer schema is cached (nearly always), so the per-message path costs no promise; a Promise
    * only when the registry must be asked.
    */
@@ -81,11 +83,11 @@ export class Intake {
     } catch (error) {
       return this.#rejected(topic, partition, message, value, error);
     }
-    if (decoded === undefined) return 'stopped';
+    if (decoded === undefined) return STOPPED;
     return this.#accept(topic, partition, message, value, decoded);
   }
 
-  /** Maps a decoded record into the batch in hand (read now: a store may have swapped it). */
+  /** Maps a decoded record into its rows. */
   #accept(
     topic: string,
     partition: number,
@@ -101,15 +103,15 @@ export class Intake {
           schemaId: decoded.schemaId,
         });
       }
-      const batch = this.#o.batch();
       const source = { topic, partition, offset, schemaId: decoded.schemaId, observedAtMs: this.#o.now() };
-      if (decoded.kind === RecordKind.AGENT_MESSAGE) mapAgentMessage(decoded.value, source, batch.rows);
-      else mapDetailedError(decoded.value, source, batch.rows);
-      batch.take(topic, partition, offset);
+      const rows =
+        decoded.kind === RecordKind.AGENT_MESSAGE
+          ? mapAgentMessage(decoded.value, source)
+          : mapDetailedError(decoded.value, source);
+      return this.#poison.record(false) ? this.#poisonRatioExceeded() : { kind: 'rows', rows };
     } catch (error) {
       return this.#rejected(topic, partition, message, value, error);
     }
-    return this.#poison.record(false) ? this.#poisonRatioExceeded() : 'taken';
   }
 
   /** Dead-letters a message that cannot be decoded or mapped; rethrows anything else. */
@@ -143,30 +145,28 @@ export class Intake {
     message: KafkaJS.KafkaMessage,
     cause: PoisonCause,
   ): TakeOutcome {
-    const batch = this.#o.batch();
     const letter = deadLetterFor({ topic, partition, message, cause, observedAtMs: this.#o.now() });
-    batch.deadLetters.push(letter.record);
-    batch.rows[DEAD_LETTERS].push(letter.row);
-    batch.take(topic, partition, Number(message.offset));
     this.#o.metrics.deadLettered.inc({ code: cause.code });
     this.#log.warn(
       { topic, partition, offset: message.offset, code: cause.code, reason: cause.reason },
       'message dead-lettered',
     );
-    return this.#poison.record(true) ? this.#poisonRatioExceeded() : 'taken';
+    return this.#poison.record(true)
+      ? this.#poisonRatioExceeded()
+      : { kind: 'dead-letter', record: letter.record, row: letter.row };
   }
 
-  #poisonRatioExceeded(): 'fatal' {
+  #poisonRatioExceeded(): TakeOutcome {
     const { window, maxRatio } = this.#o.poison;
-    this.#o.onFatal(
-      new TelemetryError(
+    return {
+      kind: 'fatal',
+      error: new TelemetryError(
         ErrorCode.POISON_RATIO_EXCEEDED,
         `more than ${Math.round(maxRatio * 100)}% of the last ${Math.min(window, this.#poison.seen)} messages were undecodable ` +
           `(${Math.round(this.#poison.ratio() * 100)}%): stopping instead of dead-lettering everything. ` +
           'Check that producers use the schema registry this processor uses, then restart.',
       ),
-    );
-    return 'fatal';
+    };
   }
 
   /**

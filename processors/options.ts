@@ -17,6 +17,7 @@ export function runnerSettings(
   | 'batchSize'
   | 'flushIntervalMs'
   | 'maxBufferedMessages'
+  | 'maxBufferedBytes'
   | 'maxStoresInFlight'
   | 'maxPollBatch'
   | 'consumerCacheMs'
@@ -32,6 +33,7 @@ export function runnerSettings(
     batchSize: p.batchSize,
     flushIntervalMs: p.flushIntervalMs,
     maxBufferedMessages: p.maxBufferedMessages,
+    maxBufferedBytes: p.maxBufferedBytes,
     maxStoresInFlight: p.maxStoresInFlight,
     maxPollBatch: p.maxPollBatch,
     consumerCacheMs: p.consumerCacheMs,

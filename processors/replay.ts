@@ -4,7 +4,7 @@ import type { Config } from '../lib/config.js';
 import { ErrorCode, TelemetryError } from '../lib/errors.js';
 import { type Admin, createKafka, toKafkaTelemetryError } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
-import { loadMigrations, migrate } from '../lib/migrations.js';
+import { loadMigrations, migrate, serverRelease, statementsFor } from '../lib/migrations.js';
 import { createCodec } from '../lib/registry.js';
 import { quoteIdentifier, quoteString } from '../lib/sql.js';
 import { LAG_SAMPLES } from '../lib/tables/lag-samples.js';
@@ -226,8 +226,9 @@ async function switchover(input: {
   const liveClient = createClickHouseClient(config);
   try {
     const access = clickHouseAccess(liveClient);
+    const release = await serverRelease(access);
     for (const migration of await loadMigrations()) {
-      for (const statement of migration.statements) {
+      for (const statement of statementsFor(migration, release)) {
         if (/^CREATE\s+(MATERIALIZED\s+)?VIEW/i.test(statement)) await access.command(statement);
       }
     }

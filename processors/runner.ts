@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { SchemaCodec } from '../schemas/codec.js';
 import { DLQ_TOPIC, ERRORS_TOPIC } from '../schemas/topics.js';
 import type { ClickHouseWriter } from '../lib/clickhouse.js';
-import { type TelemetryError, toTelemetryError } from '../lib/errors.js';
+import { ErrorCode, TelemetryError } from '../lib/errors.js';
 import {
   type Consumer,
   type Kafka,
@@ -11,11 +11,13 @@ import {
   toKafkaTelemetryError,
 } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
-import { insertRows, WRITTEN_TABLES } from '../lib/tables/index.js';
+import { insertRows } from '../lib/tables/index.js';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import { Batch } from './batch.js';
+import { deadLetterFor } from './dead-letter.js';
 import { Intake } from './intake.js';
 import type { ProcessorMetrics } from './metrics.js';
+import { StorePipeline, type StoreOutcome } from './store-pipeline.js';
 
 /** Options of the runner; `processors/options.ts` builds them from the configuration. */
 export interface RunnerOptions {
@@ -34,6 +36,11 @@ export interface RunnerOptions {
   flushIntervalMs: number;
   /** Above this many buffered messages (in hand plus being stored), consumption pauses. */
   maxBufferedMessages: number;
+  /**
+   * Above this many bytes buffered (in hand plus being stored, estimated by `messageBytes`),
+   * consumption pauses; a batch is stored once it holds its share of them.
+   */
+  maxBufferedBytes: number;
   /**
    * Batches stored at once. With 2, one batch is inserted while the previous one is committed and the
    * next one fills; commits stay in batch order, so a later batch is never committed before an earlier one.
@@ -64,36 +71,24 @@ export const RunnerState = {
 } as const;
 export type RunnerState = (typeof RunnerState)[keyof typeof RunnerState];
 
-/** Read through a function: the flag changes while a store awaits, which narrowing cannot see. */
-function isAbandoned(entry: { abandoned: boolean } | undefined): boolean {
-  return entry?.abandoned === true;
-}
-
-/** A batch being stored. `committed` resolves true once its offsets are committed, false otherwise. */
-interface StoreEntry {
-  batch: Batch;
-  done: Promise<void>;
-  committed: Promise<boolean>;
-  abandoned: boolean;
-}
-
 interface TopicPartition {
   topic: string;
   partition: number;
 }
 
 /**
- * The one runner that touches Kafka for the processors: subscribe, decode, buffer, store, commit,
- * pause, shut down. Delivery is at-least-once into idempotent tables: a batch's rows are inserted and
- * its dead letters produced, and only then are its offsets committed.
+ * The one runner that touches Kafka for the processors: subscribe, decode, buffer, hand batches to
+ * the ordered store pipeline (insert, dead letters, commit: `store-pipeline.ts`), pause, shut down.
+ * Delivery is at-least-once into idempotent tables: a batch's offsets are committed only after its
+ * rows are inserted and its dead letters produced, and after every batch before it was committed.
  *
- * Backpressure: the buffer is bounded. When it is full, or while a batch cannot be stored
- * (ClickHouse down), the consumer callback waits for room before it returns, so no further messages
- * are delivered (librdkafka's own prefetch queue is bounded too) and consumption resumes by itself
- * once a batch is stored. Waiting in the callback rather than calling the client's pause(): pausing
- * drops the client's prefetched messages, and partitions that had delivered nothing yet were not
- * always fetched again after resume(). A wait longer than `max.poll.interval.ms` (5 min) makes the
- * consumer rejoin its group; nothing was committed meanwhile, so that costs a re-read, not data.
+ * Backpressure: the buffer is bounded in messages and in bytes. When it is full, or while a batch
+ * cannot be stored (ClickHouse down), the consumer callback waits for room before it returns, so no
+ * further messages are delivered (librdkafka's own prefetch queue is bounded too) and consumption
+ * resumes by itself once a batch is stored. Waiting in the callback rather than calling the client's
+ * pause(): pausing drops the client's prefetched messages, and partitions that had delivered nothing
+ * yet were not always fetched again after resume(). A wait longer than `max.poll.interval.ms` (5 min)
+ * makes the consumer rejoin its group; nothing was committed meanwhile, so that costs a re-read.
  */
 export class ProcessorRunner {
   readonly #o: RunnerOptions;
@@ -102,14 +97,12 @@ export class ProcessorRunner {
   readonly #consumer: Consumer;
   readonly #producer: Producer;
   readonly #intake: Intake;
+  readonly #pipeline: StorePipeline;
   #state: RunnerState = RunnerState.CREATED;
   #current: Batch;
-  /** Batches being stored, oldest first (at most `maxStoresInFlight`). */
-  #storing: StoreEntry[] = [];
   #assigned: TopicPartition[] = [];
   /** eachBatch calls waiting for room in the buffer. */
   #capacityWaiters: (() => void)[] = [];
-  #storeFailing = false;
   #timer: NodeJS.Timeout | undefined;
   #inBatch = 0;
   #idle: (() => void) | undefined;
@@ -128,12 +121,47 @@ export class ProcessorRunner {
       metrics: options.metrics,
       poison: options.poison,
       now: this.#now,
-      batch: () => this.#current,
-      backoff: (attempt) => this.#backoff(attempt),
+      backoff: (attempt) =>
+        Math.min(options.retry.maxMs, options.retry.initialMs * 2 ** Math.min(attempt - 1, 16)),
       stopSignal: this.#stopSignal.signal,
       isRunning: () => this.#isRunning(),
-      onFatal: (error) => {
-        this.#fail(error);
+    });
+    const metrics = options.metrics;
+    this.#pipeline = new StorePipeline({
+      logger: this.#log,
+      retry: options.retry,
+      steps: {
+        insert: (table, rows) => insertRows(options.writer, table, rows),
+        produceDeadLetters: (letters) => this.#produceDeadLetters(letters),
+        commit: (batch) => this.#commit(batch),
+        rejectedMessage: ({ topic, partition, message }, cause) => {
+          metrics.deadLettered.inc({ code: cause.code });
+          const value = message.value;
+          const schemaId = value !== null && value.length >= 5 && value[0] === 0 ? value.readInt32BE(1) : -1;
+          return deadLetterFor({
+            topic,
+            partition,
+            message,
+            cause: { ...cause, schemaId },
+            observedAtMs: this.#now(),
+          });
+        },
+      },
+      onStalled: (stalled) => {
+        if (stalled) this.#log.warn('storing batches failed: consumption waits until they are stored');
+        else this.#log.info('storing batches again');
+        this.#releaseCapacity();
+      },
+      onRetry: (code) => {
+        metrics.flushFailures.inc({ code });
+      },
+      onInserted: (table, rows, seconds) => {
+        metrics.insertedRows.inc({ table }, rows);
+        metrics.insertSeconds.observe(seconds);
+      },
+      onCommitted: (batch, seconds) => {
+        metrics.batchMessages.observe(batch.messages);
+        metrics.commitSeconds.observe(seconds);
       },
     });
     this.#consumer = options.kafka.consumer({
@@ -162,7 +190,12 @@ export class ProcessorRunner {
 
   /** Messages taken but not yet committed. */
   get buffered(): number {
-    return this.#storing.reduce((sum, entry) => sum + entry.batch.messages, this.#current.messages);
+    return this.#current.messages + this.#pipeline.messagesInFlight;
+  }
+
+  /** Estimated bytes of the messages taken but not yet committed. */
+  get bufferedBytes(): number {
+    return this.#current.bytes + this.#pipeline.bytesInFlight;
   }
 
   async start(): Promise<void> {
@@ -193,15 +226,16 @@ export class ProcessorRunner {
         batchSize: this.#o.batchSize,
         flushIntervalMs: this.#o.flushIntervalMs,
         maxBuffered: this.#o.maxBufferedMessages,
+        maxBufferedBytes: this.#o.maxBufferedBytes,
       },
       'processors consuming',
     );
   }
 
   /**
-   * Graceful stop: no new messages are taken, the batch in hand is stored and committed (retrying
-   * while ClickHouse is unavailable, until the caller's deadline ends the process), then the consumer
-   * leaves its group and the producer flushes. Idempotent.
+   * Graceful stop: no new messages are taken, the batch in hand is stored and committed after the
+   * batches in flight (retrying while ClickHouse is unavailable, until the caller's deadline ends the
+   * process), then the consumer leaves its group and the producer flushes. Idempotent.
    */
   stop(): Promise<void> {
     this.#stopped ??= this.#stop();
@@ -215,16 +249,13 @@ export class ProcessorRunner {
     this.#releaseCapacity();
     await this.#waitIdle();
     if (!failed) {
-      try {
-        await Promise.all(this.#storing.map((entry) => entry.done));
-        if (this.#current.messages > 0) await this.#storeBatch(this.#swap());
-      } catch (error) {
-        this.#log.error(
-          { err: error },
-          'could not store the last batch; its messages stay uncommitted and will be re-read',
-        );
+      if (this.#current.messages > 0) void this.#pipeline.submit(this.#swap());
+      const outcome = await this.#pipeline.drain();
+      if (outcome !== 'committed') {
+        this.#log.error({ outcome }, 'the last batches were not committed; their messages will be re-read');
       }
     }
+    this.#pipeline.close();
     this.#stopSignal.abort();
     await this.#consumer.disconnect().catch((error: unknown) => {
       this.#log.warn({ err: error }, 'consumer disconnect failed');
@@ -246,15 +277,21 @@ export class ProcessorRunner {
       for (const message of batch.messages) {
         if (!this.#isRunning() || !payload.isRunning() || payload.isStale()) break;
         const taking = this.#intake.take(batch.topic, batch.partition, message);
-        const outcome = typeof taking === 'string' ? taking : await taking;
-        if (outcome !== 'taken') break;
+        const outcome = 'kind' in taking ? taking : await taking;
+        if (outcome.kind === 'stopped') break;
+        if (outcome.kind === 'fatal') {
+          this.#fail(outcome.error);
+          break;
+        }
+        // the batch in hand now: a store may have swapped it while the registry was asked
+        this.#current.add(batch.topic, batch.partition, message, outcome);
         lastTaken = message.offset;
         taken += 1;
+        if (this.#storeDue()) this.#kickStore();
       }
       if (lastTaken !== undefined) payload.resolveOffset(lastTaken);
       if (taken > 0) this.#o.metrics.consumed.inc({ topic: batch.topic }, taken);
       this.#o.metrics.buffered.set(this.buffered);
-      if (this.#current.messages >= this.#storeThreshold()) this.#kickStore();
       await this.#waitForCapacity();
     } finally {
       this.#inBatch -= 1;
@@ -262,21 +299,22 @@ export class ProcessorRunner {
     }
   }
 
-  #backoff(attempt: number): number {
-    return Math.min(this.#o.retry.maxMs, this.#o.retry.initialMs * 2 ** Math.min(attempt - 1, 16));
-  }
-
   /** Resolves once there is room in the buffer and batches can be stored, or the runner stops. */
   async #waitForCapacity(): Promise<void> {
     const full = (): boolean =>
-      this.#isRunning() && (this.#storeFailing || this.buffered >= this.#o.maxBufferedMessages);
+      this.#isRunning() &&
+      (this.#pipeline.stalled ||
+        this.buffered >= this.#o.maxBufferedMessages ||
+        this.bufferedBytes >= this.#o.maxBufferedBytes);
     if (!full()) return;
     this.#o.metrics.paused.set(1);
     this.#log.debug(
-      { buffered: this.buffered, storeFailing: this.#storeFailing },
+      { buffered: this.buffered, bytes: this.bufferedBytes, stalled: this.#pipeline.stalled },
       'consumption waiting for room',
     );
     while (full()) {
+      // a batch that filled up while stores were in flight goes as soon as one finishes
+      this.#kickStore();
       await new Promise<void>((resolve) => this.#capacityWaiters.push(resolve));
     }
     this.#o.metrics.paused.set(0);
@@ -286,9 +324,16 @@ export class ProcessorRunner {
     for (const resolve of this.#capacityWaiters.splice(0)) resolve();
   }
 
-  /** A batch is stored once it reaches the batch size, or sooner when the buffer bound is lower. */
-  #storeThreshold(): number {
-    return Math.min(this.#o.batchSize, this.#o.maxBufferedMessages);
+  /**
+   * The batch in hand is stored once it reaches the batch size or its share of the byte bound (each
+   * store in flight and the batch in hand hold one share), or sooner when the message bound is lower.
+   */
+  #storeDue(): boolean {
+    const current = this.#current;
+    return (
+      current.messages >= Math.min(this.#o.batchSize, this.#o.maxBufferedMessages) ||
+      current.bytes >= this.#o.maxBufferedBytes / (this.#o.maxStoresInFlight + 1)
+    );
   }
 
   #swap(): Batch {
@@ -299,93 +344,30 @@ export class ProcessorRunner {
 
   /** Starts storing the batch in hand unless `maxStoresInFlight` stores are in flight already. */
   #kickStore(): void {
-    if (this.#storing.length >= this.#o.maxStoresInFlight || this.#current.messages === 0) return;
+    if (this.#pipeline.inFlight >= this.#o.maxStoresInFlight || this.#current.messages === 0) return;
     if (this.#state !== RunnerState.RUNNING) return;
-    const batch = this.#swap();
-    const previous = this.#storing.at(-1)?.committed;
-    let settle: (ok: boolean) => void = () => undefined;
-    const entry: StoreEntry = {
-      batch,
-      abandoned: false,
-      done: Promise.resolve(),
-      committed: new Promise<boolean>((resolve) => (settle = resolve)),
-    };
-    entry.done = this.#storeBatch(batch, entry, previous)
-      .then(
-        (committed) => {
-          settle(committed);
-        },
-        (error: unknown) => {
-          settle(false);
-          if (!entry.abandoned) this.#fail(toTelemetryError(error));
-        },
-      )
-      .finally(() => {
-        this.#storing = this.#storing.filter((other) => other !== entry);
-        this.#o.metrics.buffered.set(this.buffered);
-        this.#releaseCapacity();
-        // a full batch may have built up meanwhile
-        if (this.#current.messages >= this.#storeThreshold()) this.#kickStore();
-      });
-    this.#storing.push(entry);
+    void this.#pipeline.submit(this.#swap()).then((outcome) => {
+      this.#stored(outcome);
+    });
   }
 
-  /**
-   * Inserts the batch's rows, then (once the previous batch is committed) produces its dead letters and
-   * commits its offsets; retries outages. Resolves true once committed, false when it gave up because
-   * it was abandoned or the previous batch was not committed (its messages are then re-read).
-   */
-  async #storeBatch(
-    batch: Batch,
-    entry?: { abandoned: boolean },
-    previous?: Promise<boolean>,
-  ): Promise<boolean> {
-    for (let attempt = 1; ; attempt++) {
-      if (isAbandoned(entry)) return false;
-      try {
-        const started = performance.now();
-        await Promise.all(
-          WRITTEN_TABLES.map(async (table) => {
-            const rows = batch.rows[table];
-            if (rows.length === 0) return;
-            await insertRows(this.#o.writer, table, rows);
-            this.#o.metrics.insertedRows.inc({ table }, rows.length);
-          }),
-        );
-        this.#o.metrics.insertSeconds.observe((performance.now() - started) / 1000);
-        // offsets are committed in batch order: a later batch must not cover an earlier one's messages
-        if (previous !== undefined && !(await previous)) return false;
-        await this.#produceDeadLetters(batch);
-        if (isAbandoned(entry)) return false;
-        await this.#commit(batch);
-        this.#o.metrics.batchMessages.observe(batch.messages);
-        if (this.#storeFailing) this.#log.info({ attempt }, 'storing batches again');
-        this.#storeFailing = false;
-        return true;
-      } catch (error) {
-        const failure = toTelemetryError(error);
-        this.#o.metrics.flushFailures.inc({ code: failure.code });
-        if (!failure.retryable) throw failure;
-        if (this.#stopSignal.signal.aborted) throw failure;
-        this.#storeFailing = true;
-        const delay = this.#backoff(attempt);
-        this.#log.warn(
-          { err: failure, code: failure.code, attempt, delayMs: delay, messages: batch.messages },
-          'batch not stored; consumption waits, retrying',
-        );
-        try {
-          await sleep(delay, undefined, { signal: this.#stopSignal.signal });
-        } catch {
-          throw failure;
-        }
-      }
+  #stored(outcome: StoreOutcome): void {
+    if (outcome === 'failed' && this.#isRunning()) {
+      this.#fail(
+        new TelemetryError(
+          ErrorCode.CLICKHOUSE_QUERY_FAILED,
+          'a batch could not be stored (see the error before this one); its messages stay uncommitted',
+        ),
+      );
     }
+    this.#o.metrics.buffered.set(this.buffered);
+    this.#releaseCapacity();
+    if (this.#storeDue()) this.#kickStore();
   }
 
-  async #produceDeadLetters(batch: Batch): Promise<void> {
-    if (batch.deadLetters.length === 0) return;
+  async #produceDeadLetters(letters: readonly KafkaJS.Message[]): Promise<void> {
     try {
-      await this.#producer.send({ topic: DLQ_TOPIC, messages: batch.deadLetters });
+      await this.#producer.send({ topic: DLQ_TOPIC, messages: [...letters] });
     } catch (error) {
       throw toKafkaTelemetryError(error, 'producing dead letters');
     }
@@ -395,13 +377,11 @@ export class ProcessorRunner {
     const assigned = new Set(this.#assigned.map((tp) => `${tp.topic}\u0000${tp.partition}`));
     const commits = batch.commits().filter((c) => assigned.has(`${c.topic}\u0000${c.partition}`));
     if (commits.length === 0) return;
-    const started = performance.now();
     try {
       await this.#consumer.commitOffsets(commits);
     } catch (error) {
       throw toKafkaTelemetryError(error, 'committing offsets');
     }
-    this.#o.metrics.commitSeconds.observe((performance.now() - started) / 1000);
   }
 
   async #onRebalance(error: KafkaJS.KafkaJSError, assignment: TopicPartition[]): Promise<void> {
@@ -416,26 +396,23 @@ export class ProcessorRunner {
     this.#assigned = [];
   }
 
-  /** Stores and commits everything in hand before a revoke completes, or lets it go after a timeout. */
+  /**
+   * Before a revoke completes: the batch in hand joins the stores in flight, and all of them get
+   * `revokeFlushTimeoutMs` to be stored and committed. What is not committed by then is abandoned
+   * whole (no dead letters, no commit; the partitions' next owner re-reads it). Nothing taken after
+   * this point belongs to these stores, so a late store can never commit another assignment's
+   * messages.
+   */
   async #drainForRevoke(): Promise<void> {
     if (this.#state === RunnerState.FAILED) return;
+    if (this.#current.messages > 0) void this.#pipeline.submit(this.#swap());
     const timeout = sleep(this.#o.revokeFlushTimeoutMs, 'timeout' as const, { ref: false });
-    const inFlight = [...this.#storing];
-    const own = { abandoned: false };
-    const drain = (async () => {
-      await Promise.all(inFlight.map((entry) => entry.done));
-      if (this.#current.messages > 0) await this.#storeBatch(this.#swap(), own);
-      return 'stored' as const;
-    })();
-    const outcome = await Promise.race([drain, timeout]).catch(() => 'failed' as const);
-    if (outcome !== 'stored') {
-      own.abandoned = true;
-      for (const entry of inFlight) entry.abandoned = true;
-      const dropped = this.#current.messages;
-      this.#current = new Batch(this.#now());
+    const outcome = await Promise.race([this.#pipeline.drain(), timeout]);
+    if (outcome !== 'committed') {
+      const dropped = this.#pipeline.abandon();
       this.#log.warn(
         { outcome, dropped },
-        'could not store the batch before the revoke; its offsets stay uncommitted and the next owner re-reads them',
+        'could not store the batches in hand before the revoke; their offsets stay uncommitted and the next owner re-reads them',
       );
     }
   }
@@ -445,6 +422,7 @@ export class ProcessorRunner {
     this.#fatal = error;
     this.#state = RunnerState.FAILED;
     this.#log.fatal({ err: error, code: error.code }, 'processors stopping on a fatal error');
+    this.#pipeline.close();
     this.#releaseCapacity();
     this.#o.onFatal?.(error);
   }

@@ -115,7 +115,7 @@ interface Ddl {
 async function migrationDdl(): Promise<Ddl> {
   const ddl: Ddl = { tables: new Map(), views: new Map() };
   for (const migration of await loadMigrations()) {
-    for (const statement of migration.statements) {
+    for (const { sql: statement } of migration.statements) {
       const view = /^CREATE\s+(?:MATERIALIZED\s+)?VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)/i.exec(statement);
       if (view?.[1] !== undefined) ddl.views.set(view[1], statement);
       const copy = /^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+AS\s+(\w+)/i.exec(statement);

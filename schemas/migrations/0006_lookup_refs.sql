@@ -17,10 +17,12 @@
 -- may overlap rows the views already copied) collapse; readers deduplicate by id meanwhile. The
 -- backfills copy what was stored before this migration.
 --
--- The views select the source's columns only: the copies compute their MATERIALIZED event_date
--- themselves, and current ClickHouse refuses a view that writes a MATERIALIZED column.
--- amends: a6c8518a23a1f69d476319ad6f1aeb209fc748c82a88925a85973cc109f9c305 (it selected event_date
--- too, which only ClickHouse 18.16 accepted; a database that applied it has the same tables)
+-- The copies' views differ by release: ClickHouse 18.16 expects the view to output the copy's
+-- MATERIALIZED event_date ("Expected column event_date"), current releases refuse a view that
+-- writes it (THERE_IS_NO_COLUMN) and compute it themselves. Between the two, the switch is taken at
+-- 20.1; only 18.16 and 26.x are tested.
+-- amends: a6c8518a23a1f69d476319ad6f1aeb209fc748c82a88925a85973cc109f9c305 (the 18.16 form alone;
+-- a database that applied it has the same tables and views)
 
 CREATE TABLE IF NOT EXISTS messages_by_trace AS message_log
 ENGINE = ReplacingMergeTree(observed_at_ms)
@@ -28,6 +30,11 @@ PARTITION BY toYYYYMM(event_date)
 ORDER BY (trace_id, sent_at_ms, message_id)
 SETTINGS index_granularity = 256;
 
+-- when clickhouse < 20.1
+CREATE MATERIALIZED VIEW IF NOT EXISTS messages_by_trace_mv TO messages_by_trace AS
+SELECT *, event_date FROM message_log;
+
+-- when clickhouse >= 20.1
 CREATE MATERIALIZED VIEW IF NOT EXISTS messages_by_trace_mv TO messages_by_trace AS
 SELECT * FROM message_log;
 
@@ -65,6 +72,11 @@ PARTITION BY toYYYYMM(event_date)
 ORDER BY (trace_id, timestamp_ms, error_id)
 SETTINGS index_granularity = 256;
 
+-- when clickhouse < 20.1
+CREATE MATERIALIZED VIEW IF NOT EXISTS errors_by_trace_mv TO errors_by_trace AS
+SELECT *, event_date FROM error_facts;
+
+-- when clickhouse >= 20.1
 CREATE MATERIALIZED VIEW IF NOT EXISTS errors_by_trace_mv TO errors_by_trace AS
 SELECT * FROM error_facts;
 
