@@ -89,22 +89,56 @@ export function detectDeadAgents(
   return issues;
 }
 
-/** The agent's consumer group has no members while messages wait on its queue. */
-export function detectEmptyGroups(groups: readonly ConsumerGroupFact[]): DetectedIssue[] {
+/**
+ * The agent's consumer group has no members while messages wait on its queue. A group that once
+ * consumed (committed offsets), or an agent that once sent heartbeats, LOST its consumer: critical,
+ * the work stops. A group that never committed, of an agent never seen alive, NEVER HAD a consumer:
+ * tasks are addressed to an agent that is not deployed (or a misspelt name), a configuration issue
+ * as large as the traffic sent to it.
+ */
+export function detectEmptyGroups(
+  groups: readonly ConsumerGroupFact[],
+  activity: readonly AgentActivityFact[] = [],
+): DetectedIssue[] {
   return groups
     .filter((g) => g.members === 0 && g.lag > 0)
-    .map((g) => ({
-      id: `${IssueKind.CONSUMER_GROUP_EMPTY}:${g.agent}`,
-      kind: IssueKind.CONSUMER_GROUP_EMPTY,
-      category: 'connectivity' as const,
-      severity: 'critical' as const,
-      title: `No consumer on ${g.topic}: group ${g.group_id} has no members, ${g.lag} messages waiting`,
-      description: `Consumer group ${g.group_id} (state ${g.state}) has no members, so nothing reads ${g.topic}; ${g.lag} messages wait for ${g.agent}.`,
-      affected_components: [g.agent],
-      related_trace_ids: [],
-      evidence: { group_id: g.group_id, topic: g.topic, group_state: g.state, members: 0, lag: g.lag },
-      magnitude: g.lag,
-    }));
+    .map((g): DetectedIssue => {
+      const seen = activity.find((a) => a.agent === g.agent);
+      const lost = g.ever_committed !== false || (seen !== undefined && seen.last_heartbeat_ms > 0);
+      const evidence = {
+        group_id: g.group_id,
+        topic: g.topic,
+        group_state: g.state,
+        members: 0,
+        lag: g.lag,
+        ever_consumed: lost,
+      };
+      if (lost)
+        return {
+          id: `${IssueKind.CONSUMER_GROUP_EMPTY}:${g.agent}`,
+          kind: IssueKind.CONSUMER_GROUP_EMPTY,
+          category: 'connectivity',
+          severity: 'critical',
+          title: `${g.agent} lost its consumer: group ${g.group_id} has no members, ${g.lag} messages waiting`,
+          description: `Consumer group ${g.group_id} (state ${g.state}) consumed ${g.topic} before and has no members now, so nothing reads it; ${g.lag} messages wait for ${g.agent}.`,
+          affected_components: [g.agent],
+          related_trace_ids: [],
+          evidence,
+          magnitude: g.lag,
+        };
+      return {
+        id: `${IssueKind.NO_CONSUMER}:${g.agent}`,
+        kind: IssueKind.NO_CONSUMER,
+        category: 'configuration',
+        severity: 'medium',
+        title: `${g.agent} never had a consumer: ${g.lag} messages on ${g.topic} that nothing reads`,
+        description: `Nothing has ever consumed ${g.topic} with group ${g.group_id} and ${g.agent} never sent a heartbeat: messages are sent to an agent that is not deployed, or under another name.`,
+        affected_components: [g.agent],
+        related_trace_ids: [],
+        evidence,
+        magnitude: g.lag,
+      };
+    });
 }
 
 const LAG_SEVERITY: Readonly<Partial<Record<LagStatus, IssueSeverity>>> = {

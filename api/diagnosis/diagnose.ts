@@ -24,6 +24,7 @@ import {
   type IssueSeverity,
   type LlmLimit,
 } from './types.js';
+import { DEFAULT_GRAPH_THRESHOLDS, type GraphThresholds } from './types-graph.js';
 
 /** Settings of the diagnosis (from `Config.diagnosis`). */
 export interface DiagnosisSettings {
@@ -33,6 +34,8 @@ export interface DiagnosisSettings {
   baselineWindows: number;
   /** Agents that are expected to run (AGENT_NAMES). */
   agents: readonly string[];
+  /** Message-graph and self-relative regression settings (default `DEFAULT_GRAPH_THRESHOLDS`). */
+  graph?: GraphThresholds;
 }
 
 export interface SuggestedAction {
@@ -178,9 +181,15 @@ function toItem(issue: RankedIssue, rank: number, detectedAt: string): IssueItem
 
 /** The contract's issues for a set of facts: detection, ranking and suggestions, no I/O. */
 export function assessFacts(facts: DiagnosisFacts, settings: DiagnosisSettings, generatedAt: string) {
-  const ranked = rankIssues(detectAll(facts, settings.thresholds, settings.llmLimits));
+  const ranked = rankIssues(detectAll(facts, settings.thresholds, settings.llmLimits, settings.graph));
   const items = ranked.map((issue, i) => toItem(issue, i + 1, generatedAt));
-  return { items, status: systemStatus(ranked), score: healthScore(ranked), counts: countIssues(ranked) };
+  const traffic = new Map(facts.activity.map((a) => [a.agent, a.sent_window + a.tasks_received_window]));
+  return {
+    items,
+    status: systemStatus(ranked),
+    score: healthScore(ranked, traffic),
+    counts: countIssues(ranked),
+  };
 }
 
 /** Actions of the issues in rank order (the first action of each issue before the second ones). */
@@ -224,8 +233,9 @@ export async function diagnose(
   request: { minutes: number; nowMs: number },
 ): Promise<DiagnosisReport> {
   const window = windowOf(request.nowMs, request.minutes, settings.baselineWindows);
+  const graphSettings = settings.graph ?? DEFAULT_GRAPH_THRESHOLDS;
   const [{ facts, gaps }, recent, totals, slowTraces] = await Promise.all([
-    collectFacts(sources, window, settings.thresholds.stuckAfterS, settings.agents),
+    collectFacts(sources, window, settings.thresholds.stuckAfterS, settings.agents, graphSettings),
     fetchRecentErrors(sources.reader, window),
     fetchTotals(sources.reader, window),
     fetchSlowTraces(sources.reader, window),

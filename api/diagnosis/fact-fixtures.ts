@@ -1,3 +1,4 @@
+import { emptyGraphFacts } from './types-graph.js';
 import { windowOf, type DetectorThresholds, type DiagnosisFacts, type DiagnosisWindow } from './types.js';
 
 /** Fixture facts and settings for the detector tests. */
@@ -35,6 +36,7 @@ export function emptyFacts(window: DiagnosisWindow = WINDOW): DiagnosisFacts {
     timeouts: [],
     llm: [],
     deadLetters: [],
+    graph: emptyGraphFacts(window.toMs - 30_000),
   };
 }
 

@@ -32,18 +32,15 @@ export interface TaskBacklogFacts {
   stuck: StuckTaskFact[];
   /** Pending tasks per agent (not expired). */
   pending: Map<string, number>;
-  /** Tasks whose TTL ran out inside the window, per agent. */
-  expired: Map<string, { count: number; trace_ids: string[] }>;
 }
 
-/** Pending, stuck (past their priority's threshold at the window's end) and expired tasks. */
+/** Pending and stuck (past their priority's threshold at the window's end) tasks; expired ones are in facts-graph. */
 export async function fetchTaskBacklog(
   reader: ClickHouseReader,
   w: DiagnosisWindow,
   thresholds: StuckThresholds,
 ): Promise<TaskBacklogFacts> {
   const now = quoteNumber(Math.ceil(w.toMs));
-  const from = quoteNumber(Math.floor(w.fromMs));
   const thresholdMs = `multiIf(priority_rank = 4, ${quoteNumber(thresholds.critical * 1000)}, priority_rank = 3, ${quoteNumber(
     thresholds.high * 1000,
   )}, priority_rank = 2, ${quoteNumber(thresholds.normal * 1000)}, ${quoteNumber(thresholds.low * 1000)})`;
@@ -51,7 +48,6 @@ export async function fetchTaskBacklog(
   // a task whose requester reported a timeout waiting for it is stuck whatever its age
   const stuck = `${pending} AND (submitted_at_ms + ${thresholdMs} <= ${now} OR abandoned_flag = 1)`;
   const timedOut = `SELECT task_id FROM ${ERROR_FACTS} WHERE category = 'timeout_error' AND task_id != '' AND ${inBaselineAndWindow('timestamp_ms', w)}`;
-  const expired = `expires_at_ms > 0 AND expires_at_ms >= ${from} AND expires_at_ms <= ${now}`;
   const rows = await reader.query<{
     agent: string;
     priority_rank: number;
@@ -62,30 +58,19 @@ export async function fetchTaskBacklog(
     oldest_stuck_ms: number | string;
     stuck_ids: string[];
     stuck_traces: string[];
-    expired: number | string;
-    expired_traces: string[];
   }>(`
     SELECT agent, priority_rank, any(${thresholdMs}) AS threshold_ms,
            countIf(${pending}) AS pending, countIf(${stuck}) AS stuck, countIf(${stuck} AND abandoned_flag = 1) AS abandoned,
            minIf(submitted_at_ms, ${stuck}) AS oldest_stuck_ms,
            arraySlice(arraySort(x -> tupleElement(x, 1), groupArrayIf((submitted_at_ms, task_id), ${stuck})), 1, 20) AS stuck_pairs,
            arrayMap(x -> tupleElement(x, 2), stuck_pairs) AS stuck_ids,
-           arraySlice(groupUniqArrayIf(trace_id, ${stuck} AND trace_id != ''), 1, 10) AS stuck_traces,
-           countIf(${expired}) AS expired,
-           arraySlice(groupUniqArrayIf(trace_id, ${expired} AND trace_id != ''), 1, 10) AS expired_traces
+           arraySlice(groupUniqArrayIf(trace_id, ${stuck} AND trace_id != ''), 1, 10) AS stuck_traces
     FROM (SELECT *, task_id IN (${timedOut}) AS abandoned_flag FROM (${UNRESOLVED_TASKS}))
     GROUP BY agent, priority_rank
     LIMIT 10000`);
-  const result: TaskBacklogFacts = { stuck: [], pending: new Map(), expired: new Map() };
+  const result: TaskBacklogFacts = { stuck: [], pending: new Map() };
   for (const r of rows) {
     result.pending.set(r.agent, (result.pending.get(r.agent) ?? 0) + num(r.pending));
-    if (num(r.expired) > 0) {
-      const e = result.expired.get(r.agent) ?? { count: 0, trace_ids: [] };
-      result.expired.set(r.agent, {
-        count: e.count + num(r.expired),
-        trace_ids: [...e.trace_ids, ...r.expired_traces],
-      });
-    }
     if (num(r.stuck) > 0) {
       result.stuck.push({
         agent: r.agent,
@@ -154,7 +139,15 @@ export interface GroupLagSource {
   groupLag(
     groupId: string,
     topic: string,
-  ): Promise<{ lag: number; members: number; group_state: string } | undefined>;
+  ): Promise<
+    | {
+        lag: number;
+        members: number;
+        group_state: string;
+        partitions?: readonly { committed_offset: number }[];
+      }
+    | undefined
+  >;
 }
 
 /** Bound on live group look-ups per diagnosis. */
@@ -185,6 +178,7 @@ export async function fetchGroups(
           state: lag.group_state,
           members: lag.members,
           lag: lag.lag,
+          ever_committed: lag.partitions?.some((p) => p.committed_offset >= 0) ?? true,
         },
       ];
     }),

@@ -67,7 +67,7 @@ export async function fetchLatency(
 export async function fetchTimeouts(
   reader: ClickHouseReader,
   w: DiagnosisWindow,
-  expired: ReadonlyMap<string, { count: number; trace_ids: string[] }>,
+  expired: ReadonlyMap<string, { count: number; trace_ids: string[] }> = new Map(),
 ): Promise<TimeoutFact[]> {
   // a timeout about a task the agent itself sent is a requester giving up on another agent
   const tasksSent = `SELECT source_agent, message_id FROM ${MESSAGE_LOG} WHERE message_type = 'task' AND ${inBaselineAndWindow('sent_at_ms', w)}`;

@@ -16,8 +16,10 @@ import {
   fetchRetries,
   fetchTraceErrors,
 } from './facts-errors.js';
+import { fetchGraphFacts } from './facts-graph.js';
 import { fetchDeadLetters, fetchLatency, fetchLlmUsage, fetchTimeouts } from './facts-performance.js';
 import type { ConsumerGroupFact, DiagnosisFacts, DiagnosisWindow, StuckThresholds } from './types.js';
+import { DEFAULT_GRAPH_THRESHOLDS, type GraphThresholds } from './types-graph.js';
 
 export interface FactSources {
   reader: ClickHouseReader;
@@ -41,6 +43,7 @@ export async function collectFacts(
   window: DiagnosisWindow,
   stuckAfterS: StuckThresholds,
   configuredAgents: readonly string[],
+  graphThresholds: GraphThresholds = DEFAULT_GRAPH_THRESHOLDS,
 ): Promise<CollectedFacts> {
   const { reader } = sources;
   const [
@@ -54,6 +57,7 @@ export async function collectFacts(
     latency,
     llm,
     deadLetters,
+    graph,
   ] = await Promise.all([
     fetchAgentErrors(reader, window),
     fetchErrorGroups(reader, window),
@@ -65,10 +69,12 @@ export async function collectFacts(
     fetchLatency(reader, window),
     fetchLlmUsage(reader, window),
     fetchDeadLetters(reader, window),
+    fetchGraphFacts(reader, window, graphThresholds),
   ]);
   const [activity, timeouts] = await Promise.all([
     fetchActivity(reader, window, backlog.pending, configuredAgents),
-    fetchTimeouts(reader, window, backlog.expired),
+    // expired tasks are their own issue (expired_tasks), judged with the message graph
+    fetchTimeouts(reader, window),
   ]);
   const gaps: string[] = [];
   let groups: ConsumerGroupFact[] = [];
@@ -97,6 +103,7 @@ export async function collectFacts(
       timeouts,
       llm,
       deadLetters,
+      graph,
     },
     gaps,
   };

@@ -14,6 +14,13 @@ import {
   detectTimeouts,
 } from './detect-performance.js';
 import {
+  detectDeadlines,
+  detectDelegationLoops,
+  detectDuplicateAnswers,
+  detectOrphanAnswers,
+} from './detect-graph.js';
+import { detectAgentRegressions, detectLlmCostRegressions } from './detect-regressions.js';
+import {
   IssueKind,
   type DetectedIssue,
   type DetectorThresholds,
@@ -21,16 +28,20 @@ import {
   type IssueSeverity,
   type LlmLimit,
 } from './types.js';
+import { DEFAULT_GRAPH_THRESHOLDS, type GraphThresholds } from './types-graph.js';
 
 /** Runs every detector over the facts. */
 export function detectAll(
   facts: DiagnosisFacts,
   thresholds: DetectorThresholds,
   limits: readonly LlmLimit[],
+  graph: GraphThresholds = DEFAULT_GRAPH_THRESHOLDS,
 ): DetectedIssue[] {
+  const { window } = facts;
+  const recentFrom = facts.graph.recentFromMs;
   return [
     ...detectDeadAgents(facts.activity, facts.window, thresholds),
-    ...detectEmptyGroups(facts.groups),
+    ...detectEmptyGroups(facts.groups, facts.activity),
     ...detectLag(facts.lag),
     ...detectLlmRateLimits(facts.llm, limits, thresholds),
     ...detectTimeouts(facts.timeouts, facts.latency, thresholds),
@@ -42,6 +53,12 @@ export function detectAll(
     ...detectCriticalErrors(facts.criticalErrors),
     ...detectErrorSpikes(facts.agentErrors, facts.window, thresholds),
     ...detectNewErrorGroups(facts.errorGroups, facts.window),
+    ...detectDelegationLoops(facts.graph.delegations, graph),
+    ...detectOrphanAnswers(facts.graph.orphanAnswers, graph),
+    ...detectDuplicateAnswers(facts.graph.duplicateAnswers, graph),
+    ...detectDeadlines(facts.graph.deadlines, window, graph),
+    ...detectAgentRegressions(facts.graph.agentTrends, window, recentFrom, graph),
+    ...detectLlmCostRegressions(facts.graph.llmTrends, window, recentFrom, graph),
   ];
 }
 
@@ -59,19 +76,30 @@ const SEVERITY_WEIGHT: Readonly<Record<IssueSeverity, number>> = {
  * retries and timeouts downstream; an error spike explains nothing by itself.
  */
 const SPECIFICITY: Readonly<Record<IssueKind, number>> = {
+  delegation_loop: 2_100,
   dead_agent: 2_000,
+  orphan_answers: 1_950,
   consumer_group_empty: 1_900,
+  duplicate_answers: 1_850,
   silent_agent: 1_800,
   llm_rate_limit: 1_700,
+  delegation_too_deep: 1_650,
   timeouts: 1_600,
+  latency_regression: 1_550,
   slow_agent: 1_500,
+  error_rate_regression: 1_450,
   retry_storm: 1_400,
+  llm_cost_regression: 1_350,
   cascading_failure: 1_300,
+  expired_tasks: 1_250,
+  missed_deadlines: 1_240,
   stuck_tasks: 1_200,
+  throughput_drop: 1_150,
   consumer_lag: 1_100,
   dlq_growth: 1_000,
   critical_errors: 800,
   error_spike: 600,
+  no_consumer: 700,
   new_error_group: 400,
 };
 
@@ -85,6 +113,14 @@ const CAUSES: ReadonlySet<IssueKind> = new Set([
   IssueKind.SLOW_AGENT,
   IssueKind.RETRY_STORM,
   IssueKind.DLQ_GROWTH,
+  IssueKind.DELEGATION_LOOP,
+  IssueKind.DELEGATION_TOO_DEEP,
+  IssueKind.ORPHAN_ANSWERS,
+  IssueKind.DUPLICATE_ANSWERS,
+  IssueKind.LATENCY_REGRESSION,
+  IssueKind.ERROR_RATE_REGRESSION,
+  IssueKind.LLM_COST_REGRESSION,
+  IssueKind.NO_CONSUMER,
 ]);
 
 export interface RankedIssue extends DetectedIssue {
@@ -143,9 +179,38 @@ const PENALTY: Readonly<Record<IssueSeverity, number>> = {
   info: 0,
 };
 
-/** 100 minus a penalty per issue by severity, never below 0. */
-export function healthScore(issues: readonly DetectedIssue[]): number {
-  return Math.max(0, 100 - issues.reduce((sum, issue) => sum + PENALTY[issue.severity], 0));
+/** Share of an agent's traffic counted as lost by the worst issue about it. */
+const IMPACT: Readonly<Record<IssueSeverity, number>> = {
+  critical: 1,
+  high: 0.6,
+  medium: 0.3,
+  low: 0.1,
+  info: 0,
+};
+
+/**
+ * How much of the traffic is healthy, 0-100. Each agent weighs by its traffic in the window
+ * (`traffic`: messages sent plus tasks received) and loses the impact of the worst issue about it
+ * (the first affected agent); the score is also capped by the worst issue anywhere (a critical
+ * issue caps it at 70, high at 85, medium at 94), so a fault on a quiet agent still shows while a
+ * handful of small queues never drags the score to 0. Without traffic, only the cap applies.
+ */
+export function healthScore(
+  issues: readonly DetectedIssue[],
+  traffic: ReadonlyMap<string, number> = new Map(),
+): number {
+  const cap = 100 - Math.max(0, ...issues.map((i) => PENALTY[i.severity]));
+  const total = [...traffic.values()].reduce((sum, n) => sum + n, 0);
+  if (total <= 0) return cap;
+  const worst = new Map<string, number>();
+  for (const issue of issues) {
+    const agent = issue.affected_components[0];
+    if (agent === undefined) continue;
+    worst.set(agent, Math.max(worst.get(agent) ?? 0, IMPACT[issue.severity]));
+  }
+  let lost = 0;
+  for (const [agent, impact] of worst) lost += ((traffic.get(agent) ?? 0) / total) * impact;
+  return Math.max(0, Math.min(cap, Math.round(100 * (1 - lost))));
 }
 
 /** `critical` with any critical issue, `degraded` with any high or medium issue, else `healthy`. */

@@ -92,6 +92,14 @@ export class Seeder {
     );
   }
 
+  /** Any AgentMessage, with defaults for the fields not given (payload `{}`, attempt 1, no TTL). */
+  message(
+    m: Partial<AgentMessage> &
+      Pick<AgentMessage, 'message_id' | 'source_agent' | 'target_agent' | 'message_type' | 'timestamp'>,
+  ): void {
+    this.#message(m);
+  }
+
   /** A TASK from `requester` to `agent`; returns its id. */
   task(seed: SeedTask): string {
     // times are whole milliseconds, as the codec decodes them

@@ -1,4 +1,5 @@
 import type { ErrorCategory } from '../../schemas/records.js';
+import { GRAPH_SUGGESTIONS } from './suggestions-graph.js';
 import type { IssueKind, DetectedIssue } from './types.js';
 
 /**
@@ -155,6 +156,7 @@ const ISSUE_SUGGESTIONS: Readonly<Record<IssueKind, readonly Suggestion[]>> = {
       rationale: 'An error that never occurred before points to a new code path or a new input.',
     },
   ],
+  ...GRAPH_SUGGESTIONS,
 };
 
 const CATEGORY_SUGGESTIONS: Readonly<Record<ErrorCategory, readonly Suggestion[]>> = {

@@ -4,6 +4,8 @@
  * window, so each can be tested with fixture facts and no services.
  */
 
+import type { GraphFacts } from './types-graph.js';
+
 /** The diagnosis window `[fromMs, toMs)` and the baseline that precedes it `[baselineFromMs, fromMs)`. */
 export interface DiagnosisWindow {
   fromMs: number;
@@ -124,6 +126,8 @@ export interface ConsumerGroupFact {
   state: string;
   members: number;
   lag: number;
+  /** Whether the group ever committed an offset on the topic (unknown counts as yes). */
+  ever_committed?: boolean;
 }
 
 export interface LagPoint {
@@ -213,6 +217,8 @@ export interface DiagnosisFacts {
   timeouts: readonly TimeoutFact[];
   llm: readonly LlmUsageFact[];
   deadLetters: readonly DeadLetterFact[];
+  /** The message graph and each agent's recent behaviour against its own baseline. */
+  graph: GraphFacts;
 }
 
 export const IssueKind = {
@@ -230,6 +236,17 @@ export const IssueKind = {
   CRITICAL_ERRORS: 'critical_errors',
   ERROR_SPIKE: 'error_spike',
   NEW_ERROR_GROUP: 'new_error_group',
+  NO_CONSUMER: 'no_consumer',
+  DELEGATION_LOOP: 'delegation_loop',
+  DELEGATION_TOO_DEEP: 'delegation_too_deep',
+  ORPHAN_ANSWERS: 'orphan_answers',
+  DUPLICATE_ANSWERS: 'duplicate_answers',
+  EXPIRED_TASKS: 'expired_tasks',
+  MISSED_DEADLINES: 'missed_deadlines',
+  LATENCY_REGRESSION: 'latency_regression',
+  ERROR_RATE_REGRESSION: 'error_rate_regression',
+  THROUGHPUT_DROP: 'throughput_drop',
+  LLM_COST_REGRESSION: 'llm_cost_regression',
 } as const;
 export type IssueKind = (typeof IssueKind)[keyof typeof IssueKind];
 
