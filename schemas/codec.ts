@@ -56,6 +56,8 @@ export interface SchemaCodecOptions {
   records?: readonly RecordSpec[];
   /** Compatibility level set on each subject before its first registration. Default `BACKWARD`. */
   compatibility?: 'BACKWARD' | 'BACKWARD_TRANSITIVE' | 'FULL' | 'FULL_TRANSITIVE';
+  /** How long one schema lookup by id may wait for the registry. Default 10 s. */
+  lookupTimeoutMs?: number;
 }
 
 interface PreparedRecord {
@@ -122,6 +124,11 @@ function httpStatusOf(error: unknown): number | undefined {
 /** Registration attempts, and how long one may wait for the registry before it counts as unanswered. */
 const REGISTER_ATTEMPTS = 6;
 const REGISTER_ATTEMPT_TIMEOUT_MS = 15_000;
+/** One schema lookup by id may wait this long for the registry before it counts as unavailable. */
+const LOOKUP_TIMEOUT_MS = 10_000;
+/** Lookups of an id the registry does not know (200, 400, 800, 1600 ms apart) before it is unknown. */
+const UNKNOWN_ID_ATTEMPTS = 5;
+const UNKNOWN_ID_MEMORY_MS = 60_000;
 
 class RegistryTimeoutError extends Error {
   override readonly name = 'RegistryTimeoutError';
@@ -168,15 +175,19 @@ export class SchemaCodec {
   readonly #registry: SchemaRegistry;
   readonly #registryUrl: string;
   readonly #compatibility: NonNullable<SchemaCodecOptions['compatibility']>;
+  readonly #lookupTimeoutMs: number;
   readonly #records = new Map<RecordKind, PreparedRecord>();
   readonly #byFullName = new Map<string, PreparedRecord>();
   readonly #plans = new Map<number, ReadPlan>();
   readonly #pendingPlans = new Map<number, Promise<ReadPlan>>();
+  /** Ids the registry did not know, until when that answer is trusted. */
+  readonly #unknownIds = new Map<number, number>();
 
   constructor(options: SchemaCodecOptions) {
     this.#registry = options.registry;
     this.#registryUrl = options.registryUrl.replace(/\/+$/, '');
     this.#compatibility = options.compatibility ?? 'BACKWARD';
+    this.#lookupTimeoutMs = options.lookupTimeoutMs ?? LOOKUP_TIMEOUT_MS;
     for (const spec of options.records ?? defaultRecordSpecs()) {
       const type = avro.Type.forSchema(JSON.parse(spec.schemaText) as avro.Schema);
       const fullName = recordFullName(type);
@@ -383,13 +394,46 @@ export class SchemaCodec {
     return loading;
   }
 
-  async #fetchPlan(schemaId: number): Promise<ReadPlan> {
-    let writer: avro.Type;
-    try {
-      writer = (await this.#registry.getSchema(schemaId)) as unknown as avro.Type;
-    } catch (error) {
-      throw registryFailure(error, `schema id ${schemaId}`, schemaId);
+  /**
+   * The writer schema of `schemaId`. Each lookup is bounded (a stalled registry is unavailable, which
+   * the caller waits out); a 404 is asked again a few times over about 3 s, because a registry
+   * replica can answer before it has caught up with a schema just registered elsewhere, and only
+   * then is the id unknown (its messages are dead-lettered). An id found unknown stays so for a
+   * minute, so a run of its messages costs one wait.
+   */
+  async #lookup(schemaId: number): Promise<avro.Type> {
+    if ((this.#unknownIds.get(schemaId) ?? 0) > Date.now()) {
+      throw new CodecError(
+        CodecErrorCode.UNKNOWN_SCHEMA_ID,
+        `schema id ${schemaId}: not found in the schema registry`,
+        {
+          schemaId,
+        },
+      );
     }
+    for (let attempt = 1; ; attempt++) {
+      let failure: CodecError;
+      try {
+        return (await withTimeout(
+          this.#registry.getSchema(schemaId),
+          this.#lookupTimeoutMs,
+        )) as unknown as avro.Type;
+      } catch (error) {
+        failure = registryFailure(error, `schema id ${schemaId}`, schemaId);
+      }
+      if (failure.code !== CodecErrorCode.UNKNOWN_SCHEMA_ID) throw failure;
+      if (attempt >= UNKNOWN_ID_ATTEMPTS) {
+        // bounded: a flood of made-up ids forgets the oldest
+        if (this.#unknownIds.size >= 10_000) this.#unknownIds.clear();
+        this.#unknownIds.set(schemaId, Date.now() + UNKNOWN_ID_MEMORY_MS);
+        throw failure;
+      }
+      await sleep(200 * 2 ** (attempt - 1));
+    }
+  }
+
+  async #fetchPlan(schemaId: number): Promise<ReadPlan> {
+    const writer = await this.#lookup(schemaId);
     if (writer.typeName !== 'record' || writer.name === undefined) {
       throw new CodecError(CodecErrorCode.UNEXPECTED_RECORD, `schema id ${schemaId} is not an Avro record`, {
         schemaId,
