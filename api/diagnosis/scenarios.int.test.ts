@@ -16,6 +16,7 @@ import { ERRORS_TOPIC, queueTopic } from '../../schemas/topics.js';
 import { createKafkaView, type KafkaView } from '../kafka-view.js';
 import { diagnose, type DiagnosisReport, type IssueItem } from './diagnose.js';
 import { diagnosisSettings } from './module.js';
+import { SCENARIO_EXPECTATIONS, SCENARIO_ROLES } from './scenario-expectations.js';
 
 /**
  * Every fault scenario of the agents (`agent-telemetry agents run --scenario <name>`), run for real
@@ -24,25 +25,8 @@ import { diagnosisSettings } from './module.js';
  * write to the shared errors topic meanwhile, so only issues about this run's agents are judged.
  */
 const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-const ROLES = ['orchestrator', 'researcher', 'writer', 'coder', 'reviewer'] as const;
-
-interface Case {
-  scenario: string;
-  /** Role of the agent the top issue must name, and the kinds that name the cause. */
-  expect?: { role: (typeof ROLES)[number]; kinds: string[] };
-}
-
-const CASES: readonly Case[] = [
-  { scenario: 'healthy' },
-  { scenario: 'llm-timeouts', expect: { role: 'researcher', kinds: ['timeouts'] } },
-  { scenario: 'rate-limited', expect: { role: 'writer', kinds: ['llm_rate_limit'] } },
-  { scenario: 'crashing-agent', expect: { role: 'coder', kinds: ['dead_agent', 'consumer_group_empty'] } },
-  { scenario: 'stuck-task', expect: { role: 'reviewer', kinds: ['stuck_tasks'] } },
-  { scenario: 'poison', expect: { role: 'researcher', kinds: ['dlq_growth'] } },
-  { scenario: 'cascade', expect: { role: 'coder', kinds: ['cascading_failure'] } },
-  { scenario: 'retry-storm', expect: { role: 'researcher', kinds: ['retry_storm'] } },
-  { scenario: 'slow-agent', expect: { role: 'writer', kinds: ['slow_agent'] } },
-];
+const ROLES = SCENARIO_ROLES;
+const CASES = SCENARIO_EXPECTATIONS;
 
 /** How long a scenario may take to show its cause, and how long a healthy run is watched. */
 const DEADLINE_MS = 150_000;

@@ -1,0 +1,315 @@
+import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { quoteNumber } from '../../lib/sql.js';
+import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
+import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
+import { TASK_LIFECYCLE } from '../../lib/tables/task-lifecycle.js';
+import { inWindow, num } from './facts-errors.js';
+import type { DiagnosisWindow } from './types.js';
+import type {
+  AgentTrendFact,
+  DeadlineFact,
+  DelegationTraceFact,
+  DuplicateAnswerFact,
+  GraphFacts,
+  GraphThresholds,
+  LlmTrendFact,
+  OrphanAnswerFact,
+} from './types-graph.js';
+
+/** Queries over the message graph and each agent's recent behaviour; every agent seen, configured or not. */
+
+type N = number | string;
+const ANSWER = `message_type IN ('result', 'error') AND parent_message_id != ''`;
+/** Bounds on what one diagnosis reads: traces, tasks per trace, payload characters. */
+const MAX_TRACES = 2_000;
+const MAX_TASKS_PER_TRACE = 300;
+const PAYLOAD_CHARS = 512;
+
+/** TASK messages of the window per trace (or job), for traces where more than one pair of agents delegates. */
+async function fetchDelegations(
+  reader: ClickHouseReader,
+  w: DiagnosisWindow,
+): Promise<DelegationTraceFact[]> {
+  const rows = await reader.query<{
+    trace_id: string;
+    job_id: string;
+    tasks: [string, string, string, N, string, string][];
+  }>(`
+    SELECT if(trace_id != '', trace_id, '') AS trace_id, if(trace_id != '', '', job_id) AS job_id,
+           arraySlice(groupArray((message_id, source_agent, target_agent, sent_at_ms,
+             substring(payload, 1, ${PAYLOAD_CHARS}), substring(reason, 1, 200))), 1, ${MAX_TASKS_PER_TRACE}) AS tasks
+    FROM ${MESSAGE_LOG}
+    WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} AND (trace_id != '' OR job_id != '')
+    GROUP BY trace_id, job_id
+    HAVING uniqExact(source_agent, target_agent) >= 2
+    LIMIT ${MAX_TRACES}`);
+  return rows.map((r) => ({
+    trace_id: r.trace_id,
+    job_id: r.job_id,
+    tasks: r.tasks.map(([message_id, source, target, sent, payload, reason]) => ({
+      message_id,
+      source,
+      target,
+      sent_ms: num(sent),
+      payload,
+      reason,
+    })),
+  }));
+}
+
+/** Answers of the window whose task was never seen, per answering agent (answers within the grace period wait). */
+async function fetchOrphanAnswers(
+  reader: ClickHouseReader,
+  w: DiagnosisWindow,
+  graceS: number,
+): Promise<OrphanAnswerFact[]> {
+  const settled = quoteNumber(Math.floor(w.toMs - graceS * 1000));
+  const answers = `SELECT parent_message_id FROM ${MESSAGE_LOG} WHERE ${ANSWER} AND ${inWindow('sent_at_ms', w)}`;
+  const seenTasks = `SELECT message_id FROM ${MESSAGE_LOG} WHERE message_type = 'task' AND message_id IN (${answers})`;
+  const rows = await reader.query<{
+    agent: string;
+    targets: string[];
+    orphans: N;
+    answers: N;
+    parent_ids: string[];
+    trace_ids: string[];
+    first_ms: N;
+    last_ms: N;
+  }>(`
+    SELECT source_agent AS agent, groupUniqArrayIf(target_agent, orphan) AS targets,
+           uniqExactIf(message_id, orphan) AS orphans, uniqExact(message_id) AS answers,
+           arraySlice(groupUniqArrayIf(parent_message_id, orphan), 1, 10) AS parent_ids,
+           arraySlice(groupUniqArrayIf(trace_id, orphan AND trace_id != ''), 1, 10) AS trace_ids,
+           minIf(sent_at_ms, orphan) AS first_ms, maxIf(sent_at_ms, orphan) AS last_ms
+    FROM (
+      SELECT source_agent, target_agent, message_id, parent_message_id, trace_id, sent_at_ms,
+             observed_at_ms <= ${settled} AND parent_message_id NOT IN (${seenTasks}) AS orphan
+      FROM ${MESSAGE_LOG} WHERE ${ANSWER} AND ${inWindow('sent_at_ms', w)}
+    )
+    GROUP BY source_agent HAVING orphans > 0
+    LIMIT 10000`);
+  return rows.map((r) => ({
+    agent: r.agent,
+    targets: r.targets,
+    orphans: num(r.orphans),
+    answers: num(r.answers),
+    parent_ids: r.parent_ids,
+    trace_ids: r.trace_ids,
+    first_ms: num(r.first_ms),
+    last_ms: num(r.last_ms),
+  }));
+}
+
+/** Tasks answered more than once (distinct message ids) in the window, per answering agent. */
+async function fetchDuplicateAnswers(
+  reader: ClickHouseReader,
+  w: DiagnosisWindow,
+): Promise<DuplicateAnswerFact[]> {
+  const rows = await reader.query<{
+    agent: string;
+    tasks: N;
+    extra: N;
+    max_n: N;
+    answered: N;
+    task_ids: string[];
+    trace_ids: string[];
+    requesters: string[];
+  }>(`
+    SELECT agent, countIf(n > 1) AS tasks, sumIf(n - 1, n > 1) AS extra, max(n) AS max_n, count() AS answered,
+           arraySlice(groupArrayIf(task_id, n > 1), 1, 10) AS task_ids,
+           arraySlice(groupUniqArrayIf(trace_id, n > 1 AND trace_id != ''), 1, 10) AS trace_ids,
+           arraySlice(groupUniqArrayIf(requester, n > 1), 1, 10) AS requesters
+    FROM (
+      SELECT source_agent AS agent, parent_message_id AS task_id, uniqExact(message_id) AS n,
+             any(trace_id) AS trace_id, any(target_agent) AS requester
+      FROM ${MESSAGE_LOG} WHERE ${ANSWER} AND ${inWindow('sent_at_ms', w)}
+      GROUP BY source_agent, parent_message_id
+    )
+    GROUP BY agent HAVING tasks > 0
+    LIMIT 10000`);
+  return rows.map((r) => ({
+    agent: r.agent,
+    tasks: num(r.tasks),
+    extra_answers: num(r.extra),
+    max_answers: num(r.max_n),
+    answered: num(r.answered),
+    task_ids: r.task_ids,
+    trace_ids: r.trace_ids,
+    requesters: r.requesters,
+  }));
+}
+
+/** Tasks whose TTL or deadline fell in the window: expired unanswered, answered late, open past it. */
+async function fetchDeadlines(reader: ClickHouseReader, w: DiagnosisWindow): Promise<DeadlineFact[]> {
+  const inW = (c: string) => `(${c} > 0 AND ${inWindow(c, w)})`;
+  const at = 'intDiv(resolution_key, 4)';
+  const expired = `${inW('expires_at_ms')} AND (resolution_key = 0 OR ${at} > expires_at_ms)`;
+  const late = `${inW('deadline_ms')} AND resolution_key % 4 IN (1, 2) AND ${at} > deadline_ms`;
+  const overdue = `${inW('deadline_ms')} AND resolution_key = 0`;
+  const rows = await reader.query<{
+    agent: string;
+    expired: N;
+    late: N;
+    overdue: N;
+    with_limit: N;
+    task_ids: string[];
+    trace_ids: string[];
+    requesters: string[];
+    first_ms: N;
+  }>(`
+    SELECT agent, countIf(${expired}) AS expired, countIf(${late}) AS late, countIf(${overdue}) AS overdue,
+           count() AS with_limit,
+           arraySlice(groupArrayIf(task_id, (${expired}) OR (${late}) OR (${overdue})), 1, 10) AS task_ids,
+           arraySlice(groupUniqArrayIf(trace_id, trace_id != '' AND ((${expired}) OR (${late}) OR (${overdue}))), 1, 10) AS trace_ids,
+           arraySlice(groupUniqArrayIf(requester, requester != '' AND ((${expired}) OR (${late}) OR (${overdue}))), 1, 10) AS requesters,
+           minIf(if(${expired}, expires_at_ms, deadline_ms), (${expired}) OR (${late}) OR (${overdue})) AS first_ms
+    FROM (
+      SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(expires_at_ms) AS expires_at_ms,
+             maxMerge(deadline_ms) AS deadline_ms, minIfMerge(resolution_key) AS resolution_key,
+             maxMerge(trace_id) AS trace_id, maxMerge(requester) AS requester
+      FROM ${TASK_LIFECYCLE} GROUP BY agent, task_id
+      HAVING has_task_merged = 1 AND (${inW('expires_at_ms')} OR ${inW('deadline_ms')})
+    )
+    GROUP BY agent HAVING expired + late + overdue > 0
+    LIMIT 10000`);
+  return rows.map((r) => ({
+    agent: r.agent,
+    expired: num(r.expired),
+    late: num(r.late),
+    overdue: num(r.overdue),
+    with_limit: num(r.with_limit),
+    task_ids: r.task_ids,
+    trace_ids: r.trace_ids,
+    requesters: r.requesters,
+    first_ms: num(r.first_ms),
+  }));
+}
+
+const finite = (value: N | undefined): number => {
+  const n = num(value);
+  return Number.isFinite(n) ? n : 0;
+};
+
+/** Answers (latency, failures) and tasks received per agent: the recent interval and the rest of the window. */
+async function fetchAgentTrends(
+  reader: ClickHouseReader,
+  w: DiagnosisWindow,
+  recentFromMs: number,
+): Promise<AgentTrendFact[]> {
+  const recent = quoteNumber(Math.floor(recentFromMs));
+  const [answers, received] = await Promise.all([
+    reader.query<{
+      agent: string;
+      rc: N;
+      rf: N;
+      rp95: N;
+      bc: N;
+      bf: N;
+      bp95: N;
+      bfrom: N;
+      trace_ids: string[];
+    }>(`
+      SELECT agent,
+             countIf(rank = 1 AND at >= ${recent}) AS rc, countIf(rank = 2 AND at >= ${recent}) AS rf,
+             quantileExactIf(0.95)(latency_ms, at >= ${recent}) AS rp95,
+             countIf(rank = 1 AND at < ${recent}) AS bc, countIf(rank = 2 AND at < ${recent}) AS bf,
+             quantileExactIf(0.95)(latency_ms, at < ${recent}) AS bp95,
+             minIf(at, at < ${recent}) AS bfrom,
+             arraySlice(groupUniqArrayIf(trace_id, at >= ${recent} AND trace_id != ''), 1, 5) AS trace_ids
+      FROM (
+        SELECT agent, trace_id, resolution_key % 4 AS rank, intDiv(resolution_key, 4) AS at,
+               toInt64(intDiv(resolution_key, 4)) - toInt64(submitted_at_ms) AS latency_ms
+        FROM (
+          SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(submitted_at_ms) AS submitted_at_ms,
+                 maxMerge(trace_id) AS trace_id, minIfMerge(resolution_key) AS resolution_key
+          FROM ${TASK_LIFECYCLE} GROUP BY agent, task_id
+          HAVING has_task_merged = 1 AND resolution_key > 0
+        )
+      )
+      WHERE rank IN (1, 2) AND ${inWindow('at', w)}
+      GROUP BY agent LIMIT 10000`),
+    reader.query<{ agent: string; recent: N; baseline: N }>(`
+      SELECT target_agent AS agent, uniqExactIf(message_id, sent_at_ms >= ${recent}) AS recent,
+             uniqExactIf(message_id, sent_at_ms < ${recent}) AS baseline
+      FROM ${MESSAGE_LOG} WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)}
+      GROUP BY target_agent LIMIT 10000`),
+  ]);
+  const got = new Map(received.map((r) => [r.agent, r]));
+  return answers.map((r) => ({
+    agent: r.agent,
+    recent_completed: num(r.rc),
+    recent_failed: num(r.rf),
+    recent_p95_ms: finite(r.rp95),
+    recent_received: num(got.get(r.agent)?.recent),
+    baseline_completed: num(r.bc),
+    baseline_failed: num(r.bf),
+    baseline_p95_ms: finite(r.bp95),
+    baseline_received: num(got.get(r.agent)?.baseline),
+    baseline_from_ms: finite(r.bfrom),
+    trace_ids: r.trace_ids,
+  }));
+}
+
+/** LLM calls, tokens and cost per agent × model: the recent interval and the rest of the window. */
+async function fetchLlmTrends(
+  reader: ClickHouseReader,
+  w: DiagnosisWindow,
+  recentFromMs: number,
+): Promise<LlmTrendFact[]> {
+  const recent = quoteNumber(Math.floor(recentFromMs));
+  const rows = await reader.query<{
+    agent: string;
+    model: string;
+    rc: N;
+    rt: N;
+    rcost: N;
+    bc: N;
+    bt: N;
+    bcost: N;
+    bfrom: N;
+    trace_ids: string[];
+  }>(`
+    SELECT agent, model,
+           uniqExactIf((message_id, call_index), at_ms >= ${recent}) AS rc,
+           sumIf(prompt_tokens + completion_tokens, at_ms >= ${recent}) AS rt,
+           sumIf(cost_usd, at_ms >= ${recent}) AS rcost,
+           uniqExactIf((message_id, call_index), at_ms < ${recent}) AS bc,
+           sumIf(prompt_tokens + completion_tokens, at_ms < ${recent}) AS bt,
+           sumIf(cost_usd, at_ms < ${recent}) AS bcost,
+           minIf(at_ms, at_ms < ${recent}) AS bfrom,
+           arraySlice(groupUniqArrayIf(trace_id, at_ms >= ${recent} AND trace_id != ''), 1, 5) AS trace_ids
+    FROM ${LLM_CALLS} WHERE ${inWindow('at_ms', w)}
+    GROUP BY agent, model LIMIT 10000`);
+  return rows.map((r) => ({
+    agent: r.agent,
+    model: r.model,
+    recent_calls: num(r.rc),
+    recent_tokens: num(r.rt),
+    recent_cost_usd: finite(r.rcost),
+    baseline_calls: num(r.bc),
+    baseline_tokens: num(r.bt),
+    baseline_cost_usd: finite(r.bcost),
+    baseline_from_ms: finite(r.bfrom),
+    trace_ids: r.trace_ids,
+  }));
+}
+
+/** Every message-graph and self-relative fact of the window. */
+export async function fetchGraphFacts(
+  reader: ClickHouseReader,
+  w: DiagnosisWindow,
+  t: GraphThresholds,
+): Promise<GraphFacts> {
+  const recentFromMs = Math.max(w.fromMs, w.toMs - t.recentS * 1000);
+  const [delegations, orphanAnswers, duplicateAnswers, deadlines, agentTrends, llmTrends] = await Promise.all(
+    [
+      fetchDelegations(reader, w),
+      fetchOrphanAnswers(reader, w, t.orphanGraceS),
+      fetchDuplicateAnswers(reader, w),
+      fetchDeadlines(reader, w),
+      fetchAgentTrends(reader, w, recentFromMs),
+      fetchLlmTrends(reader, w, recentFromMs),
+    ],
+  );
+  return { recentFromMs, delegations, orphanAnswers, duplicateAnswers, deadlines, agentTrends, llmTrends };
+}

@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { assessFacts, type DiagnosisSettings } from './diagnose.js';
+import { detectEmptyGroups } from './detect-agents.js';
+import { healthyFacts, NOW, THRESHOLDS } from './fact-fixtures.js';
+import { healthScore } from './rank.js';
+import type { AgentActivityFact, ConsumerGroupFact, DetectedIssue, DiagnosisFacts } from './types.js';
+
+const settings: DiagnosisSettings = { thresholds: THRESHOLDS, llmLimits: [], baselineWindows: 4, agents: [] };
+const assess = (facts: DiagnosisFacts) => assessFacts(facts, settings, new Date(NOW).toISOString());
+
+const group = (agent: string, ever_committed: boolean): ConsumerGroupFact => ({
+  agent,
+  group_id: `agent-${agent}`,
+  topic: `agent-queue-${agent}`,
+  state: ever_committed ? 'empty' : 'dead',
+  members: 0,
+  lag: 4,
+  ever_committed,
+});
+const quiet = (agent: string, last_heartbeat_ms = 0): AgentActivityFact => ({
+  agent,
+  last_heartbeat_ms,
+  last_state: '',
+  sent_window: 0,
+  tasks_received_window: 4,
+  pending_tasks: 4,
+  last_sent_ms: 0,
+});
+
+describe('never had a consumer, lost its consumer', () => {
+  it('tells a group that once consumed from one that never did', () => {
+    const issues = detectEmptyGroups(
+      [group('gone', true), group('ghost', false), group('crashed', false)],
+      [quiet('gone'), quiet('ghost'), quiet('crashed', NOW - 120_000)],
+    );
+    expect(issues.map((i) => [i.id, i.severity])).toEqual([
+      ['consumer_group_empty:gone', 'critical'],
+      ['no_consumer:ghost', 'medium'],
+      // no committed offset yet, but the agent was alive: it lost its consumer
+      ['consumer_group_empty:crashed', 'critical'],
+    ]);
+  });
+});
+
+describe('ranking the message-graph causes', () => {
+  it('puts a delegation loop above the stuck tasks and the missing consumer it leaves', () => {
+    const facts = healthyFacts(['orchestrator']);
+    const tasks = [0, 1, 2, 3].map((i) => ({
+      message_id: `m${i}`,
+      source: i % 2 === 0 ? 'ping' : 'pong',
+      target: i % 2 === 0 ? 'pong' : 'ping',
+      sent_ms: NOW - 20_000 + i * 1_000,
+      payload: '{"goal":"settle it"}',
+      reason: '',
+    }));
+    const looped: DiagnosisFacts = {
+      ...facts,
+      activity: [...facts.activity, { ...quiet('pong'), sent_window: 2 }],
+      groups: [...facts.groups, group('pong', false)],
+      stuckTasks: [
+        {
+          agent: 'pong',
+          priority: 'critical',
+          count: 12,
+          threshold_s: 60,
+          oldest_submitted_ms: NOW - 400_000,
+          abandoned: 0,
+          task_ids: [],
+          trace_ids: [],
+        },
+      ],
+      graph: { ...facts.graph, delegations: [{ trace_id: 'tr', job_id: '', tasks }] },
+    };
+    const { items } = assess(looped);
+    expect(items.map((i) => i.id)).toEqual([
+      'delegation_loop:ping,pong',
+      'stuck_tasks:pong',
+      'no_consumer:pong',
+    ]);
+    expect(items[1]?.explained_by).toBe('delegation_loop:ping,pong');
+    expect(items[0]?.suggested_actions[0]?.action).toContain('cycle');
+  });
+});
+
+describe('health score by share of traffic', () => {
+  const issue = (agent: string, severity: DetectedIssue['severity']): DetectedIssue => ({
+    id: `x:${agent}`,
+    kind: 'no_consumer',
+    category: 'configuration',
+    severity,
+    title: '',
+    description: '',
+    affected_components: [agent],
+    related_trace_ids: [],
+    evidence: {},
+    magnitude: 1,
+  });
+
+  it('a handful of small queues without a consumer costs little', () => {
+    const traffic = new Map([
+      ['busy', 1_000],
+      ...['a', 'b', 'c', 'd', 'e', 'f'].map((q) => [q, 3] as [string, number]),
+    ]);
+    const issues = ['a', 'b', 'c', 'd', 'e', 'f'].map((q) => issue(q, 'high'));
+    expect(healthScore(issues, traffic)).toBe(85);
+    expect(
+      healthScore(
+        issues.map((i) => ({ ...i, severity: 'medium' as const })),
+        traffic,
+      ),
+    ).toBe(94);
+  });
+
+  it('a critical issue of the busiest agent takes most of the score', () => {
+    const traffic = new Map([
+      ['busy', 900],
+      ['other', 100],
+    ]);
+    expect(healthScore([issue('busy', 'critical')], traffic)).toBe(10);
+    expect(healthScore([issue('other', 'critical')], traffic)).toBe(70);
+    expect(healthScore([], traffic)).toBe(100);
+    expect(healthScore([issue('other', 'high')])).toBe(85);
+  });
+});
