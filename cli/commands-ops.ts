@@ -230,28 +230,42 @@ export function registerOpsCommands(root: Command, deps: OpsDeps): void {
     .option('--window <minutes>', 'time window to diagnose', intOption(1, 60), 15)
     .option('--issues <n>', 'issues to show', intOption(1, 50), 10)
     .option('--agent <name...>', 'only issues affecting these agents (status and score stay system-wide)')
+    .option(
+      '--kind <kind...>',
+      'only issues of these kinds, e.g. delegation_loop orphan_answers (GET /api/v1/claude/diagnose/kinds)',
+    )
     .addHelpText(
       'after',
-      `\nExits 1 when the system is degraded or critical (with --agent: when an issue affects those agents).${EXIT_CODES_HELP}`,
+      `\nExits 1 when the system is degraded or critical (with --agent or --kind: when an issue of them is shown).${EXIT_CODES_HELP}`,
     )
-    .action(async (flags: { json?: boolean; window: number; issues: number; agent?: string[] }) => {
-      await withApi(deps, async (api, config) => {
-        const report = await route(
-          api,
-          config,
-          `/api/v1/claude/diagnose?time_window_minutes=${flags.window}&format=json`,
-        );
-        const { compactDiagnosis } = await import('../api/mcp/tools-system.js');
-        const digest = compactDiagnosis(
-          report as unknown as Parameters<typeof compactDiagnosis>[0],
-          flags.issues,
-          flags.agent ?? [],
-        ) as unknown as DiagnosisDigest;
-        print(deps, flags.json === true, report, formatDiagnosis(digest));
-        if (flags.agent !== undefined) return digest.issues.length > 0 ? ExitCode.ISSUES : ExitCode.OK;
-        return digest.system_status === 'healthy' ? ExitCode.OK : ExitCode.ISSUES;
-      });
-    });
+    .action(
+      async (flags: {
+        json?: boolean;
+        window: number;
+        issues: number;
+        agent?: string[];
+        kind?: string[];
+      }) => {
+        await withApi(deps, async (api, config) => {
+          const kinds = flags.kind === undefined ? '' : `&kind=${encodeURIComponent(flags.kind.join(','))}`;
+          const report = await route(
+            api,
+            config,
+            `/api/v1/claude/diagnose?time_window_minutes=${flags.window}&format=json${kinds}`,
+          );
+          const { compactDiagnosis } = await import('../api/mcp/tools-system.js');
+          const digest = compactDiagnosis(
+            report as unknown as Parameters<typeof compactDiagnosis>[0],
+            flags.issues,
+            flags.agent ?? [],
+          ) as unknown as DiagnosisDigest;
+          print(deps, flags.json === true, report, formatDiagnosis(digest));
+          if (flags.agent !== undefined || flags.kind !== undefined)
+            return digest.issues.length > 0 ? ExitCode.ISSUES : ExitCode.OK;
+          return digest.system_status === 'healthy' ? ExitCode.OK : ExitCode.ISSUES;
+        });
+      },
+    );
 
   usageExit(root.command('trace'))
     .description(

@@ -7,6 +7,7 @@ import type { ApiContext, ApiModuleFactory } from '../module.js';
 import { diagnose, type DiagnosisReport, type DiagnosisSettings } from './diagnose.js';
 import { claudeErrors } from './errors-report.js';
 import { toPrompt, toSummary } from './format.js';
+import { diagnosisKinds, DiagnosisKindsSchema, kindsParam, withKinds } from './kinds.js';
 import { ClaudeErrorsSchema, DiagnosisResponseSchema } from './schemas.js';
 
 /** The diagnosis settings of a configuration. */
@@ -19,6 +20,7 @@ const diagnoseQuery = {
   time_window_minutes: intParam(15, 1, 60),
   format: enumParamWithDefault(['json', 'prompt', 'summary'], 'json'),
   max_tokens: intParam(2_000, 100, 32_000),
+  kind: kindsParam,
 };
 
 const errorsQuery = {
@@ -54,15 +56,24 @@ export const diagnosisModule: ApiModuleFactory = (context) => ({
       description:
         'format=json (default) gives the whole bundle; format=summary the short form; format=prompt a text bundle for an LLM within max_tokens ' +
         '(about 4 characters a token; the evidence of the lowest-ranked issues is dropped first). Unlike the old service, the window is honoured ' +
-        '(the window is compared with a baseline of DIAGNOSIS_BASELINE_WINDOWS windows before it).',
+        '(the window is compared with a baseline of DIAGNOSIS_BASELINE_WINDOWS windows before it). kind=a,b keeps the issues of those kinds ' +
+        '(GET /api/v1/claude/diagnose/kinds lists them); status, health score and counts stay system-wide.',
       query: diagnoseQuery,
       response: DiagnosisResponseSchema,
       handler: async ({ query }) => {
-        const report = await diagnoseFor(context, query.time_window_minutes);
+        const report = withKinds(await diagnoseFor(context, query.time_window_minutes), query.kind);
         if (query.format === 'summary') return toSummary(report);
         if (query.format === 'prompt') return toPrompt(report, query.max_tokens);
         return report;
       },
+    }),
+    defineRoute({
+      path: '/api/v1/claude/diagnose/kinds',
+      summary:
+        'The issue kinds the diagnosis reports: when each is found, whether it names a cause, what to do',
+      query: {},
+      response: DiagnosisKindsSchema,
+      handler: () => Promise.resolve({ kinds: diagnosisKinds() }),
     }),
     defineRoute({
       path: '/api/v1/claude/errors',
@@ -86,9 +97,15 @@ export const diagnosisModule: ApiModuleFactory = (context) => ({
   typeDefs: loadSdl(new URL('./diagnosis.graphql', import.meta.url)),
   resolvers: {
     Query: {
+      diagnosisKinds: () => diagnosisKinds(),
       diagnose: async (_parent, args) => {
-        const { window } = parseArgs({ window: intParam(15, 1, 60) }, args);
-        const report = await diagnoseFor(context, window);
+        // the list goes through the REST parameter's schema, as its comma-separated form
+        const list = Array.isArray(args.kinds) ? (args.kinds as string[]).join(',') : undefined;
+        const { window, kinds } = parseArgs(
+          { window: intParam(15, 1, 60), kinds: kindsParam },
+          { window: args.window, kinds: list },
+        );
+        const report = withKinds(await diagnoseFor(context, window), kinds);
         return {
           generated_at: report.metadata.generated_at,
           time_window_minutes: report.metadata.time_window_minutes,

@@ -104,7 +104,7 @@ const SPECIFICITY: Readonly<Record<IssueKind, number>> = {
 };
 
 /** Kinds that name a cause; the symptom kinds of the same agent rank right after them. */
-const CAUSES: ReadonlySet<IssueKind> = new Set([
+export const CAUSES: ReadonlySet<IssueKind> = new Set([
   IssueKind.DEAD_AGENT,
   IssueKind.CONSUMER_GROUP_EMPTY,
   IssueKind.SILENT_AGENT,

@@ -12,6 +12,7 @@ import {
   DiagnosisPromptSchema,
   DiagnosisSummarySchema,
 } from './schemas.js';
+import { DiagnosisKindsSchema } from './kinds.js';
 import { seedScenario, teamOf, type Expectation } from './seed-scenarios.js';
 import { Seeder } from './seed.js';
 
@@ -78,12 +79,27 @@ describe('diagnosis routes', () => {
     ['/api/v1/claude/diagnose?time_window_minutes=61', 'time_window_minutes'],
     ['/api/v1/claude/diagnose?time_window_minutes=0', 'time_window_minutes'],
     ['/api/v1/claude/diagnose?format=xml', 'format'],
+    ['/api/v1/claude/diagnose?kind=stuck_tasks,no_such_kind', 'kind'],
     ['/api/v1/claude/errors?limit=51', 'limit'],
     ['/api/v1/claude/errors?include_suggestions=maybe', 'include_suggestions'],
   ])('%s is a 400 naming %s', async (path, parameter) => {
     const { status, body } = await get(path);
     expect(status).toBe(400);
     expect((body as { parameter?: string }).parameter).toBe(parameter);
+  });
+
+  it('lists the issue kinds and keeps only the asked kinds', async () => {
+    const kinds = DiagnosisKindsSchema.parse((await get('/api/v1/claude/diagnose/kinds')).body).kinds;
+    expect(kinds.find((k) => k.kind === 'delegation_loop')).toMatchObject({ cause: true });
+    expect(kinds.find((k) => k.kind === 'stuck_tasks')?.cause).toBe(false);
+    expect(kinds.every((k) => k.suggested_actions.length > 0)).toBe(true);
+    const only = DiagnosisJsonSchema.parse(
+      (await get(`/api/v1/claude/diagnose?kind=${expected?.kind ?? ''},orphan_answers`)).body,
+    );
+    expect(only.issues.items.map((i) => i.kind)).toEqual([expected?.kind]);
+    const none = DiagnosisJsonSchema.parse((await get('/api/v1/claude/diagnose?kind=delegation_loop')).body);
+    expect(none.issues.items).toEqual([]);
+    expect(none.metadata.system_status).not.toBe('healthy');
   });
 
   it('groups errors with their real first and last seen and suggestions for their category', async () => {
@@ -108,7 +124,8 @@ describe('diagnosis routes', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           query:
-            '{ diagnose(window: 15) { system_status health_score issues { kind affected_components evidence } prompt(max_tokens: 150) } }',
+            '{ diagnose(window: 15) { system_status health_score issues { kind affected_components evidence } prompt(max_tokens: 150) } ' +
+            'diagnosisKinds { kind cause } loops: diagnose(kinds: ["delegation_loop"]) { issues { kind } } }',
         }),
       }),
     );
@@ -119,6 +136,8 @@ describe('diagnosis routes', () => {
           issues: { kind: string; affected_components: string[] }[];
           prompt: string;
         };
+        diagnosisKinds: { kind: string; cause: boolean }[];
+        loops: { issues: unknown[] };
       };
       errors?: unknown;
     };
@@ -128,6 +147,8 @@ describe('diagnosis routes', () => {
       affected_components: [expected?.agent],
     });
     expect(body.data?.diagnose.prompt.length).toBeLessThanOrEqual(600);
+    expect(body.data?.diagnosisKinds).toContainEqual({ kind: 'orphan_answers', cause: true });
+    expect(body.data?.loops.issues).toEqual([]);
     const bad = await api.fetch(
       new Request('http://localhost/graphql', {
         method: 'POST',

@@ -254,12 +254,13 @@ const STATUS_SUGGESTIONS: Readonly<Record<number, Suggestion>> = {
 
 const fill = (text: string, agent: string): string => text.replaceAll('{agent}', agent);
 
+/** What to do about an issue of `kind` about `agent`. */
+export function suggestionsForKind(kind: IssueKind, agent = 'the agent'): Suggestion[] {
+  return ISSUE_SUGGESTIONS[kind].map((s) => ({ action: fill(s.action, agent), rationale: s.rationale }));
+}
+
 export function suggestionsForIssue(issue: DetectedIssue): Suggestion[] {
-  const agent = issue.affected_components[0] ?? 'the agent';
-  return ISSUE_SUGGESTIONS[issue.kind].map((s) => ({
-    action: fill(s.action, agent),
-    rationale: s.rationale,
-  }));
+  return suggestionsForKind(issue.kind, issue.affected_components[0]);
 }
 
 /** Suggestions for a group of errors: by HTTP status first when it is decisive, then by category. */

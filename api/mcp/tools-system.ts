@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TASK_STATE } from '../../lib/tables/task-lifecycle.js';
+import { ISSUE_KINDS } from '../diagnosis/kinds.js';
 import type { ApiContext } from '../module.js';
 import { runSqlQuery } from './sql-query.js';
 import { agentArg, callApi, defineTool } from './tool-kit.js';
@@ -88,7 +89,9 @@ export function systemTools(context: ApiContext) {
       title: 'Diagnose the system',
       description:
         'Start here. Ranked issues of the last time window compared with a baseline: error spikes and new error groups, cascades, retry storms, stuck tasks, dead or silent agents, ' +
-        'consumer lag (Burrow rules), timeouts, slow agents, LLM rate limits, DLQ growth; each with evidence, affected agents, related traces and suggested fixes, plus status and a health score. ' +
+        'consumer lag (Burrow rules), timeouts, slow agents, LLM rate limits, DLQ growth, and on the message graph of every agent seen: delegation loops, orphan and duplicate answers, ' +
+        'expired tasks and missed deadlines, and regressions of latency, error rate, throughput and LLM cost against each agent’s own baseline; ' +
+        'each with evidence, affected agents, related traces and suggested fixes, plus status and a health score. ' +
         'Same answer as GET /api/v1/claude/diagnose.',
       input: {
         time_window_minutes: z
@@ -112,6 +115,13 @@ export function systemTools(context: ApiContext) {
           .describe(
             'Only issues affecting these agents (the status, score and counts stay those of the whole system)',
           ),
+        kinds: z
+          .array(z.enum(ISSUE_KINDS))
+          .max(30)
+          .optional()
+          .describe(
+            'Only issues of these kinds, e.g. ["delegation_loop","orphan_answers"] (status, score and counts stay system-wide)',
+          ),
         format: z
           .enum(['compact', 'prompt'])
           .default('compact')
@@ -127,15 +137,16 @@ export function systemTools(context: ApiContext) {
           .describe('Size of the prompt format (100..8000)'),
       },
       run: async (a) => {
+        const kinds = a.kinds === undefined ? '' : `&kind=${a.kinds.join(',')}`;
         if (a.format === 'prompt') {
           return callApi(
             context,
-            `/api/v1/claude/diagnose?time_window_minutes=${a.time_window_minutes}&format=prompt&max_tokens=${a.max_tokens}`,
+            `/api/v1/claude/diagnose?time_window_minutes=${a.time_window_minutes}&format=prompt&max_tokens=${a.max_tokens}${kinds}`,
           );
         }
         const report = await callApi(
           context,
-          `/api/v1/claude/diagnose?time_window_minutes=${a.time_window_minutes}&format=json`,
+          `/api/v1/claude/diagnose?time_window_minutes=${a.time_window_minutes}&format=json${kinds}`,
         );
         return compactDiagnosis(report as unknown as ReportShape, a.max_issues, a.agents ?? []);
       },
