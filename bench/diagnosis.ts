@@ -105,7 +105,10 @@ async function observe(ctx: Ctx, cases: readonly Watched[], waitMs: number): Pro
   }));
 }
 
-/** When the agents' work began: their first task, or the first dead letter on their queues. */
+/**
+ * When the fault began to act: the first task reached the faulty agent (every agents scenario acts
+ * on the faulty agent's work), or the first dead letter landed on its queue (poison).
+ */
 function agentsOnset(ctx: Ctx, names: readonly string[]): () => Promise<number | undefined> {
   const list = names.map(quoteString).join(', ');
   const topics = names.map((n) => quoteString(queueTopic(n))).join(', ');
@@ -130,7 +133,7 @@ function agentsCase(run: string, scenario: string, suffix: string, ctx: Ctx): Wa
     agents: names,
     agent: `${expectation.role}-${suffix}`,
     kinds: expectation.kinds,
-    onsetMs: agentsOnset(ctx, names),
+    onsetMs: agentsOnset(ctx, [`${expectation.role}-${suffix}`]),
   };
 }
 

@@ -14,7 +14,9 @@ import {
 
 /** Detectors over liveness: dead and silent agents, consumer groups without members, lag trends. */
 
-const minutesSince = (nowMs: number, atMs: number): number => Math.round((nowMs - atMs) / 6_000) / 10;
+/** Own heartbeat intervals of silence, and the least silence, after which an agent with work is down. */
+const OWN_BEATS_MISSED = 2.5;
+const MIN_OWN_SILENCE_MS = 8_000;
 
 /**
  * An agent whose last heartbeat is older than `heartbeatTimeoutS` is dead when it still had work
@@ -29,9 +31,18 @@ export function detectDeadAgents(
 ): DetectedIssue[] {
   const issues: DetectedIssue[] = [];
   const deadline = window.toMs - t.heartbeatTimeoutS * 1000;
+  // the freshest beat of any agent: ingest delays every agent's beats alike, so measuring against it
+  // does not take a lagging pipeline for dead agents
+  const freshest = Math.max(0, ...facts.map((f) => f.last_heartbeat_ms));
   for (const f of facts) {
     const hasWork = f.pending_tasks > 0 || f.tasks_received_window > 0;
-    if (f.last_heartbeat_ms > 0 && f.last_heartbeat_ms < deadline) {
+    const interval = f.heartbeat_interval_ms ?? 0;
+    // an agent with work waiting that missed more than two of its own beats is down, before the timeout
+    const missedOwnBeats =
+      f.pending_tasks > 0 &&
+      interval > 0 &&
+      f.last_heartbeat_ms < freshest - Math.max(OWN_BEATS_MISSED * interval, MIN_OWN_SILENCE_MS);
+    if (f.last_heartbeat_ms > 0 && (f.last_heartbeat_ms < deadline || missedOwnBeats)) {
       const recent = f.last_heartbeat_ms >= window.baselineFromMs;
       if (!hasWork && !recent) continue;
       const stoppedOnPurpose = f.last_state === 'stopping' || f.last_state === 'draining';
@@ -41,7 +52,7 @@ export function detectDeadAgents(
         kind: IssueKind.DEAD_AGENT,
         category: 'connectivity',
         severity,
-        title: `Agent ${f.agent} is down: no heartbeat for ${minutesSince(window.toMs, f.last_heartbeat_ms)} min`,
+        title: `Agent ${f.agent} is down: no heartbeat for ${Math.round((window.toMs - f.last_heartbeat_ms) / 1000)} s`,
         description:
           `${f.agent} last sent a heartbeat at ${new Date(f.last_heartbeat_ms).toISOString()} (state "${f.last_state}")` +
           (hasWork
@@ -55,6 +66,7 @@ export function detectDeadAgents(
           last_heartbeat_ms: f.last_heartbeat_ms,
           last_state: f.last_state,
           heartbeat_timeout_s: t.heartbeatTimeoutS,
+          heartbeat_interval_ms: interval,
           pending_tasks: f.pending_tasks,
           tasks_received_window: f.tasks_received_window,
           messages_sent_window: f.sent_window,

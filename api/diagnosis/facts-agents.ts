@@ -1,7 +1,7 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber } from '../../lib/sql.js';
 import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
-import { AGENT_LIVENESS } from '../../lib/tables/heartbeats.js';
+import { AGENT_LIVENESS, HEARTBEATS } from '../../lib/tables/heartbeats.js';
 import { LAG_SAMPLES } from '../../lib/tables/lag-samples.js';
 import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
 import { TASK_LIFECYCLE } from '../../lib/tables/task-lifecycle.js';
@@ -98,7 +98,7 @@ export async function fetchActivity(
   configuredAgents: readonly string[],
 ): Promise<AgentActivityFact[]> {
   const from = quoteNumber(Math.floor(w.fromMs));
-  const [liveness, sent, received] = await Promise.all([
+  const [liveness, sent, received, beats] = await Promise.all([
     reader.query<{ agent: string; last_ms: number | string; state: string }>(`
       SELECT agent, maxMerge(last_heartbeat_ms) AS last_ms, argMaxMerge(last_state) AS state
       FROM ${AGENT_LIVENESS} GROUP BY agent LIMIT 10000`),
@@ -108,6 +108,11 @@ export async function fetchActivity(
     reader.query<{ agent: string; n: number | string }>(`
       SELECT target_agent AS agent, uniqExact(message_id) AS n FROM ${MESSAGE_LOG}
       WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} GROUP BY target_agent LIMIT 10000`),
+    // the usual gap between an agent's beats: its span over the beats' count, from 3 beats on
+    reader.query<{ agent: string; interval_ms: number | string }>(`
+      SELECT agent, (max(sent_at_ms) - min(sent_at_ms)) / (uniqExact(message_id) - 1) AS interval_ms
+      FROM ${HEARTBEATS} WHERE ${inWindow('sent_at_ms', w)}
+      GROUP BY agent HAVING uniqExact(message_id) >= 3 LIMIT 10000`),
   ]);
   const agents = new Set<string>([
     ...configuredAgents,
@@ -127,6 +132,7 @@ export async function fetchActivity(
       tasks_received_window: num(received.find((r) => r.agent === agent)?.n),
       pending_tasks: pending.get(agent) ?? 0,
       last_sent_ms: num(out?.last_ms),
+      heartbeat_interval_ms: Math.round(num(beats.find((r) => r.agent === agent)?.interval_ms)),
     };
   });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assessFacts, type DiagnosisSettings } from './diagnose.js';
-import { detectEmptyGroups } from './detect-agents.js';
-import { healthyFacts, NOW, THRESHOLDS } from './fact-fixtures.js';
+import { detectDeadAgents, detectEmptyGroups } from './detect-agents.js';
+import { healthyFacts, NOW, THRESHOLDS, WINDOW } from './fact-fixtures.js';
 import { healthScore } from './rank.js';
 import type { AgentActivityFact, ConsumerGroupFact, DetectedIssue, DiagnosisFacts } from './types.js';
 
@@ -120,5 +120,37 @@ describe('health score by share of traffic', () => {
     expect(healthScore([issue('other', 'critical')], traffic)).toBe(70);
     expect(healthScore([], traffic)).toBe(100);
     expect(healthScore([issue('other', 'high')])).toBe(85);
+  });
+});
+
+describe('an agent that missed its own heartbeats', () => {
+  const beat = (agent: string, agoMs: number, pending: number): AgentActivityFact => ({
+    agent,
+    last_heartbeat_ms: NOW - agoMs,
+    last_state: 'busy',
+    sent_window: 10,
+    tasks_received_window: 5,
+    pending_tasks: pending,
+    last_sent_ms: NOW - agoMs,
+    heartbeat_interval_ms: 5_000,
+  });
+
+  it('is down once it missed more than two of its beats while work waits, before the configured timeout', () => {
+    const issues = detectDeadAgents(
+      [beat('alive', 1_000, 1), beat('crashed', 14_000, 1)],
+      WINDOW,
+      THRESHOLDS,
+    );
+    expect(issues.map((i) => [i.id, i.severity])).toEqual([['dead_agent:crashed', 'critical']]);
+  });
+
+  it('is measured against the freshest beat, so a lagging ingest kills nobody', () => {
+    expect(detectDeadAgents([beat('a', 20_000, 1), beat('b', 24_000, 1)], WINDOW, THRESHOLDS)).toEqual([]);
+  });
+
+  it('waits for the configured timeout when nothing waits for the agent', () => {
+    expect(detectDeadAgents([beat('alive', 1_000, 1), beat('idle', 14_000, 0)], WINDOW, THRESHOLDS)).toEqual(
+      [],
+    );
   });
 });

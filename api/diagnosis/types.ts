@@ -115,6 +115,8 @@ export interface AgentActivityFact {
   pending_tasks: number;
   /** Latest message the agent sent, 0 if none is known. */
   last_sent_ms: number;
+  /** The agent's usual gap between heartbeats (0 or absent: unknown, fewer than 3 beats). */
+  heartbeat_interval_ms?: number;
 }
 
 /** The agent's consumer group as the Kafka admin API sees it now. */
