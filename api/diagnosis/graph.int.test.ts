@@ -78,9 +78,9 @@ describe('message-graph diagnosis over seeded ClickHouse data', () => {
       });
       s.answer(id, name('late'), name('boss'), now - 30_000);
     }
-    // 14 minutes at 50 ms, then 1.5 s over the last 20 s; cheap calls, then ten times the tokens
-    for (let at = now - 14 * 60_000; at < now - 2_000; at += 4_000) {
-      const recent = at >= now - 20_000;
+    // 14 minutes at 50 ms, then 1.5 s over the last 14 s; cheap calls, then ten times the tokens
+    for (let at = now - 14 * 60_000; at < now - 2_000; at += 2_000) {
+      const recent = at >= now - 14_000;
       s.roundTrip(name('fast'), name('boss'), at, recent ? 1_500 : 50, {
         calls: [{ model: 'tiny', promptTokens: recent ? 9_000 : 900, completionTokens: 100 }],
       });
