@@ -19,7 +19,7 @@ import {
 import { ensureTopics } from '../lib/topics.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
 import { benchToken } from './bench-env.js';
-import { spawnBenchChild, type BenchChild } from './child.js';
+import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
 import { startAgents, startSynthetic } from './diagnosis-drivers.js';
 import {
   falseAlarms,
@@ -52,6 +52,8 @@ interface Ctx {
   db: TestDatabase;
   kafka: KafkaView;
   env: NodeJS.ProcessEnv;
+  /** The real API over the scorecard's database, asked for a summary during each mixed run. */
+  apiBase: string;
 }
 
 interface Watched extends CaseExpectation {
@@ -171,7 +173,14 @@ async function runCases(
       ...agentRuns.map((a) => agentsCase(run, a.scenario, a.suffix, ctx)),
       ...synthetic.map((c) => syntheticWatch(run, c, () => driver?.onsetMs)),
     ];
-    return await observe(ctx, watched, agentRuns.length > 0 ? AGENTS_WAIT_MS : SYNTHETIC_WAIT_MS);
+    const results = await observe(ctx, watched, agentRuns.length > 0 ? AGENTS_WAIT_MS : SYNTHETIC_WAIT_MS);
+    if (run.startsWith('mixed')) {
+      const url = `${ctx.apiBase}/api/v1/claude/diagnose?format=summary`;
+      const response = await fetch(url);
+      say(`${run}: GET ${url} -> ${response.status}`);
+      say(JSON.stringify(await response.json()));
+    }
+    return results;
   } finally {
     await Promise.all([...children.map((c) => c.stop(20_000)), driver?.stop()]);
     await producer.close();
@@ -266,7 +275,26 @@ async function main(): Promise<void> {
         onStderrLine: () => undefined,
       }),
     );
-    const ctx: Ctx = { config, logger, db, kafka: createKafkaView(admin, { cacheMs: 0 }), env };
+    const port = await freePort();
+    const apiEnv: NodeJS.ProcessEnv = {
+      ...env,
+      API_PORT: String(port),
+      API_HOST: '127.0.0.1',
+      API_RATE_LIMIT_PER_MINUTE: '0',
+      LOG_LEVEL: 'error',
+    };
+    delete apiEnv.API_AUTH_TOKEN;
+    const api = spawnBenchChild({
+      name: 'api',
+      script: CLI,
+      args: ['api'],
+      env: apiEnv,
+      onStderrLine: () => undefined,
+    });
+    processors.push(api);
+    const apiBase = `http://127.0.0.1:${port}`;
+    await waitForHttpOk(`${apiBase}/ready`, api, 60_000, AbortSignal.timeout(120_000));
+    const ctx: Ctx = { config, logger, db, kafka: createKafkaView(admin, { cacheMs: 0 }), env, apiBase };
     await sleep(8_000);
     say(
       `diagnosis scorecard ${token}: database ${db.name} (ClickHouse 18.16), window 15 min, polled every ${POLL_MS / 1000} s`,

@@ -2,6 +2,7 @@ import { agentOfQueueTopic } from '../../schemas/topics.js';
 import { distinct } from './detect-errors.js';
 import {
   baselineMinutes,
+  type AgentActivityFact,
   IssueKind,
   limitFor,
   type AgentLatencyFact,
@@ -160,6 +161,55 @@ export function detectSlowAgents(facts: readonly AgentLatencyFact[], t: Detector
         factor: round(factor, 1),
       },
       magnitude: Math.round(f.p95_ms / 1000),
+    });
+  }
+  return issues;
+}
+
+/**
+ * Early sign of a slow agent, before it completed enough tasks to measure: its oldest pending task
+ * has waited `slowFactor` times the other agents' median p95 (and its own p95, when measured) and
+ * at least `slowMinMs`, while the agent is alive (a recent heartbeat), delegates nothing (a
+ * delegator waits on others) and has no stuck task (that is its own issue). Low severity: a hung
+ * handler looks the same until its requester gives up.
+ */
+export function detectAgingTasks(
+  activity: readonly AgentActivityFact[],
+  latency: readonly AgentLatencyFact[],
+  stuck: readonly StuckTaskFact[],
+  window: DiagnosisWindow,
+  t: DetectorThresholds,
+): DetectedIssue[] {
+  const measured = latency.filter((f) => f.completed + f.failed >= MIN_TASKS);
+  const aliveSince = window.toMs - t.heartbeatTimeoutS * 1000;
+  const issues: DetectedIssue[] = [];
+  for (const a of activity) {
+    const oldest = a.oldest_pending_ms ?? 0;
+    if (a.pending_tasks === 0 || oldest <= 0 || (a.tasks_sent_window ?? 0) > 0) continue;
+    if (a.last_heartbeat_ms < aliveSince || stuck.some((s) => s.agent === a.agent && s.count > 0)) continue;
+    const peers = measured.filter((o) => o.agent !== a.agent).map((o) => o.p95_ms);
+    if (peers.length === 0) continue;
+    const peerP95 = median(peers);
+    const own = measured.find((o) => o.agent === a.agent)?.p95_ms ?? 0;
+    const threshold = Math.max(t.slowFactor * peerP95, t.slowFactor * own, t.slowMinMs);
+    const age = window.toMs - oldest;
+    if (age < threshold) continue;
+    issues.push({
+      id: `${IssueKind.SLOW_AGENT}:${a.agent}`,
+      kind: IssueKind.SLOW_AGENT,
+      category: 'performance',
+      severity: 'low',
+      title: `${a.agent} may be slow: a task pending ${round(age / 1000, 1)} s, ${round(age / Math.max(1, peerP95), 1)}x the other agents' p95`,
+      description: `${a.agent} is alive and delegates nothing, yet its oldest of ${a.pending_tasks} pending task(s) has waited ${Math.round(age)} ms where the other agents answer within ${Math.round(peerP95)} ms (p95).`,
+      affected_components: [a.agent],
+      related_trace_ids: [],
+      evidence: {
+        oldest_pending_age_ms: Math.round(age),
+        pending_tasks: a.pending_tasks,
+        peer_median_p95_ms: Math.round(peerP95),
+        own_p95_ms: Math.round(own),
+      },
+      magnitude: a.pending_tasks,
     });
   }
   return issues;

@@ -32,6 +32,8 @@ export interface TaskBacklogFacts {
   stuck: StuckTaskFact[];
   /** Pending tasks per agent (not expired). */
   pending: Map<string, number>;
+  /** When the oldest pending task of each agent was submitted. */
+  oldestPending: Map<string, number>;
 }
 
 /** Pending and stuck (past their priority's threshold at the window's end) tasks; expired ones are in facts-graph. */
@@ -53,6 +55,7 @@ export async function fetchTaskBacklog(
     priority_rank: number;
     threshold_ms: number | string;
     pending: number | string;
+    oldest_pending_ms: number | string;
     stuck: number | string;
     abandoned: number | string;
     oldest_stuck_ms: number | string;
@@ -60,7 +63,7 @@ export async function fetchTaskBacklog(
     stuck_traces: string[];
   }>(`
     SELECT agent, priority_rank, any(${thresholdMs}) AS threshold_ms,
-           countIf(${pending}) AS pending, countIf(${stuck}) AS stuck, countIf(${stuck} AND abandoned_flag = 1) AS abandoned,
+           countIf(${pending}) AS pending, minIf(submitted_at_ms, ${pending}) AS oldest_pending_ms, countIf(${stuck}) AS stuck, countIf(${stuck} AND abandoned_flag = 1) AS abandoned,
            minIf(submitted_at_ms, ${stuck}) AS oldest_stuck_ms,
            arraySlice(arraySort(x -> tupleElement(x, 1), groupArrayIf((submitted_at_ms, task_id), ${stuck})), 1, 20) AS stuck_pairs,
            arrayMap(x -> tupleElement(x, 2), stuck_pairs) AS stuck_ids,
@@ -68,9 +71,12 @@ export async function fetchTaskBacklog(
     FROM (SELECT *, task_id IN (${timedOut}) AS abandoned_flag FROM (${UNRESOLVED_TASKS}))
     GROUP BY agent, priority_rank
     LIMIT 10000`);
-  const result: TaskBacklogFacts = { stuck: [], pending: new Map() };
+  const result: TaskBacklogFacts = { stuck: [], pending: new Map(), oldestPending: new Map() };
   for (const r of rows) {
     result.pending.set(r.agent, (result.pending.get(r.agent) ?? 0) + num(r.pending));
+    const oldest = num(r.oldest_pending_ms);
+    if (num(r.pending) > 0 && oldest > 0)
+      result.oldestPending.set(r.agent, Math.min(oldest, result.oldestPending.get(r.agent) ?? oldest));
     if (num(r.stuck) > 0) {
       result.stuck.push({
         agent: r.agent,
@@ -96,14 +102,21 @@ export async function fetchActivity(
   w: DiagnosisWindow,
   pending: ReadonlyMap<string, number>,
   configuredAgents: readonly string[],
+  oldestPending: ReadonlyMap<string, number> = new Map(),
 ): Promise<AgentActivityFact[]> {
   const from = quoteNumber(Math.floor(w.fromMs));
   const [liveness, sent, received, beats] = await Promise.all([
     reader.query<{ agent: string; last_ms: number | string; state: string }>(`
       SELECT agent, maxMerge(last_heartbeat_ms) AS last_ms, argMaxMerge(last_state) AS state
       FROM ${AGENT_LIVENESS} GROUP BY agent LIMIT 10000`),
-    reader.query<{ agent: string; window_n: number | string; last_ms: number | string }>(`
-      SELECT source_agent AS agent, uniqExactIf(message_id, sent_at_ms >= ${from}) AS window_n, max(sent_at_ms) AS last_ms
+    reader.query<{
+      agent: string;
+      window_n: number | string;
+      tasks_n: number | string;
+      last_ms: number | string;
+    }>(`
+      SELECT source_agent AS agent, uniqExactIf(message_id, sent_at_ms >= ${from}) AS window_n,
+             uniqExactIf(message_id, sent_at_ms >= ${from} AND message_type = 'task') AS tasks_n, max(sent_at_ms) AS last_ms
       FROM ${MESSAGE_LOG} WHERE ${inBaselineAndWindow('sent_at_ms', w)} GROUP BY source_agent LIMIT 10000`),
     reader.query<{ agent: string; n: number | string }>(`
       SELECT target_agent AS agent, uniqExact(message_id) AS n FROM ${MESSAGE_LOG}
@@ -132,6 +145,8 @@ export async function fetchActivity(
       tasks_received_window: num(received.find((r) => r.agent === agent)?.n),
       pending_tasks: pending.get(agent) ?? 0,
       last_sent_ms: num(out?.last_ms),
+      tasks_sent_window: num(out?.tasks_n),
+      oldest_pending_ms: oldestPending.get(agent) ?? 0,
       heartbeat_interval_ms: Math.round(num(beats.find((r) => r.agent === agent)?.interval_ms)),
     };
   });

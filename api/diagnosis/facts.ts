@@ -72,7 +72,7 @@ export async function collectFacts(
     fetchGraphFacts(reader, window, graphThresholds),
   ]);
   const [activity, timeouts] = await Promise.all([
-    fetchActivity(reader, window, backlog.pending, configuredAgents),
+    fetchActivity(reader, window, backlog.pending, configuredAgents, backlog.oldestPending),
     // expired tasks are their own issue (expired_tasks), judged with the message graph
     fetchTimeouts(reader, window),
   ]);

@@ -7,6 +7,7 @@ import {
   detectRetryStorms,
 } from './detect-errors.js';
 import {
+  detectAgingTasks,
   detectDlqGrowth,
   detectLlmRateLimits,
   detectSlowAgents,
@@ -30,6 +31,12 @@ import {
 } from './types.js';
 import { DEFAULT_GRAPH_THRESHOLDS, type GraphThresholds } from './types-graph.js';
 
+/** `first`, then the issues of `second` whose id none of `first` has. */
+function withoutSameId(first: readonly DetectedIssue[], second: readonly DetectedIssue[]): DetectedIssue[] {
+  const ids = new Set(first.map((i) => i.id));
+  return [...first, ...second.filter((i) => !ids.has(i.id))];
+}
+
 /** Runs every detector over the facts. */
 export function detectAll(
   facts: DiagnosisFacts,
@@ -45,7 +52,10 @@ export function detectAll(
     ...detectLag(facts.lag),
     ...detectLlmRateLimits(facts.llm, limits, thresholds),
     ...detectTimeouts(facts.timeouts, facts.latency, thresholds),
-    ...detectSlowAgents(facts.latency, thresholds),
+    ...withoutSameId(
+      detectSlowAgents(facts.latency, thresholds),
+      detectAgingTasks(facts.activity, facts.latency, facts.stuckTasks, window, thresholds),
+    ),
     ...detectRetryStorms(facts.retries, thresholds),
     ...detectCascades(facts.traceErrors, thresholds),
     ...detectStuckTasks(facts.stuckTasks, facts.window),

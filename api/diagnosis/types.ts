@@ -115,6 +115,10 @@ export interface AgentActivityFact {
   pending_tasks: number;
   /** Latest message the agent sent, 0 if none is known. */
   last_sent_ms: number;
+  /** TASK messages the agent sent in the window (it delegates). */
+  tasks_sent_window?: number;
+  /** When its oldest pending task was submitted (0 or absent: none pending). */
+  oldest_pending_ms?: number;
   /** The agent's usual gap between heartbeats (0 or absent: unknown, fewer than 3 beats). */
   heartbeat_interval_ms?: number;
 }
