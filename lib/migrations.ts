@@ -5,7 +5,7 @@ import { migrationsDirectory } from '../schemas/schema-files.js';
 import type { ClickHouseExecutor, ClickHouseReader, ClickHouseWriter } from './clickhouse.js';
 import { ErrorCode, TelemetryError } from './errors.js';
 import type { Logger } from './logger.js';
-import { quoteIdentifier } from './sql.js';
+import { quoteIdentifier, quoteString } from './sql.js';
 
 export interface Migration {
   version: number;
@@ -143,6 +143,22 @@ export async function loadMigrations(directory: URL = migrationsDirectory()): Pr
   return migrations;
 }
 
+const ADD_COLUMN = /^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s/i;
+
+/**
+ * Whether `statement` adds a column that its table has already: such a statement counts as applied.
+ * (`ADD COLUMN IF NOT EXISTS` would say so in SQL, but ClickHouse 18.16 does not have it.)
+ */
+async function addsExistingColumn(database: ClickHouseReader, statement: string): Promise<boolean> {
+  const match = ADD_COLUMN.exec(statement);
+  if (match === null) return false;
+  const rows = await database.query<{ n: string | number }>(
+    `SELECT count() AS n FROM system.columns WHERE database = currentDatabase() ` +
+      `AND table = ${quoteString(match[1] ?? '')} AND name = ${quoteString(match[2] ?? '')}`,
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
 function firstLine(statement: string): string {
   const line = statement.split('\n', 1)[0] ?? '';
   return line.length > 100 ? `${line.slice(0, 100)}…` : line;
@@ -198,6 +214,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
     const statements = statementsFor(migration, release);
     for (const [index, statement] of statements.entries()) {
       try {
+        if (await addsExistingColumn(database, statement)) continue;
         await database.command(statement);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Taken } from './batch.js';
 import { deadLetterFor, type PoisonCause } from './dead-letter.js';
-import { InvalidRecordError, mapAgentMessage, mapDetailedError } from './mappers.js';
+import { InvalidRecordError, mapAgentMessage, mapDetailedError, plausibleTime } from './mappers.js';
 import type { ProcessorMetrics } from './metrics.js';
 import { PoisonGuard } from './poison-guard.js';
 
@@ -103,7 +103,17 @@ export class Intake {
           schemaId: decoded.schemaId,
         });
       }
-      const source = { topic, partition, offset, schemaId: decoded.schemaId, observedAtMs: this.#o.now() };
+      const observedAtMs = this.#o.now();
+      const recorded = Number(message.timestamp);
+      const source = {
+        topic,
+        partition,
+        offset,
+        schemaId: decoded.schemaId,
+        observedAtMs,
+        // a record timestamp that is unset (-1) or itself cannot be right is no reference
+        recordedAtMs: plausibleTime(recorded, observedAtMs).atMs,
+      };
       const rows =
         decoded.kind === RecordKind.AGENT_MESSAGE
           ? mapAgentMessage(decoded.value, source)

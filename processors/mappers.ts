@@ -25,6 +25,11 @@ export interface Source {
   offset: number;
   schemaId: number;
   observedAtMs: number;
+  /**
+   * The Kafka record's timestamp (when the producer or broker recorded it): the reference a sender's
+   * own timestamp is checked against, the same when the topic is replayed. `observedAtMs` without it.
+   */
+  recordedAtMs?: number;
 }
 
 /** A record that decoded but cannot be mapped (for example an empty id); it goes to the DLQ. */
@@ -39,7 +44,31 @@ const RESOLUTIONS: Partial<Record<AgentMessage['message_type'], Resolution>> = {
   cancel: 'cancelled',
 };
 
-function taskRow(message: AgentMessage, observedAtMs: number): TaskEventRow {
+/** 2000-01-01: no agent message or error is older. */
+const EARLIEST_PLAUSIBLE_MS = 946_684_800_000;
+/** How far ahead of its observation a sender's clock may run before its timestamp is not trusted. */
+const LATEST_PLAUSIBLE_AHEAD_MS = 86_400_000;
+
+/**
+ * The time a record is stored under: its own timestamp when that can be right (from 2000 up to a
+ * day after `referenceMs`, when Kafka recorded it), else the reference time. A clock bug or seconds sent as
+ * milliseconds would date the record decades away and scatter a batch over more monthly partitions
+ * than one insert may touch; the sender's value is kept in a column of its own (migration 0007).
+ */
+export function plausibleTime(
+  timestampMs: number,
+  observedAtMs: number,
+): { atMs: number; originalMs: number } {
+  const plausible =
+    Number.isFinite(timestampMs) &&
+    timestampMs >= EARLIEST_PLAUSIBLE_MS &&
+    timestampMs <= observedAtMs + LATEST_PLAUSIBLE_AHEAD_MS;
+  return plausible
+    ? { atMs: timestampMs, originalMs: 0 }
+    : { atMs: observedAtMs, originalMs: Math.max(0, Math.trunc(timestampMs)) };
+}
+
+function taskRow(message: AgentMessage, atMs: number, observedAtMs: number): TaskEventRow {
   const ttl = message.ttl_seconds ?? 0;
   return {
     agent: message.target_agent,
@@ -50,8 +79,8 @@ function taskRow(message: AgentMessage, observedAtMs: number): TaskEventRow {
     priority: PRIORITY_RANK[message.priority],
     attempt: message.attempt,
     max_retries: message.max_retries,
-    submitted_at_ms: message.timestamp,
-    expires_at_ms: ttl > 0 ? message.timestamp + ttl * 1000 : 0,
+    submitted_at_ms: atMs,
+    expires_at_ms: ttl > 0 ? atMs + ttl * 1000 : 0,
     deadline_ms: message.deadline ?? 0,
     trace_id: message.trace_id,
     job_id: message.job_id ?? '',
@@ -70,6 +99,7 @@ export function mapAgentMessage(
   if (message.message_id === '') throw new InvalidRecordError('AgentMessage with an empty message_id');
   if (message.target_agent === '')
     throw new InvalidRecordError(`AgentMessage ${message.message_id} has no target_agent`);
+  const { atMs, originalMs } = plausibleTime(message.timestamp, source.recordedAtMs ?? source.observedAtMs);
   into[MESSAGE_LOG].push({
     message_id: message.message_id,
     topic: source.topic,
@@ -90,12 +120,13 @@ export function mapAgentMessage(
     max_retries: message.max_retries,
     deadline_ms: message.deadline ?? 0,
     job_id: message.job_id ?? '',
-    sent_at_ms: message.timestamp,
+    sent_at_ms: atMs,
+    sent_at_original_ms: originalMs,
     observed_at_ms: source.observedAtMs,
   });
 
   if (message.message_type === 'task') {
-    into[TASK_EVENTS].push(taskRow(message, source.observedAtMs));
+    into[TASK_EVENTS].push(taskRow(message, atMs, source.observedAtMs));
   } else {
     const resolution = RESOLUTIONS[message.message_type];
     const parent = message.parent_message_id;
@@ -106,7 +137,7 @@ export function mapAgentMessage(
           resolutionEvent({
             agent,
             taskId: parent,
-            resolvedAtMs: message.timestamp,
+            resolvedAtMs: atMs,
             resolution,
             resolvedBy: message.message_id,
             observedAtMs: source.observedAtMs,
@@ -130,7 +161,7 @@ export function mapAgentMessage(
       status: call.status,
       trace_id: message.trace_id,
       task_id: message.parent_message_id ?? message.message_id,
-      at_ms: message.timestamp,
+      at_ms: atMs,
       observed_at_ms: source.observedAtMs,
     });
   });
@@ -146,7 +177,7 @@ export function mapAgentMessage(
       host: beat?.host ?? '',
       pid: beat?.pid ?? 0,
       version: beat?.version ?? '',
-      sent_at_ms: message.timestamp,
+      sent_at_ms: atMs,
       observed_at_ms: source.observedAtMs,
     });
   }
@@ -160,6 +191,7 @@ export function mapDetailedError(
   into: TableRows = emptyTableRows(),
 ): TableRows {
   if (error.error_id === '') throw new InvalidRecordError('DetailedError with an empty error_id');
+  const { atMs, originalMs } = plausibleTime(error.timestamp, source.recordedAtMs ?? source.observedAtMs);
   into[ERROR_FACTS].push({
     error_id: error.error_id,
     topic: source.topic,
@@ -186,7 +218,8 @@ export function mapDetailedError(
     token_count: error.token_count ?? 0,
     tool_name: error.tool_name ?? '',
     tool_parameters: error.tool_parameters ?? '',
-    timestamp_ms: error.timestamp,
+    timestamp_ms: atMs,
+    timestamp_original_ms: originalMs,
     duration_before_error_ms: error.duration_before_error_ms ?? 0,
     is_retryable: error.is_retryable ? 1 : 0,
     retry_count: error.retry_count,

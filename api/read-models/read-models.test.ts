@@ -68,6 +68,7 @@ describe('shapes', () => {
       offset: 0,
       schema_id: 1,
       observed_at_ms: 0,
+      timestamp_original_ms: 0,
     };
     expect(errorFromRow(row)).toEqual(errorFromRecord(record));
   });

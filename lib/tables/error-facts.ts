@@ -53,6 +53,8 @@ export interface ErrorFactRow {
   job_id: string;
   http_status: number;
   observed_at_ms: number;
+  /** The sender's own timestamp when it could not be right and `timestamp_ms` is the observed time; else 0 (migration 0007). */
+  timestamp_original_ms: number;
 }
 
 /** The stored columns of `error_facts` and `errors_by_trace`, in table order (not `event_date`, which is MATERIALIZED). */
@@ -96,6 +98,7 @@ export const ERROR_FACT_COLUMNS = [
   'job_id',
   'http_status',
   'observed_at_ms',
+  'timestamp_original_ms',
 ] as const satisfies readonly (keyof ErrorFactRow)[];
 
 /** What an `error_refs` row names: the error itself, or the task it was reported for. */

@@ -35,6 +35,8 @@ export interface MessageLogRow {
   job_id: string;
   sent_at_ms: number;
   observed_at_ms: number;
+  /** The sender's own timestamp when it could not be right and `sent_at_ms` is the observed time; else 0 (migration 0007). */
+  sent_at_original_ms: number;
 }
 
 /** The stored columns of `message_log` and `messages_by_trace`, in table order (not `event_date`, which is MATERIALIZED). */
@@ -60,6 +62,7 @@ export const MESSAGE_LOG_COLUMNS = [
   'job_id',
   'sent_at_ms',
   'observed_at_ms',
+  'sent_at_original_ms',
 ] as const satisfies readonly (keyof MessageLogRow)[];
 
 /** What a `message_refs` row names: the message itself, or the message it answers. */

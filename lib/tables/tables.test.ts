@@ -118,6 +118,12 @@ async function migrationDdl(): Promise<Ddl> {
     for (const { sql: statement } of migration.statements) {
       const view = /^CREATE\s+(?:MATERIALIZED\s+)?VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)/i.exec(statement);
       if (view?.[1] !== undefined) ddl.views.set(view[1], statement);
+      const added = /^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s/i.exec(statement);
+      if (added?.[1] !== undefined && added[2] !== undefined) {
+        const columns = ddl.tables.get(added[1]) ?? [];
+        if (!columns.includes(added[2])) ddl.tables.set(added[1], [...columns, added[2]]);
+        continue;
+      }
       const copy = /^CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+AS\s+(\w+)/i.exec(statement);
       if (copy?.[1] !== undefined && copy[2] !== undefined) {
         ddl.tables.set(copy[1], ddl.tables.get(copy[2]) ?? []);
