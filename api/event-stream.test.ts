@@ -4,6 +4,7 @@ import { sampleError, sampleTask } from '../schemas/fixtures.js';
 import { createEventStreams, streamSubscription } from './event-stream.js';
 import { HttpError } from './http/http-error.js';
 import { LiveHub, type LiveEvent } from './live-feed.js';
+import { LiveBudget } from './http/live-budget.js';
 
 const message = (id: string, source: string, target: string): LiveEvent => ({
   kind: 'message',
@@ -63,7 +64,7 @@ describe('event stream (SSE)', () => {
     const streams = createEventStreams({
       feed: hub,
       maxBufferedBytes: 1_000_000,
-      maxClients: 10,
+      budget: new LiveBudget(10),
       logger: testLogger(),
     });
     const abort = new AbortController();
@@ -95,7 +96,7 @@ describe('event stream (SSE)', () => {
     const streams = createEventStreams({
       feed: hub,
       maxBufferedBytes: 4_000,
-      maxClients: 10,
+      budget: new LiveBudget(10),
       logger: testLogger(),
     });
     const slow = streams.open(new URL('http://x/'), new AbortController().signal);
@@ -118,7 +119,7 @@ describe('event stream (SSE)', () => {
     const streams = createEventStreams({
       feed: new LiveHub(),
       maxBufferedBytes: 1_000,
-      maxClients: 1,
+      budget: new LiveBudget(1),
       logger: testLogger(),
     });
     streams.open(new URL('http://x/'), new AbortController().signal);

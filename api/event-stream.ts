@@ -1,5 +1,6 @@
 import type { Logger } from '../lib/logger.js';
 import { badParameter } from './http/http-error.js';
+import type { LiveBudget } from './http/live-budget.js';
 import type { LiveFeed } from './live-feed.js';
 import type { ApiMetrics } from './metrics.js';
 import { pushFrame } from './ws/debug-socket.js';
@@ -56,7 +57,8 @@ export function streamSubscription(url: URL): Subscription {
 export function createEventStreams(options: {
   feed: LiveFeed;
   maxBufferedBytes: number;
-  maxClients: number;
+  /** Shared with the WebSocket clients and GraphQL subscriptions. */
+  budget: LiveBudget;
   logger: Logger;
   metrics?: ApiMetrics;
   heartbeatMs?: number;
@@ -75,11 +77,17 @@ export function createEventStreams(options: {
     },
     open(url, signal) {
       const subscription = streamSubscription(url);
-      if (open.size >= options.maxClients) {
-        return new Response(JSON.stringify({ detail: 'too many event streams, retry later' }), {
-          status: 503,
-          headers: { 'content-type': 'application/json', 'retry-after': '5' },
-        });
+      const release = options.budget.acquire();
+      if (release === undefined) {
+        return new Response(
+          JSON.stringify({
+            detail: `too many live streams (API_WS_MAX_CLIENTS=${options.budget.max}), retry later`,
+          }),
+          {
+            status: 503,
+            headers: { 'content-type': 'application/json', 'retry-after': '5' },
+          },
+        );
       }
       let end: () => void = () => undefined;
       const body = new ReadableStream<Uint8Array>(
@@ -109,6 +117,7 @@ export function createEventStreams(options: {
             end = () => {
               if (ended) return;
               ended = true;
+              release();
               open.delete(end);
               unsubscribe();
               clearInterval(heartbeat);

@@ -7,7 +7,10 @@ import type { Logger } from '../lib/logger.js';
 import { composeSchema } from './graphql/compose.js';
 import { createHealth, type DependencyCheck } from './health.js';
 import { errorResponse, jsonResponse } from './http/http-error.js';
-import { bearerMatches, checkBearer, RateLimiter } from './http/guards.js';
+import { isLoopback } from './http/guards.js';
+import { LiveBudget } from './http/live-budget.js';
+import { createRequestGate, rawResponse } from './http/request-gate.js';
+import { useQueryLimits, useSubscriptionBudget } from './graphql/limits.js';
 import { openApiDocument } from './http/openapi.js';
 import { createRestRouter } from './http/rest-router.js';
 import type { KafkaView } from './kafka-view.js';
@@ -50,6 +53,19 @@ export interface Api {
 
 const VERSION = '0.1.0';
 
+/** Listens on `port` (0 picks a free one) and resolves to the port taken. */
+async function listen(http: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  const address = http.address();
+  return typeof address === 'object' && address !== null ? address.port : port;
+}
+
 interface NodeContext {
   req?: IncomingMessage;
   res?: ServerResponse;
@@ -83,16 +99,22 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
   });
   const openApi = openApiDocument(routes, { title: 'agent-telemetry REST API', version: VERSION });
   const schema = composeSchema(modules, logger);
-  const limiter = new RateLimiter(config.api.rateLimitPerMinute);
+  const gate = createRequestGate(config, now);
+  const budget = new LiveBudget(config.api.wsMaxClients);
   let sockets: DebugSocketServer | undefined;
   const streams = createEventStreams({
     feed: deps.feed,
     maxBufferedBytes: config.api.wsMaxBufferedBytes,
-    maxClients: config.api.wsMaxClients,
+    budget,
     logger,
     metrics,
   });
   const health = createHealth(deps.checks, () => sockets?.clients ?? 0, now);
+
+  const metricsResponse = async (): Promise<Response> =>
+    new Response(await metrics.registry.metrics(), {
+      headers: { 'content-type': metrics.registry.contentType },
+    });
 
   const routesPlugin: Plugin<Record<string, unknown>, NodeContext> = {
     onRequest: async (event) => {
@@ -101,33 +123,16 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
         event.endResponse(response);
       };
       const started = performance.now();
-      const limitedFor =
-        url.pathname === '/health' ? 0 : limiter.take(serverContext.req?.socket.remoteAddress ?? 'local');
-      if (limitedFor > 0) {
-        endResponse(
-          jsonResponse({ detail: 'rate limit exceeded' }, 429, { 'retry-after': String(limitedFor) }),
-        );
-        return;
-      }
-      const denied = checkBearer(request, url, config.api.authToken);
-      if (denied !== undefined) {
-        endResponse(denied);
-        return;
-      }
-      const length = Number(request.headers.get('content-length') ?? '0');
-      if (length > config.api.maxBodyBytes) {
-        endResponse(jsonResponse({ detail: `request body over ${config.api.maxBodyBytes} bytes` }, 413));
+      const refused = gate.check(request, url, serverContext.req?.socket.remoteAddress ?? 'local');
+      if (refused !== undefined) {
+        endResponse(refused);
         return;
       }
       const path = url.pathname;
       const fixed = async (): Promise<Response | undefined> => {
         if (path === '/health') return health.live();
         if (path === '/ready') return health.ready();
-        if (path === '/metrics') {
-          return new Response(await metrics.registry.metrics(), {
-            headers: { 'content-type': metrics.registry.contentType },
-          });
-        }
+        if (path === '/metrics') return metricsResponse();
         if (path === '/api/v1/openapi.json') return jsonResponse(openApi);
         if (path === EVENT_STREAM_PATH && request.method === 'GET') {
           try {
@@ -174,10 +179,11 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
             methods: ['GET', 'POST', 'OPTIONS'],
             allowedHeaders: ['authorization', 'content-type'],
           },
-    plugins: [routesPlugin],
+    plugins: [routesPlugin, ...useQueryLimits(config.api.graphql), useSubscriptionBudget(budget)],
   });
 
   let server: Server | undefined;
+  let metricsServer: Server | undefined;
   let stopping: Promise<void> | undefined;
 
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -200,43 +206,49 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
     async start() {
       if (server !== undefined) throw new Error('API already started');
       const http = createServer({ maxHeaderSize: 16_384, requestTimeout: 30_000 }, onRequest);
-      sockets = createDebugSocketServer({ config, logger, feed: deps.feed, metrics });
+      sockets = createDebugSocketServer({ config, logger, feed: deps.feed, metrics, budget });
       http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        const url = new URL(req.url ?? '/', 'http://localhost');
-        const denied = checkBearer(
-          new Request(url, { headers: { authorization: req.headers.authorization ?? '' } }),
-          url,
-          config.api.authToken,
-        );
-        // browsers cannot set headers on a WebSocket: the token may come as ?access_token= instead
-        const queryToken = url.searchParams.get('access_token');
-        const tokenInQuery =
-          config.api.authToken !== undefined &&
-          queryToken !== null &&
-          bearerMatches(`Bearer ${queryToken}`, config.api.authToken);
-        if (denied !== undefined && !tokenInQuery) {
-          socket.end('HTTP/1.1 401 Unauthorized\r\nconnection: close\r\n\r\n');
+        const { url, denied } = gate.checkUpgrade(req);
+        if (denied === undefined) {
+          sockets?.handleUpgrade(req, socket, head, url);
           return;
         }
-        sockets?.handleUpgrade(req, socket, head, url);
+        void rawResponse(denied).then((text) => socket.end(text));
       });
       server = http;
-      await new Promise<void>((resolve, reject) => {
-        http.once('error', reject);
-        http.listen(config.api.port, config.api.host, () => {
-          http.off('error', reject);
-          resolve();
+      const port = await listen(http, config.api.port, config.api.host);
+      const host = config.api.host;
+      logger.info(
+        { host, port, routes: routes.length, modules: modules.map((m) => m.name) },
+        'API listening',
+      );
+      if (config.api.authToken === undefined) {
+        const note = isLoopback(host)
+          ? 'no API_AUTH_TOKEN: listening on loopback only; set API_AUTH_TOKEN to listen on every interface (or API_HOST to choose)'
+          : `no API_AUTH_TOKEN while listening on ${host}: anyone who reaches this port reads every record; set API_AUTH_TOKEN`;
+        logger.warn({ host }, note);
+      }
+      if (config.api.metricsPort > 0) {
+        metricsServer = createServer((req, res) => {
+          if (req.method !== 'GET' || new URL(req.url ?? '/', 'http://localhost').pathname !== '/metrics') {
+            res.writeHead(404, { 'content-type': 'application/json' }).end('{"detail":"only /metrics here"}');
+            return;
+          }
+          void metricsResponse().then(async (response) => {
+            res.writeHead(200, { 'content-type': response.headers.get('content-type') ?? 'text/plain' });
+            res.end(await response.text());
+          });
         });
-      });
-      const address = http.address();
-      const port = typeof address === 'object' && address !== null ? address.port : config.api.port;
-      logger.info({ port, routes: routes.length, modules: modules.map((m) => m.name) }, 'API listening');
+        const metricsPort = await listen(metricsServer, config.api.metricsPort, host);
+        logger.info({ host, port: metricsPort }, 'metrics listening (no token on this port)');
+      }
       return port;
     },
     stop() {
       stopping ??= (async () => {
         streams.close();
         await sockets?.close();
+        metricsServer?.close();
         const http = server;
         if (http === undefined) return;
         await new Promise<void>((resolve) => {

@@ -74,7 +74,7 @@ function print(deps: OpsDeps, json: boolean, value: unknown, text: string): void
 async function route(api: Api, config: Config, path: string): Promise<Record<string, unknown>> {
   const token = config.api.authToken;
   const response = await api.fetch(
-    new Request(`http://in-process${path}`, {
+    new Request(`http://localhost${path}`, {
       headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
     }),
   );

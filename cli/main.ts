@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { loadConfig, type Config } from '../lib/config.js';
+import { configSecrets, loadConfig, type Config } from '../lib/config.js';
 import { isTelemetryError } from '../lib/errors.js';
 import { Lifecycle } from '../lib/lifecycle.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -22,7 +22,12 @@ function context(component = 'cli'): { config: Config; logger: Logger } {
   // commands print their own results, so they log warnings and errors only unless LOG_LEVEL says more.
   const oneShot = component === 'cli' || component === 'replay';
   const level = oneShot && process.env.LOG_LEVEL === undefined ? 'warn' : config.log.level;
-  const logger = createLogger({ level, component, destination: process.stderr });
+  const logger = createLogger({
+    level,
+    component,
+    destination: process.stderr,
+    secrets: configSecrets(config),
+  });
   return { config, logger };
 }
 

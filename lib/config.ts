@@ -137,6 +137,7 @@ const EnvShape = z.object({
   PROCESSOR_FLUSH_INTERVAL_MS: positiveInt(200, 60_000),
   PROCESSOR_MAX_BUFFERED: positiveInt(10_000, 10_000_000),
   PROCESSOR_MAX_BUFFERED_BYTES: positiveInt(64 * 1024 * 1024, 16 * 1024 * 1024 * 1024),
+  PROCESSOR_REVOKE_TIMEOUT_MS: positiveInt(10_000, 240_000),
   PROCESSOR_MAX_STORES_IN_FLIGHT: positiveInt(2, 8),
   PROCESSOR_MAX_POLL_BATCH: positiveInt(2_000, 100_000),
   PROCESSOR_CONSUMER_CACHE_MS: positiveInt(1_500, 60_000),
@@ -148,7 +149,8 @@ const EnvShape = z.object({
   LAG_SAMPLE_INTERVAL_MS: positiveInt(5_000, 3_600_000),
   LAG_RETENTION_DAYS: positiveInt(7, 3_650),
   API_PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
-  API_HOST: z.string().min(1).default('0.0.0.0'),
+  API_HOST: z.string().min(1).optional(),
+  API_ALLOWED_HOSTS: z.string().default('').transform(csv),
   API_CLICKHOUSE_USER: z.string().min(1).default('telemetry_ro'),
   API_CLICKHOUSE_PASSWORD: z.string().default(''),
   API_AUTH_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
@@ -160,6 +162,13 @@ const EnvShape = z.object({
   API_CORS_CREDENTIALS: z.enum(['true', 'false']).default('false'),
   API_MAX_BODY_BYTES: positiveInt(1_048_576, 104_857_600),
   API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(1_200),
+  API_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  API_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
+  API_GRAPHQL_MAX_DEPTH: positiveInt(8, 100),
+  API_GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).max(1_000).default(10),
+  API_GRAPHQL_MAX_COST: positiveInt(5_000, 1_000_000),
+  API_GRAPHQL_MAX_TOKENS: positiveInt(2_000, 1_000_000),
+  API_SQL_MAX_BYTES: positiveInt(4 * 1024 * 1024, 64 * 1024 * 1024),
   API_CACHE_TTL_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
   API_WS_MAX_CLIENTS: positiveInt(1_000, 100_000),
   API_WS_MAX_BUFFERED_BYTES: positiveInt(1_048_576, 268_435_456),
@@ -248,6 +257,8 @@ export interface Config {
     maxBufferedMessages: number;
     /** Bytes held in hand and being stored (estimated per message), default 64 MiB. */
     maxBufferedBytes: number;
+    /** On a revoke, how long the batches in hand may take to be stored before they are let go (10 s). */
+    revokeTimeoutMs: number;
     /** Batches stored at once, commits kept in batch order. */
     maxStoresInFlight: number;
     maxPollBatch: number;
@@ -261,18 +272,36 @@ export interface Config {
   lag: { sampleIntervalMs: number; retentionDays: number };
   api: {
     port: number;
+    /** `API_HOST`; unset, 127.0.0.1 without a token and 0.0.0.0 with one. */
     host: string;
+    /**
+     * Host names a request may name besides the loopback ones (`API_ALLOWED_HOSTS`). On a loopback
+     * address every request must name a loopback host or one of these (DNS rebinding); elsewhere the
+     * list, when given, is the only hosts allowed.
+     */
+    allowedHosts: string[];
     /** The API reads ClickHouse as this (read-only) user. */
     clickhouseUser: string;
     clickhousePassword: string;
     /** When set, every route but /health needs `Authorization: Bearer <token>`. */
     authToken: string | undefined;
-    /** Allowed CORS origins; empty turns CORS off, `*` allows any origin (never with credentials). */
+    /**
+     * Allowed CORS origins; empty turns CORS off, `*` allows any origin (never with credentials).
+     * Browser requests (WebSocket and SSE included) from any other foreign Origin are refused.
+     */
     corsOrigins: string[];
     corsCredentials: boolean;
     maxBodyBytes: number;
     /** Requests per minute per client address; 0 turns the limit off. */
     rateLimitPerMinute: number;
+    /** A bearer token that may read /metrics and nothing else (Prometheus scrapes). */
+    metricsToken: string | undefined;
+    /** A second port serving only /metrics, without a token; 0 turns it off. */
+    metricsPort: number;
+    /** Limits of a GraphQL document, checked before it runs (0 aliases forbids aliases). */
+    graphql: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number };
+    /** What `sql_query` reads and returns of an answer at most, in bytes of JSON rows. */
+    sqlMaxBytes: number;
     /**
      * How long whole-system views (queues, pending tasks, error summary, groups and totals, agents)
      * are served from the read cache before a refresh; 0 turns the cache off. See api/read-models/cache.ts.
@@ -354,6 +383,22 @@ function withV1(url: string): string {
   return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`;
 }
 
+/** Variables whose values are credentials: never printed, in errors or logs. */
+export function isSecretVariable(name: string): boolean {
+  return /(TOKEN|PASSWORD|SECRET|API_KEY)$/.test(name);
+}
+
+/** The credentials of a configuration, for the logger to redact wherever they appear. */
+export function configSecrets(config: Config): string[] {
+  return [
+    config.api.authToken,
+    config.api.metricsToken,
+    config.api.clickhousePassword,
+    config.clickhouse.password,
+    config.llm.apiKey,
+  ].filter((value): value is string => value !== undefined && value.length >= 4);
+}
+
 /** Names of every environment variable `loadConfig` reads (checked against the manifests by test). */
 export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvShape.shape);
 
@@ -372,7 +417,11 @@ export function loadConfig(env: Environment): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const variable = String(issue.path[0] ?? '(environment)');
-      return `  ${variable}=${JSON.stringify(env[variable] ?? '')}: ${issue.message}`;
+      const value = env[variable] ?? '';
+      const shown = isSecretVariable(variable)
+        ? `[redacted, ${value.length} characters]`
+        : JSON.stringify(value);
+      return `  ${variable}=${shown}: ${issue.message}`;
     });
     throw new TelemetryError(
       ErrorCode.CONFIG_INVALID,
@@ -400,6 +449,7 @@ export function loadConfig(env: Environment): Config {
       flushIntervalMs: e.PROCESSOR_FLUSH_INTERVAL_MS,
       maxBufferedMessages: e.PROCESSOR_MAX_BUFFERED,
       maxBufferedBytes: e.PROCESSOR_MAX_BUFFERED_BYTES,
+      revokeTimeoutMs: e.PROCESSOR_REVOKE_TIMEOUT_MS,
       maxStoresInFlight: e.PROCESSOR_MAX_STORES_IN_FLIGHT,
       maxPollBatch: e.PROCESSOR_MAX_POLL_BATCH,
       consumerCacheMs: e.PROCESSOR_CONSUMER_CACHE_MS,
@@ -414,7 +464,8 @@ export function loadConfig(env: Environment): Config {
     lag: { sampleIntervalMs: e.LAG_SAMPLE_INTERVAL_MS, retentionDays: e.LAG_RETENTION_DAYS },
     api: {
       port: e.API_PORT,
-      host: e.API_HOST,
+      host: e.API_HOST ?? (e.API_AUTH_TOKEN === undefined ? '127.0.0.1' : '0.0.0.0'),
+      allowedHosts: e.API_ALLOWED_HOSTS,
       clickhouseUser: e.API_CLICKHOUSE_USER,
       clickhousePassword: e.API_CLICKHOUSE_PASSWORD,
       authToken: e.API_AUTH_TOKEN,
@@ -422,6 +473,15 @@ export function loadConfig(env: Environment): Config {
       corsCredentials: e.API_CORS_CREDENTIALS === 'true',
       maxBodyBytes: e.API_MAX_BODY_BYTES,
       rateLimitPerMinute: e.API_RATE_LIMIT_PER_MINUTE,
+      metricsToken: e.API_METRICS_TOKEN,
+      metricsPort: e.API_METRICS_PORT,
+      graphql: {
+        maxDepth: e.API_GRAPHQL_MAX_DEPTH,
+        maxAliases: e.API_GRAPHQL_MAX_ALIASES,
+        maxCost: e.API_GRAPHQL_MAX_COST,
+        maxTokens: e.API_GRAPHQL_MAX_TOKENS,
+      },
+      sqlMaxBytes: e.API_SQL_MAX_BYTES,
       cacheTtlMs: e.API_CACHE_TTL_MS,
       wsMaxClients: e.API_WS_MAX_CLIENTS,
       wsMaxBufferedBytes: e.API_WS_MAX_BUFFERED_BYTES,

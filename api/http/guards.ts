@@ -64,3 +64,63 @@ export class RateLimiter {
     return Math.ceil(((1 - bucket.tokens) * 60) / this.#perMinute);
   }
 }
+
+const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** Whether an address the server listens on is a loopback one. */
+export function isLoopback(host: string): boolean {
+  return LOOPBACK_NAMES.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The host name of a `Host` header (`name:port`, `[v6]:port`), lower-case. */
+function hostName(hostHeader: string): string {
+  const name = hostHeader.startsWith('[')
+    ? hostHeader.slice(1, hostHeader.indexOf(']'))
+    : (hostHeader.split(':')[0] ?? '');
+  return name.toLowerCase();
+}
+
+/**
+ * On a loopback address, only requests naming a loopback host or one of `allowed`: a web page whose
+ * domain resolves to 127.0.0.1 (DNS rebinding) must not reach the API through the user's browser.
+ * Elsewhere every host is allowed unless `allowed` lists some.
+ */
+export function hostAllowed(
+  listenHost: string,
+  hostHeader: string | null | undefined,
+  allowed: readonly string[] = [],
+): boolean {
+  if (!isLoopback(listenHost) && allowed.length === 0) return true;
+  if (hostHeader === undefined || hostHeader === null || hostHeader === '') return false;
+  const name = hostName(hostHeader);
+  return isLoopback(name) || allowed.some((host) => host.toLowerCase() === name);
+}
+
+/**
+ * A request's `Origin` may be absent (not a browser), the API's own (same origin: the dashboard),
+ * or one of the CORS origins. Any other page must not open the live feed or call the API through
+ * the user's browser: a WebSocket is not bound by CORS, and neither is a simple request's side effect.
+ */
+export function originAllowed(
+  origin: string | null | undefined,
+  ownHost: string,
+  corsOrigins: readonly string[],
+): boolean {
+  if (origin === undefined || origin === null) return true;
+  if (corsOrigins.includes('*') || corsOrigins.includes(origin)) return true;
+  try {
+    return new URL(origin).host === ownHost.toLowerCase();
+  } catch {
+    // "null" (a sandboxed frame, a file) or garbage: not an origin we know
+    return false;
+  }
+}
+
+/** The 403 for a request that fails the Host or Origin check, naming what to configure. */
+export function foreignRequest(what: 'Host' | 'Origin', value: string | null | undefined): Response {
+  const setting = what === 'Host' ? 'API_ALLOWED_HOSTS' : 'API_CORS_ORIGINS';
+  return jsonResponse(
+    { detail: `${what} ${JSON.stringify(value ?? '(none)')} is not allowed: list it in ${setting}` },
+    403,
+  );
+}

@@ -7,7 +7,7 @@ import { ErrorCode, TelemetryError } from '../../lib/errors.js';
 import { createKafka } from '../../lib/kafka.js';
 import type { Lifecycle } from '../../lib/lifecycle.js';
 import type { Logger } from '../../lib/logger.js';
-import { checkBearer } from '../http/guards.js';
+import { checkBearer, foreignRequest, hostAllowed, originAllowed } from '../http/guards.js';
 import { jsonResponse } from '../http/http-error.js';
 import { createKafkaView, type KafkaView } from '../kafka-view.js';
 import { createReadOnlyClickHouseClient } from '../main.js';
@@ -87,20 +87,7 @@ export async function startMcpStdio(config: Config, logger: Logger, lifecycle: L
   logger.info({ tools: 12 }, 'MCP server on stdio');
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
-/**
- * On a loopback address, only requests naming a loopback host: a web page whose domain resolves to
- * 127.0.0.1 (DNS rebinding) must not reach the tools through the user's browser.
- */
-export function hostAllowed(listenHost: string, hostHeader: string | undefined): boolean {
-  if (!LOOPBACK.has(listenHost)) return true;
-  if (hostHeader === undefined) return false;
-  const name = hostHeader.startsWith('[')
-    ? hostHeader.slice(1, hostHeader.indexOf(']'))
-    : hostHeader.split(':')[0];
-  return LOOPBACK.has(name ?? '');
-}
+export { hostAllowed };
 
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -136,8 +123,11 @@ export async function startMcpHttp(
       if (url.pathname === '/health') return send(res, jsonResponse({ status: 'ok' }));
       if (url.pathname !== '/mcp')
         return send(res, jsonResponse({ detail: `no route ${url.pathname}: MCP is on /mcp` }, 404));
-      if (!hostAllowed(options.host, req.headers.host)) {
-        return send(res, jsonResponse({ detail: `Host ${req.headers.host ?? '(none)'} not allowed` }, 403));
+      if (!hostAllowed(options.host, req.headers.host, config.api.allowedHosts)) {
+        return send(res, foreignRequest('Host', req.headers.host));
+      }
+      if (!originAllowed(req.headers.origin, req.headers.host ?? '', config.api.corsOrigins)) {
+        return send(res, foreignRequest('Origin', req.headers.origin));
       }
       const headers = new Headers();
       for (const [name, value] of Object.entries(req.headers)) {

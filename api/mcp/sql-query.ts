@@ -1,4 +1,4 @@
-import type { Row } from '@clickhouse/client';
+import type { Readable } from 'node:stream';
 import {
   clickHouseErrorCode,
   createClickHouseClient,
@@ -11,8 +11,9 @@ import { ToolFailure } from './tool-kit.js';
  * Ad-hoc SQL for a coding assistant, read-only twice over: the statement must be a single query
  * (SELECT, WITH, SHOW, DESCRIBE, EXISTS, EXPLAIN) by the check below, and it runs as the API's
  * read-only ClickHouse user, whose profile (`readonly=1`) refuses writes, DDL and settings changes.
- * Limits: a row cap (the query is wrapped in a LIMIT, and the client stops reading past the cap)
- * and a time limit (`max_execution_time` where the user may set it, and the request is aborted);
+ * Limits: a row cap (the query is wrapped in a LIMIT, and the client stops reading past the cap),
+ * a byte cap on what the API reads and returns (`API_SQL_MAX_BYTES`: the raw body is read line by
+ * line and dropped past it, so `groupArray(payload)` cannot fill the pod's memory) and a time limit (`max_execution_time` where the user may set it, and the request is aborted);
  * under them, the read-only profile's server-side limits (time, result rows and bytes, memory) stop
  * whatever the client does not, abandoned queries included.
  */
@@ -20,17 +21,23 @@ import { ToolFailure } from './tool-kit.js';
 export interface SqlLimits {
   maxRows: number;
   timeoutSeconds: number;
+  /** Bytes of JSON rows read and returned at most (`API_SQL_MAX_BYTES`); defaults to the config's. */
+  maxBytes?: number;
 }
 
 export interface SqlAnswer {
   columns: string[];
   rows: Record<string, unknown>[];
   row_count: number;
-  /** More rows matched than `max_rows`: only the first ones are shown. */
+  /** More rows matched than `max_rows`, or their JSON passed `max_bytes`: only the first ones are shown. */
   rows_truncated: boolean;
+  /** Why the rows stop short: `max_rows`, `max_bytes`, or null when every row is here. */
+  truncated_by: 'max_rows' | 'max_bytes' | null;
+  /** Bytes of the rows' JSON as ClickHouse sent them. */
+  bytes: number;
   elapsed_ms: number;
   /** How the limits were enforced: by server settings or, for a readonly=1 user, by the client. */
-  limits: { max_rows: number; timeout_seconds: number; enforced_by: 'server' | 'client' };
+  limits: { max_rows: number; max_bytes: number; timeout_seconds: number; enforced_by: 'server' | 'client' };
 }
 
 const READ_STATEMENTS = ['SELECT', 'WITH', 'SHOW', 'DESCRIBE', 'DESC', 'EXISTS', 'EXPLAIN'] as const;
@@ -107,6 +114,71 @@ export function checkReadOnly(sql: string): { statement: string; keyword: string
   return { statement: trimmed, keyword };
 }
 
+/** A server error written into the body after rows were sent (`Code: 396. DB::Exception: …`). */
+class StreamedServerError extends Error {
+  override readonly name = 'StreamedServerError';
+  readonly code: string;
+  constructor(line: string, code: string) {
+    super(line);
+    this.code = code;
+  }
+}
+
+const STREAMED_ERROR = /^Code: (\d+)[.,]/;
+
+interface ReadRows {
+  rows: Record<string, unknown>[];
+  bytes: number;
+  truncatedBy: 'max_rows' | 'max_bytes' | null;
+}
+
+/**
+ * Reads JSONEachRow lines from the raw HTTP body, holding at most `maxBytes` of it: rows past
+ * `maxRows` or past the byte cap, and a single line longer than the cap, stop the read (the
+ * response is destroyed, and ClickHouse cancels the query when the connection goes).
+ */
+export async function readJsonRows(body: Readable, maxRows: number, maxBytes: number): Promise<ReadRows> {
+  const rows: Record<string, unknown>[] = [];
+  let bytes = 0;
+  let pending = Buffer.alloc(0);
+  let truncatedBy: ReadRows['truncatedBy'] = null;
+  /** Takes one line as a row, or says which limit it is past. */
+  const take = (line: Buffer): ReadRows['truncatedBy'] => {
+    const text = line.toString('utf8');
+    if (text.trim() === '') return null;
+    if (rows.length >= maxRows) return 'max_rows';
+    if (bytes + line.length > maxBytes) return 'max_bytes';
+    let row: unknown;
+    try {
+      row = JSON.parse(text);
+    } catch {
+      const code = STREAMED_ERROR.exec(text)?.[1];
+      if (code !== undefined) throw new StreamedServerError(text.trim(), code);
+      throw new Error(`ClickHouse sent a line that is not JSON: ${text.slice(0, 200)}`);
+    }
+    bytes += line.length;
+    rows.push(row as Record<string, unknown>);
+    return null;
+  };
+  try {
+    for await (const chunk of body) {
+      pending = Buffer.concat([pending, chunk as Buffer]);
+      let newline = pending.indexOf(10);
+      while (newline !== -1 && truncatedBy === null) {
+        truncatedBy = take(pending.subarray(0, newline));
+        pending = pending.subarray(newline + 1);
+        newline = pending.indexOf(10);
+      }
+      if (truncatedBy === null && bytes + pending.length > maxBytes) truncatedBy = 'max_bytes';
+      if (truncatedBy !== null) break;
+    }
+    truncatedBy ??= take(pending);
+  } finally {
+    body.destroy();
+  }
+  return { rows, bytes, truncatedBy };
+}
+
 /** The API's read-only ClickHouse user, as the API connects. */
 function readOnlyConfig(config: Config): Config {
   return {
@@ -142,42 +214,32 @@ export async function executeAsReadOnlyUser(
     const query = WRAPPABLE.has(keyword)
       ? `SELECT * FROM (\n${statement}\n) LIMIT ${limits.maxRows + 1}`
       : statement;
-    const result = await client.query({
-      query,
-      format: 'JSONEachRow',
+    const maxBytes = limits.maxBytes ?? config.api.sqlMaxBytes;
+    const result = await client.exec({
+      query: `${query}\nFORMAT JSONEachRow`,
       abort_signal: signal,
       clickhouse_settings: serverLimits
         ? {
             max_result_rows: String(limits.maxRows + 1),
+            max_result_bytes: String(maxBytes * 2),
             result_overflow_mode: 'break',
             max_execution_time: limits.timeoutSeconds,
             ...(readonly[0]?.value === '0' ? { readonly: '1' } : {}),
           }
         : {},
     });
-    const rows: Record<string, unknown>[] = [];
-    let more = false;
-    const stream = result.stream<Record<string, unknown>>();
-    reading: for await (const batch of stream as AsyncIterable<
-      Row<Record<string, unknown>, 'JSONEachRow'>[]
-    >) {
-      for (const row of batch) {
-        if (rows.length >= limits.maxRows) {
-          more = true;
-          break reading;
-        }
-        rows.push(row.json());
-      }
-    }
-    if (more) result.close();
+    const { rows, bytes, truncatedBy } = await readJsonRows(result.stream, limits.maxRows, maxBytes);
     return {
       columns: Object.keys(rows[0] ?? {}),
       rows,
       row_count: rows.length,
-      rows_truncated: more,
+      rows_truncated: truncatedBy !== null,
+      truncated_by: truncatedBy,
+      bytes,
       elapsed_ms: Math.round(performance.now() - started),
       limits: {
         max_rows: limits.maxRows,
+        max_bytes: maxBytes,
         timeout_seconds: limits.timeoutSeconds,
         enforced_by: serverLimits ? 'server' : 'client',
       },
@@ -193,7 +255,8 @@ export async function executeAsReadOnlyUser(
         `refused by the read-only ClickHouse user (${config.api.clickhouseUser}, ClickHouse code ${READONLY_CODE} READONLY): ${error instanceof Error ? error.message.trim() : String(error)}`,
       );
     }
-    const limit = SERVER_LIMITS[clickHouseErrorCode(error) ?? ''];
+    const code = error instanceof StreamedServerError ? error.code : clickHouseErrorCode(error);
+    const limit = SERVER_LIMITS[code ?? ''];
     if (limit !== undefined) {
       throw new ToolFailure(
         `stopped by the read-only user's server-side limit (${limit}): aggregate instead of returning raw rows, select fewer or shorter columns (payload can be large), or narrow the time range: ${error instanceof Error ? error.message.trim() : String(error)}`,

@@ -124,7 +124,7 @@ export function registerTools(server: McpServer, specs: readonly Tool[], logger:
 export async function callApi(context: ApiContext, path: string): Promise<Record<string, unknown>> {
   const token = context.config.api.authToken;
   const response = await context.fetch(
-    new Request(`http://in-process${path}`, {
+    new Request(`http://localhost${path}`, {
       headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
     }),
   );

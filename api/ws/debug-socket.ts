@@ -3,6 +3,8 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { Config } from '../../lib/config.js';
 import type { Logger } from '../../lib/logger.js';
+import { RateLimiter } from '../http/guards.js';
+import type { LiveBudget } from '../http/live-budget.js';
 import type { LiveEvent, LiveFeed } from '../live-feed.js';
 import type { ApiMetrics } from '../metrics.js';
 import { errorFromRecord, messageFromRecord } from '../read-models/shapes.js';
@@ -24,6 +26,8 @@ interface Client {
   socket: WebSocket;
   subscription: Subscription;
   alive: boolean;
+  /** Frees the client's slot of the live budget (kept by a client that replaces it). */
+  release: () => void;
 }
 
 /** The push frame of a live record, serialized once and shared by every client it goes to. */
@@ -50,8 +54,12 @@ export function createDebugSocketServer(options: {
   logger: Logger;
   feed: LiveFeed;
   metrics: ApiMetrics;
+  /** Shared with the event streams and GraphQL subscriptions. */
+  budget: LiveBudget;
 }): DebugSocketServer {
-  const { config, logger, metrics } = options;
+  const { config, logger, metrics, budget } = options;
+  // subscribe frames are requests too: counted per client id against the API's rate limit
+  const frameLimiter = new RateLimiter(config.api.rateLimitPerMinute);
   const limit = config.api.wsMaxMessageBytes;
   const wss = new WebSocketServer({ noServer: true, maxPayload: Math.max(limit * 4, 1_048_576) });
   const clients = new Map<string, Client>();
@@ -120,6 +128,14 @@ export function createDebugSocketServer(options: {
       send(client, JSON.stringify({ type: 'pong', timestamp: new Date().toISOString() }));
       return;
     }
+    const waitSeconds = frameLimiter.take(client.id);
+    if (waitSeconds > 0) {
+      protocolError(
+        client,
+        `rate limit exceeded (API_RATE_LIMIT_PER_MINUTE=${config.api.rateLimitPerMinute}): subscription unchanged, retry in ${waitSeconds} s`,
+      );
+      return;
+    }
     client.subscription = {
       trace_ids: [...new Set(frame.trace_ids ?? [])],
       agent_names: [...new Set(frame.agent_names ?? [])],
@@ -155,18 +171,29 @@ export function createDebugSocketServer(options: {
         return;
       }
       const id = match[1];
-      if (!clients.has(id) && clients.size >= config.api.wsMaxClients) {
+      // a reconnecting client takes over the slot of the connection it replaces
+      const release = clients.has(id) ? () => undefined : budget.acquire();
+      if (release === undefined) {
         refuse(socket, '503 Service Unavailable');
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
         const previous = clients.get(id);
+        let slot = release;
         if (previous !== undefined) {
+          slot = previous.release;
+          previous.release = release;
           clients.delete(id);
           metrics.wsDisconnects.inc({ reason: 'replaced' });
           previous.socket.close(CloseCode.REPLACED, 'replaced by a new connection with the same client id');
         }
-        const client: Client = { id, socket: ws, subscription: EMPTY_SUBSCRIPTION, alive: true };
+        const client: Client = {
+          id,
+          socket: ws,
+          subscription: EMPTY_SUBSCRIPTION,
+          alive: true,
+          release: slot,
+        };
         clients.set(id, client);
         metrics.wsClients.set(clients.size);
         ws.on('pong', () => {
@@ -180,6 +207,7 @@ export function createDebugSocketServer(options: {
           ws.terminate();
         });
         ws.on('close', () => {
+          client.release();
           if (clients.get(id) === client) clients.delete(id);
           metrics.wsClients.set(clients.size);
         });
@@ -189,7 +217,10 @@ export function createDebugSocketServer(options: {
     async close() {
       clearInterval(heartbeat);
       unsubscribe();
-      for (const client of clients.values()) client.socket.close(CloseCode.SHUTDOWN, 'server shutting down');
+      for (const client of clients.values()) {
+        client.release();
+        client.socket.close(CloseCode.SHUTDOWN, 'server shutting down');
+      }
       clients.clear();
       await new Promise<void>((resolve) => {
         wss.close(() => {
