@@ -1,7 +1,7 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber } from '../../lib/sql.js';
 import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
-import { AGENT_LIVENESS, HEARTBEATS } from '../../lib/tables/heartbeats.js';
+import { AGENT_LIVENESS } from '../../lib/tables/heartbeats.js';
 import { LAG_SAMPLES } from '../../lib/tables/lag-samples.js';
 import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
 import { TASK_LIFECYCLE } from '../../lib/tables/task-lifecycle.js';
@@ -121,11 +121,11 @@ export async function fetchActivity(
     reader.query<{ agent: string; n: number | string }>(`
       SELECT target_agent AS agent, uniqExact(message_id) AS n FROM ${MESSAGE_LOG}
       WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} GROUP BY target_agent LIMIT 10000`),
-    // the usual gap between an agent's beats: its span over the beats' count, from 3 beats on
+    // the usual gap between an agent's beats in the window: their span over their count, from 2 beats on
     reader.query<{ agent: string; interval_ms: number | string }>(`
-      SELECT agent, (max(sent_at_ms) - min(sent_at_ms)) / (uniqExact(message_id) - 1) AS interval_ms
-      FROM ${HEARTBEATS} WHERE ${inWindow('sent_at_ms', w)}
-      GROUP BY agent HAVING uniqExact(message_id) >= 3 LIMIT 10000`),
+      SELECT source_agent AS agent, (max(sent_at_ms) - min(sent_at_ms)) / (uniqExact(message_id) - 1) AS interval_ms
+      FROM ${MESSAGE_LOG} WHERE message_type = 'heartbeat' AND ${inWindow('sent_at_ms', w)}
+      GROUP BY source_agent HAVING uniqExact(message_id) >= 2 LIMIT 10000`),
   ]);
   const agents = new Set<string>([
     ...configuredAgents,

@@ -85,6 +85,9 @@ describe('message-graph diagnosis over seeded ClickHouse data', () => {
         calls: [{ model: 'tiny', promptTokens: recent ? 9_000 : 900, completionTokens: 100 }],
       });
     }
+    // beats every 5 s, stopped 30 s ago with a task in hand: down by its own rhythm, before the 60 s timeout
+    s.heartbeatsBetween(name('gone'), now - 5 * 60_000, now - 30_000, 5_000);
+    s.task({ agent: name('gone'), requester: name('boss'), atMs: now - 32_000 });
     await s.flush(db.access);
     const settings: DiagnosisSettings = {
       thresholds: THRESHOLDS,
@@ -112,6 +115,7 @@ describe('message-graph diagnosis over seeded ClickHouse data', () => {
     const fast = items.filter((i) => i.affected_components[0] === name('fast')).map((i) => i.kind);
     expect(fast, seen).toEqual(expect.arrayContaining(['latency_regression', 'llm_cost_regression']));
     expect(fast[0], seen).toBe('latency_regression');
+    expect(firstFor(name('gone'))?.id, seen).toBe(`dead_agent:${name('gone')}`);
     const team5 = Object.values(team);
     expect(
       items.filter((i) => i.affected_components.some((a) => team5.includes(a))).map((i) => i.id),

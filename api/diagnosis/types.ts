@@ -119,7 +119,7 @@ export interface AgentActivityFact {
   tasks_sent_window?: number;
   /** When its oldest pending task was submitted (0 or absent: none pending). */
   oldest_pending_ms?: number;
-  /** The agent's usual gap between heartbeats (0 or absent: unknown, fewer than 3 beats). */
+  /** The agent's usual gap between heartbeats (0 or absent: unknown, fewer than 2 beats). */
   heartbeat_interval_ms?: number;
 }
 
