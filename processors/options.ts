@@ -1,10 +1,9 @@
 import type { Config } from '../lib/config.js';
 import type { RunnerOptions } from './runner.js';
 
-/** Retry and revoke timing of the runner: backoff from 250 ms to 5 s; 10 s to drain on a revoke. */
+/** Retry timing of the runner: backoff from 250 ms to 5 s. */
 export const RUNNER_TIMING = {
   retry: { initialMs: 250, maxMs: 5_000 },
-  revokeFlushTimeoutMs: 10_000,
 } as const;
 
 /** The runner options that come from the configuration, shared by the processors and the replay. */
@@ -40,6 +39,6 @@ export function runnerSettings(
     metadataRefreshMs: p.metadataRefreshMs,
     poison: p.poison,
     retry: RUNNER_TIMING.retry,
-    revokeFlushTimeoutMs: RUNNER_TIMING.revokeFlushTimeoutMs,
+    revokeFlushTimeoutMs: p.revokeTimeoutMs,
   };
 }
