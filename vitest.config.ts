@@ -5,7 +5,7 @@ import type { Reporter } from 'vitest/node';
 
 const IGNORED = new Set(['node_modules', 'dist', '.state', '.git']);
 
-/** The integration tests that work on a ClickHouse database: those that create one. */
+/** The integration tests that work on a ClickHouse database: those that create one (or a bench's). */
 function clickHouseTests(dir = '.'): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -14,7 +14,7 @@ function clickHouseTests(dir = '.'): string[] {
     if (entry.isDirectory()) found.push(...clickHouseTests(path));
     else if (
       entry.name.endsWith('.int.test.ts') &&
-      readFileSync(path, 'utf8').includes('createTestDatabase(')
+      /createTestDatabase\(|runSoak\(/.test(readFileSync(path, 'utf8'))
     )
       found.push(path);
   }

@@ -6,7 +6,7 @@ import { createKafka } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import { migrate } from '../lib/migrations.js';
 import { ensureTopics, plannedTopics } from '../lib/topics.js';
-import { repoRoot } from './repo-root.js';
+import { repoRoot } from '../lib/repo-root.js';
 
 /** Runs `scripts/stack.sh <args>` with the terminal attached; resolves to its exit code. */
 export function runStackScript(args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
