@@ -10,7 +10,7 @@ import { errorResponse, jsonResponse } from './http/http-error.js';
 import { isLoopback } from './http/guards.js';
 import { LiveBudget } from './http/live-budget.js';
 import { createRequestGate, rawResponse } from './http/request-gate.js';
-import { useQueryLimits, useSubscriptionBudget } from './graphql/limits.js';
+import { useNotAcceptableDetail, useQueryLimits, useSubscriptionBudget } from './graphql/limits.js';
 import { openApiDocument } from './http/openapi.js';
 import { createRestRouter } from './http/rest-router.js';
 import type { KafkaView } from './kafka-view.js';
@@ -52,6 +52,8 @@ export interface Api {
 }
 
 const VERSION = '0.1.0';
+/** Request line and headers, in bytes: a longer URL is a 431 naming the limit. */
+const MAX_HEADER_BYTES = 16_384;
 
 /** Listens on `port` (0 picks a free one) and resolves to the port taken. */
 async function listen(http: Server, port: number, host: string): Promise<number> {
@@ -179,7 +181,12 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
             methods: ['GET', 'POST', 'OPTIONS'],
             allowedHeaders: ['authorization', 'content-type'],
           },
-    plugins: [routesPlugin, ...useQueryLimits(config.api.graphql), useSubscriptionBudget(budget)],
+    plugins: [
+      routesPlugin,
+      ...useQueryLimits(config.api.graphql),
+      useSubscriptionBudget(budget),
+      useNotAcceptableDetail(),
+    ],
   });
 
   let server: Server | undefined;
@@ -205,7 +212,7 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
     routes,
     async start() {
       if (server !== undefined) throw new Error('API already started');
-      const http = createServer({ maxHeaderSize: 16_384, requestTimeout: 30_000 }, onRequest);
+      const http = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 30_000 }, onRequest);
       sockets = createDebugSocketServer({ config, logger, feed: deps.feed, metrics, budget });
       http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
         const { url, denied } = gate.checkUpgrade(req);
@@ -214,6 +221,15 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
           return;
         }
         void rawResponse(denied).then((text) => socket.end(text));
+      });
+      // a request Node's parser refuses (headers over the limit, garbage) still gets a JSON detail
+      http.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+        if (!socket.writable) return;
+        const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+        const detail = tooLarge
+          ? `request line and headers over ${MAX_HEADER_BYTES} bytes`
+          : 'malformed HTTP request';
+        void rawResponse(jsonResponse({ detail }, tooLarge ? 431 : 400)).then((text) => socket.end(text));
       });
       server = http;
       const port = await listen(http, config.api.port, config.api.host);

@@ -76,3 +76,31 @@ export function useSubscriptionBudget(budget: LiveBudget): Plugin {
     },
   };
 }
+
+/**
+ * A result no processor can send in a media type the client accepts (a subscription asked for
+ * with `Accept: application/json`) is a 406 that says why, instead of yoga's empty one.
+ */
+export function useNotAcceptableDetail(): Plugin {
+  return {
+    onResultProcess(payload) {
+      if (payload.resultProcessor !== undefined) return;
+      const wanted = payload.acceptableMediaTypes.join(', ');
+      payload.setResultProcessor(
+        () =>
+          Response.json(
+            {
+              errors: [
+                {
+                  message: `no answer in a media type the request accepts: send Accept: ${wanted} (subscriptions stream as text/event-stream)`,
+                  extensions: { code: 'NOT_ACCEPTABLE' },
+                },
+              ],
+            },
+            { status: 406 },
+          ),
+        'application/json',
+      );
+    },
+  };
+}

@@ -103,9 +103,13 @@ export function createRequestGate(config: Config, now?: () => number): RequestGa
 /** A refusal written on the raw socket of an upgrade request, with its JSON body. */
 export async function rawResponse(response: Response): Promise<string> {
   const body = await response.text();
-  const reason = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 429: 'Too Many Requests' }[
-    response.status
-  ];
+  const reason = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    429: 'Too Many Requests',
+    431: 'Request Header Fields Too Large',
+  }[response.status];
   const lines = [`HTTP/1.1 ${response.status} ${reason ?? 'Error'}`];
   response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
   lines.push(`content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', body);
