@@ -29,15 +29,29 @@ describe("Burrow's rules", () => {
           [10, 5],
           [20, 5],
           [30, 5],
+          [40, 5],
         ]),
       ).status,
     ).toBe('STALL');
+  });
+
+  it('no verdict while the samples span less than an auto-commit interval or two', () => {
+    expect(
+      evaluateLag(
+        series([
+          [10, 5],
+          [20, 5],
+          [30, 5],
+        ]),
+      ).status,
+    ).toBe('UNKNOWN');
   });
 
   it('STOP when nothing moves and lag remains', () => {
     expect(
       evaluateLag(
         series([
+          [10, 5],
           [10, 5],
           [10, 5],
           [10, 5],

@@ -38,6 +38,13 @@ export interface LagEvaluation {
 /** Minimum number of samples for a trend (Burrow's default window holds 10 commits). */
 export const MIN_LAG_SAMPLES = 3;
 
+/**
+ * The least time without a commit that counts as stalled or stopped: consumers auto-committing on an
+ * interval (5 s by default in librdkafka and the Java client) commit nothing between samples closer
+ * than that, which is no fault.
+ */
+export const MIN_SILENCE_MS = 15_000;
+
 export function evaluateLag(points: readonly LagPoint[]): LagEvaluation {
   const first = points[0];
   const last = points[points.length - 1];
@@ -61,12 +68,19 @@ export function evaluateLag(points: readonly LagPoint[]): LagEvaluation {
     }
   }
   if (first.committed_offset === last.committed_offset) {
+    // a consumer that commits every few seconds (auto-commit) shows no commit between close samples
+    if (last.at_ms - first.at_ms < MIN_SILENCE_MS) return result(LagStatus.UNKNOWN);
     return result(last.end_offset === first.end_offset ? LagStatus.STOP : LagStatus.STALL);
   }
   const lastCommit = points.find((p) => p.committed_offset === last.committed_offset) ?? last;
   const sinceLastCommit = last.at_ms - lastCommit.at_ms;
   const commitSpan = lastCommit.at_ms - first.at_ms;
-  if (sinceLastCommit > commitSpan && last.end_offset > lastCommit.end_offset) return result(LagStatus.STOP);
+  if (
+    sinceLastCommit > commitSpan &&
+    sinceLastCommit >= MIN_SILENCE_MS &&
+    last.end_offset > lastCommit.end_offset
+  )
+    return result(LagStatus.STOP);
   let alwaysGrowing = true;
   for (let i = 1; i < points.length; i++) {
     const previous = points[i - 1];
