@@ -6,10 +6,12 @@ export interface ApiBenchOptions {
   errors: number;
   /** Agent messages seeded (whole conversations of 20). Default 1,000,000. */
   messages: number;
-  /** Measured seconds per route, for the API and again for the direct peer. Default 10. */
+  /** Seconds of the open-loop mix at each offered rate. Default 20. */
   seconds: number;
-  /** Concurrent clients. Default 20. */
-  clients: number;
+  /** Requests per route in the idle phase (one client). Default 100. */
+  idleRequests: number;
+  /** Offered rates of the open-loop mix, in requests per second. Default 25, 50, 100. */
+  rates: number[];
   /** Messages per second produced into the running processors during the measurement. Default 2,000. */
   rate: number;
   /** Days the seeded data spans back from now. Default 3. */
@@ -19,20 +21,32 @@ export interface ApiBenchOptions {
 }
 
 const USAGE =
-  'usage: npm run bench:api -- [--errors N (1000000)] [--messages N (1000000)] [--seconds S (10)] ' +
-  '[--clients N (20)] [--rate MSG_PER_S (2000)] [--days D (3)] [--routes TEXT,TEXT (all)]';
+  'usage: npm run bench:api -- [--errors N (1000000)] [--messages N (1000000)] [--seconds S (20)] ' +
+  '[--idle-requests N (100)] [--rates R,R (25,50,100)] [--rate MSG_PER_S (2000)] [--days D (3)] [--routes TEXT,TEXT (all)]';
 
 const LIMITS: Record<
-  Exclude<keyof ApiBenchOptions, 'routes'>,
+  Exclude<keyof ApiBenchOptions, 'routes' | 'rates'>,
   { fallback: number; min: number; max: number }
 > = {
   errors: { fallback: 1_000_000, min: 1, max: 100_000_000 },
   messages: { fallback: 1_000_000, min: 20, max: 100_000_000 },
-  seconds: { fallback: 10, min: 1, max: 3_600 },
-  clients: { fallback: 20, min: 1, max: 1_000 },
+  seconds: { fallback: 20, min: 1, max: 3_600 },
+  idleRequests: { fallback: 100, min: 1, max: 100_000 },
   rate: { fallback: 2_000, min: 1, max: 100_000 },
   days: { fallback: 3, min: 1, max: 365 },
 };
+
+/** `idleRequests` → `idle-requests`. */
+const flag = (name: string): string => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+function parseRates(raw: string | boolean | undefined): number[] {
+  if (typeof raw !== 'string') return [25, 50, 100];
+  const rates = raw.split(',').map((part) => Number(part.trim()));
+  if (rates.length === 0 || rates.some((rate) => !Number.isInteger(rate) || rate < 1 || rate > 10_000)) {
+    throw new Error(`--rates must be integers from 1 to 10000, comma-separated, got "${raw}"\n${USAGE}`);
+  }
+  return rates;
+}
 
 /** Parses the command line; throws one error naming the bad option and showing the usage. */
 export function parseApiBenchOptions(argv: readonly string[]): ApiBenchOptions {
@@ -41,7 +55,10 @@ export function parseApiBenchOptions(argv: readonly string[]): ApiBenchOptions {
     ({ values } = parseArgs({
       args: [...argv],
       options: Object.fromEntries(
-        [...Object.keys(LIMITS), 'routes'].map((name) => [name, { type: 'string' as const }]),
+        [...Object.keys(LIMITS).map(flag), 'routes', 'rates'].map((name) => [
+          name,
+          { type: 'string' as const },
+        ]),
       ),
       strict: true,
       allowPositionals: false,
@@ -51,11 +68,11 @@ export function parseApiBenchOptions(argv: readonly string[]): ApiBenchOptions {
   }
   const read = (name: keyof typeof LIMITS): number => {
     const { fallback, min, max } = LIMITS[name];
-    const raw = values[name];
+    const raw = values[flag(name)];
     if (typeof raw !== 'string') return fallback;
     const value = Number(raw.replace(/_/g, ''));
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(`--${name} must be an integer from ${min} to ${max}, got "${raw}"\n${USAGE}`);
+      throw new Error(`--${flag(name)} must be an integer from ${min} to ${max}, got "${raw}"\n${USAGE}`);
     }
     return value;
   };
@@ -63,7 +80,8 @@ export function parseApiBenchOptions(argv: readonly string[]): ApiBenchOptions {
     errors: read('errors'),
     messages: read('messages'),
     seconds: read('seconds'),
-    clients: read('clients'),
+    idleRequests: read('idleRequests'),
+    rates: parseRates(values.rates),
     rate: read('rate'),
     days: read('days'),
     routes:

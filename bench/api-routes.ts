@@ -30,8 +30,8 @@ export interface BenchRoute {
   request(n: number): HttpRequest;
   /** Why the parsed body is not what the route must answer, or undefined when it is. */
   check(body: unknown): string | undefined;
-  /** The same read-model calls, made in process. */
-  direct(models: ReadModels, n: number): Promise<unknown>;
+  /** The same read-model calls, made in process (routes that are not one read model have none). */
+  direct?: (models: ReadModels, n: number) => Promise<unknown>;
 }
 
 const at = <T>(items: readonly T[], n: number): T => {
@@ -217,6 +217,12 @@ export function restRoutes(ids: BenchIds): BenchRoute[] {
       request: () => get('/api/v1/agents'),
       check: arraysAt({ agents: ids.agents.length }),
       direct: (models) => models.agents.list(15),
+    },
+    {
+      name: 'GET /api/v1/claude/diagnose',
+      kind: 'rest',
+      request: () => get('/api/v1/claude/diagnose?format=summary'),
+      check: typesAt({ system_status: 'string', system_summary: 'string' }),
     },
   ];
 }

@@ -65,8 +65,9 @@ describe('parseApiBenchOptions', () => {
     expect(parseApiBenchOptions([])).toEqual({
       errors: 1_000_000,
       messages: 1_000_000,
-      seconds: 10,
-      clients: 20,
+      seconds: 20,
+      idleRequests: 100,
+      rates: [25, 50, 100],
       rate: 2_000,
       days: 3,
       routes: [],
@@ -76,6 +77,11 @@ describe('parseApiBenchOptions', () => {
       'query agents',
     ]);
     expect(parseApiBenchOptions(['--errors', '100_000', '--seconds', '3']).errors).toBe(100_000);
+    expect(parseApiBenchOptions(['--rates', '10, 20', '--idle-requests', '7'])).toMatchObject({
+      rates: [10, 20],
+      idleRequests: 7,
+    });
+    expect(() => parseApiBenchOptions(['--rates', '0'])).toThrow(/--rates/);
   });
 
   it('names the bad option', () => {

@@ -128,7 +128,7 @@ SELECT message_id, ${topic}, toUInt32(h % 3), i, toUInt32(1), source_agent, targ
   ${pick(PRIORITIES, 'priority_index')}, trace_id, lower(hex(h)), parent_message_id,
   if(kind = 'task', concat('plan step ', toString(j + 1), ' of ${TASKS_PER_BLOCK}'), ''), ${payload()},
   toUInt32(ttl_seconds), toUInt16(attempt), toUInt16(max_retries), toUInt64(deadline_ms), job_id,
-  toUInt64(sent_at_ms), toUInt64(observed_at_ms)
+  toUInt64(sent_at_ms), toUInt64(observed_at_ms), toUInt64(0)
 FROM ${messageRows(spec)}`;
 }
 
@@ -214,7 +214,7 @@ SELECT concat(${p}, 'e-', toString(i)), ${quoteString(ERRORS_TOPIC)}, toUInt32(h
   ['Back off and retry with jitter', concat('Check the ', operation, ' configuration')],
   ['https://example.com/runbooks/agents'], 'bench', agent, concat('worker-', toString(h % 8)), toUInt32(0),
   if(in_trace, concat(${p}, 'm-', toString(b * ${BLOCK} + j)), ''), if(in_trace, concat('job-', toString(b % 5000)), ''),
-  toUInt16(${field((t) => t.http ?? 0)}), toUInt64(timestamp_ms + 30 + h % 200)
+  toUInt16(${field((t) => t.http ?? 0)}), toUInt64(timestamp_ms + 30 + h % 200), toUInt64(0)
 FROM (
   SELECT
     number AS i,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTable, overhead, pooledP99, summarize } from './api-stats.js';
+import { fmtMs, formatColumns, pooledP99, summarize } from './api-stats.js';
 
 describe('summarize', () => {
   it('gives nearest-rank percentiles, the maximum and the rate over the wall time', () => {
@@ -26,32 +26,19 @@ describe('pooledP99', () => {
   });
 });
 
-describe('overhead and the table', () => {
-  const api = summarize({ latenciesMs: [10, 20, 30], errors: 1, elapsedMs: 1_000 });
-  const direct = summarize({ latenciesMs: [5, 10, 15], errors: 0, elapsedMs: 1_000 });
-
-  it('divides the API p99 by the direct p99', () => {
-    expect(overhead(api, direct)).toBe(2);
-    expect(overhead(api, undefined)).toBeUndefined();
-  });
-
-  it('prints one aligned line per route with the ratio', () => {
-    const lines = formatTable([{ route: 'GET /api/v1/queues', api, direct }]);
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(
-      /^route\s+requests\s+errors\s+p50 ms\s+p99 ms\s+max ms\s+req\/s\s+direct p99\s+ratio$/,
+describe('the table', () => {
+  it('prints aligned columns, the first to the left', () => {
+    const lines = formatColumns(
+      ['route', 'p99 ms'],
+      [
+        ['GET /api/v1/queues', fmtMs(30)],
+        ['q', fmtMs(undefined)],
+      ],
     );
-    expect(lines[1]?.split(/\s{2,}/)).toEqual([
-      'GET /api/v1/queues',
-      '3',
-      '1',
-      '20.0',
-      '30.0',
-      '30.0',
-      '3',
-      '15.0',
-      '2.00',
+    expect(lines).toEqual([
+      'route               p99 ms',
+      'GET /api/v1/queues    30.0',
+      'q                      n/a',
     ]);
-    expect(lines[0]?.length).toBe(lines[1]?.length);
   });
 });

@@ -37,46 +37,15 @@ export function pooledP99(runs: readonly RouteRun[]): number | undefined {
   return quantile(all, 0.99);
 }
 
-/** API p99 over direct p99: what HTTP, routing, validation, GraphQL and JSON add on top of the queries. */
-export function overhead(api: RouteFigures, direct: RouteFigures | undefined): number | undefined {
-  if (direct?.p99Ms === undefined || api.p99Ms === undefined || direct.p99Ms <= 0) return undefined;
-  return api.p99Ms / direct.p99Ms;
-}
-
-export interface TableRow {
-  route: string;
-  api: RouteFigures;
-  direct: RouteFigures | undefined;
-}
-
 const ms = (value: number | undefined): string => (value === undefined ? 'n/a' : value.toFixed(1));
 
-/** A fixed-width text table: one line per route, API figures, then the direct peer's p99 and the ratio. */
-export function formatTable(rows: readonly TableRow[]): string[] {
-  const header = [
-    'route',
-    'requests',
-    'errors',
-    'p50 ms',
-    'p99 ms',
-    'max ms',
-    'req/s',
-    'direct p99',
-    'ratio',
-  ];
-  const cells = rows.map(({ route, api, direct }) => [
-    route,
-    String(api.requests),
-    String(api.errors),
-    ms(api.p50Ms),
-    ms(api.p99Ms),
-    ms(api.maxMs),
-    api.perSecond.toFixed(0),
-    ms(direct?.p99Ms),
-    overhead(api, direct)?.toFixed(2) ?? 'n/a',
-  ]);
+/** Milliseconds with one decimal, `n/a` when there is no figure. */
+export const fmtMs = ms;
+
+/** A fixed-width text table: the first column left-aligned, the others right-aligned. */
+export function formatColumns(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((title, column) =>
-    Math.max(title.length, ...cells.map((line) => (line[column] ?? '').length)),
+    Math.max(title.length, ...rows.map((line) => (line[column] ?? '').length)),
   );
   const render = (line: readonly string[]): string =>
     line
@@ -85,5 +54,5 @@ export function formatTable(rows: readonly TableRow[]): string[] {
       )
       .join('  ')
       .trimEnd();
-  return [render(header), ...cells.map(render)];
+  return [render(header), ...rows.map(render)];
 }

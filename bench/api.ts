@@ -1,16 +1,25 @@
 import { availableParallelism, loadavg } from 'node:os';
-import { createKafkaView } from '../api/kafka-view.js';
-import { createReadModels, type ReadModels } from '../api/read-models/index.js';
 import { clickHouseAccess, createClickHouseClient, type ClickHouseClient } from '../lib/clickhouse.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { startBackgroundIngest } from './api-ingest.js';
-import { checkRoute, measureApi, measureDirect, send, type LoadOptions } from './api-load.js';
+import { checkRoute, send } from './api-load.js';
+import { cpuMeter, idleRun, openLoop, stackClickHousePid } from './api-open-loop.js';
+import {
+  outcome,
+  reportIdle,
+  reportRates,
+  TARGETS,
+  type IdleFigures,
+  type Outcome,
+  type Pids,
+  type RateFigures,
+} from './api-report.js';
 import { parseApiBenchOptions, type ApiBenchOptions } from './api-options.js';
 import { graphqlRoutes, restRoutes, dig, type BenchIds, type BenchRoute } from './api-routes.js';
 import { seedDatabase, sampleIds } from './api-seed.js';
 import { seededMessages } from './api-seed-sql.js';
-import { formatTable, pooledP99, summarize, type RouteRun, type TableRow } from './api-stats.js';
+import { fmtMs } from './api-stats.js';
 import { setUpBench, type BenchEnvironment } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
 import { int, say, seconds } from './report.js';
@@ -19,32 +28,28 @@ import { ROLES } from './workload.js';
 
 /**
  * API benchmark: a fresh database seeded server-side with N errors and M messages, the real API
- * (`node dist/cli/main.js api`) as a child reading it as the read-only user while the real
- * processors ingest a steady stream into it, and 20 concurrent keep-alive clients on each main REST
- * route and GraphQL query for a fixed time; beside it the same read models called in process (the
- * peer), so the API's own overhead shows as a ratio. See bench/README.md. The last line of the
- * output is the machine-readable RESULT line.
+ * (`node dist/cli/main.js api`) as a child reading it as the read-only user. It measures the API,
+ * not the machine's saturation: first each route idle, one client, one request at a time; then,
+ * with the real processors ingesting a steady stream, an open-loop mix of every route at fixed
+ * offered rates (25, 50, 100 req/s by default), each request timed from when it was due. CPU per
+ * request is the API process's and the ClickHouse server's (from /proc) over the idle runs, when the
+ * bench is ClickHouse's only client. See bench/README.md. The last line is the RESULT line.
  */
 
-const TARGETS = { restP99Ms: 50, graphqlP99Ms: 80 };
-/** Unrecorded load per route before its measurement, so that neither side is timed cold. */
-const WARM_UP_MS = 1_000;
-
-interface Measured {
-  route: BenchRoute;
-  api: RouteRun;
-  direct: RouteRun;
-}
+/** Unrecorded requests per route before its idle run, so that no route is timed cold. */
+const IDLE_WARM_UP = 5;
+/** Seconds of unrecorded mix at the first rate, once ingest runs. */
+const MIX_WARM_UP_MS = 3_000;
 
 /** The API child: the bench database, a free port, no rate limit, the bench agents configured. */
-async function startApiChild(run: Run, agents: readonly string[]): Promise<string> {
+async function startApiChild(run: Run, agents: readonly string[]): Promise<{ base: string; pid: number }> {
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     CLICKHOUSE_DATABASE: run.env.processors.database,
     API_PORT: String(port),
     API_HOST: '127.0.0.1',
-    // 20 clients from one address would be throttled by the per-client limit; the bench measures latency
+    // every request comes from one address: the per-client limit would throttle the offered rate
     API_RATE_LIMIT_PER_MINUTE: '0',
     AGENT_NAMES: agents.join(','),
     // errors only: the live tap's warnings about other runs' topics would bury the figures
@@ -60,34 +65,7 @@ async function startApiChild(run: Run, agents: readonly string[]): Promise<strin
   run.children.push(child);
   const base = `http://127.0.0.1:${port}`;
   await waitForHttpOk(`${base}/ready`, child, 60_000, run.signal);
-  return base;
-}
-
-/** The peer: the same read models over a ClickHouse client of the same user and settings as the API's. */
-function directReadModels(
-  run: Run,
-  agents: readonly string[],
-): { models: ReadModels; client: ClickHouseClient } {
-  const { config, env } = run;
-  const client = createClickHouseClient(
-    {
-      ...config,
-      clickhouse: {
-        ...config.clickhouse,
-        username: config.api.clickhouseUser,
-        password: config.api.clickhousePassword,
-      },
-    },
-    { database: env.processors.database, requestTimeoutMs: 15_000 },
-  );
-  const models = createReadModels({
-    reader: clickHouseAccess(client),
-    kafka: createKafkaView(env.admin),
-    config: { ...config, agents: [...agents] },
-    logger: run.logger,
-    now: Date.now,
-  });
-  return { models, client };
+  return { base, pid: child.pid };
 }
 
 /**
@@ -104,19 +82,6 @@ async function withRetries<T>(check: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Why the route (through the API, then its direct peer) does not answer as it must; undefined when it does. */
-async function checkBoth(base: string, models: ReadModels, route: BenchRoute): Promise<string | undefined> {
-  try {
-    await withRetries(() => checkRoute(base, route));
-    await withRetries(() => route.direct(models, 0)).catch((error: unknown) => {
-      throw new Error('its direct peer failed', { cause: error });
-    });
-    return undefined;
-  } catch (error) {
-    return describe(error);
-  }
-}
-
 interface Run {
   options: ApiBenchOptions;
   config: Config;
@@ -127,14 +92,8 @@ interface Run {
   clients: ClickHouseClient[];
 }
 
-async function measureAll(
-  run: Run,
-  base: string,
-  models: ReadModels,
-  ids: BenchIds,
-  ingestRunning: () => void,
-  failed: { name: string; problem: string }[],
-): Promise<Measured[]> {
+/** The routes to measure, each checked once; a route that fails its check is reported, never timed. */
+async function checkedRoutes(run: Run, base: string, ids: BenchIds): Promise<BenchRoute[]> {
   const firstPage = await send(base, graphqlRoutes(ids)[2]?.request(0) ?? { method: 'GET', path: '/' }, true);
   const cursor = dig(firstPage, 'data.errors.next_cursor');
   const withCursor: BenchIds = { ...ids, ...(typeof cursor === 'string' ? { errorsCursor: cursor } : {}) };
@@ -143,34 +102,31 @@ async function measureAll(
     (route) => wanted.length === 0 || wanted.some((text) => route.name.toLowerCase().includes(text)),
   );
   if (routes.length === 0) throw new Error(`no route matches --routes ${wanted.join(',')}`);
-  const load = (durationMs: number): LoadOptions => ({
-    clients: run.options.clients,
-    durationMs,
-    signal: run.signal,
-  });
-  const measured: Measured[] = [];
+  const ok: BenchRoute[] = [];
   for (const route of routes) {
-    ingestRunning();
-    // checked right before its measurement; a route that fails is reported, never timed
-    const problem = await checkBoth(base, models, route);
-    if (problem !== undefined) {
-      say(`  ${route.name}: NOT MEASURED, its check failed: ${problem}`);
-      failed.push({ name: route.name, problem });
-      continue;
+    try {
+      await withRetries(() => checkRoute(base, route));
+      ok.push(route);
+    } catch (error) {
+      say(`  ${route.name}: NOT MEASURED, its check failed: ${describe(error)}`);
     }
-    await measureApi(base, route, load(WARM_UP_MS));
-    const api = await measureApi(base, route, load(run.options.seconds * 1000));
-    await measureDirect(models, route, load(WARM_UP_MS));
-    const direct = await measureDirect(models, route, load(run.options.seconds * 1000));
-    const a = summarize(api);
-    const d = summarize(direct);
-    say(
-      `  ${route.name}: ${int(a.requests)} requests, ${int(a.errors)} errors, p99 ${a.p99Ms?.toFixed(1) ?? 'n/a'} ms ` +
-        `(direct p99 ${d.p99Ms?.toFixed(1) ?? 'n/a'} ms, ${int(d.errors)} errors)`,
-    );
-    measured.push({ route, api, direct });
   }
-  return measured;
+  return ok;
+}
+
+async function measureIdle(
+  run: Run,
+  base: string,
+  routes: readonly BenchRoute[],
+  pids: Pids,
+): Promise<IdleFigures[]> {
+  const figures: IdleFigures[] = [];
+  for (const route of routes) {
+    const meter = cpuMeter(pids);
+    const measured = await idleRun(base, route, run.options.idleRequests, IDLE_WARM_UP, run.signal);
+    figures.push({ route, run: measured, cpu: meter.read() });
+  }
+  return figures;
 }
 
 function machineLoad(): string {
@@ -179,54 +135,7 @@ function machineLoad(): string {
     .join(' ')} on ${availableParallelism()} cores`;
 }
 
-function report(
-  measured: readonly Measured[],
-  failed: readonly { name: string; problem: string }[],
-): { rest: number | undefined; graphql: number | undefined } {
-  const rows = (kind: BenchRoute['kind']): TableRow[] =>
-    measured
-      .filter(({ route }) => route.kind === kind)
-      .map(({ route, api, direct }) => ({
-        route: route.name,
-        api: summarize(api),
-        direct: summarize(direct),
-      }));
-  const pooled = (kind: BenchRoute['kind'], side: 'api' | 'direct') =>
-    pooledP99(measured.filter(({ route }) => route.kind === kind).map((m) => m[side]));
-  const fmt = (value: number | undefined) => (value === undefined ? 'n/a' : `${value.toFixed(1)} ms`);
-  const result = { rest: pooled('rest', 'api'), graphql: pooled('graphql', 'api') };
-  for (const [kind, title] of [
-    ['rest', 'REST'],
-    ['graphql', 'GraphQL'],
-  ] as const) {
-    say('');
-    say(
-      `${title} (latencies in ms; direct p99 = the same read models in process; ratio = api p99 / direct p99)`,
-    );
-    for (const line of formatTable(rows(kind))) say(line);
-    const api = pooled(kind, 'api');
-    const direct = pooled(kind, 'direct');
-    const ratio = api !== undefined && direct !== undefined && direct > 0 ? (api / direct).toFixed(2) : 'n/a';
-    say(`${title} overall: p99 ${fmt(api)} over all requests; direct p99 ${fmt(direct)}; ratio ${ratio}`);
-  }
-  const errors = measured.reduce((sum, { api }) => sum + api.errors, 0);
-  const directErrors = measured.reduce((sum, { direct }) => sum + direct.errors, 0);
-  say('');
-  say(`failed requests: ${int(errors)} through the API, ${int(directErrors)} direct`);
-  if (failed.length > 0) {
-    say(
-      `NOT MEASURED (${failed.length} routes failed their check; the p99s below leave them out): ` +
-        failed.map((f) => f.name).join(', '),
-    );
-  }
-  say(
-    `targets: REST p99 ≤ ${TARGETS.restP99Ms} ms (${fmt(result.rest)}), GraphQL p99 ≤ ${TARGETS.graphqlP99Ms} ms ` +
-      `(${fmt(result.graphql)}); reported, not asserted`,
-  );
-  return result;
-}
-
-async function runBench(run: Run): Promise<{ rest: number | undefined; graphql: number | undefined }> {
+async function runBench(run: Run): Promise<Outcome> {
   const { options, env } = run;
   const agents = ROLES.map((role) => env.agents.names[role]);
   const idPrefix = `${env.token}-s-`;
@@ -239,6 +148,7 @@ async function runBench(run: Run): Promise<{ rest: number | undefined; graphql: 
     `seeding ${int(seededMessages({ ...options, idPrefix, agents, nowMs: 0, spanMs: 0 }))} messages and ` +
       `${int(options.errors)} errors over the last ${options.days} days into ${env.processors.database}`,
   );
+  const seedStarted = Date.now();
   await seedDatabase(clickHouseAccess(writer), {
     idPrefix,
     agents,
@@ -247,9 +157,28 @@ async function runBench(run: Run): Promise<{ rest: number | undefined; graphql: 
     nowMs: Date.now(),
     spanMs: options.days * 86_400_000,
   });
-  const { models, client } = directReadModels(run, agents);
-  run.clients.push(client);
-  const ids = await sampleIds(clickHouseAccess(client), agents, idPrefix);
+  say(`seeded in ${seconds(Date.now() - seedStarted)}`);
+  const reader = createClickHouseClient(
+    {
+      ...run.config,
+      clickhouse: {
+        ...run.config.clickhouse,
+        username: run.config.api.clickhouseUser,
+        password: run.config.api.clickhousePassword,
+      },
+    },
+    { database: env.processors.database, requestTimeoutMs: 15_000 },
+  );
+  run.clients.push(reader);
+  const ids = await sampleIds(clickHouseAccess(reader), agents, idPrefix);
+  const { base, pid } = await startApiChild(run, agents);
+  const pids: Pids = { api: pid, clickhouse: stackClickHousePid() };
+  say(
+    `api: ${base}, ClickHouse user ${run.config.api.clickhouseUser}; CPU read from /proc of pids api=${pid} clickhouse=${pids.clickhouse ?? 'not found'}`,
+  );
+  const routes = await checkedRoutes(run, base, ids);
+  say(`idle: ${routes.length} routes, ${options.idleRequests} requests each, machine ${machineLoad()}`);
+  const idle = await measureIdle(run, base, routes, pids);
 
   const ingest = await startBackgroundIngest({
     config: run.config,
@@ -259,34 +188,34 @@ async function runBench(run: Run): Promise<{ rest: number | undefined; graphql: 
     children: run.children,
   });
   say(`ingest: the processors run, fed ${int(options.rate)} msg/s on the run's own topics`);
-  // the producer runs until stopped: whatever happens below, it stops before the clean-up
   try {
-    const base = await startApiChild(run, agents);
-    say(
-      `api: ${base}, ClickHouse user ${run.config.api.clickhouseUser}, ${options.clients} clients per route`,
-    );
     const started = Date.now();
-    const failed: { name: string; problem: string }[] = [];
-    const measured = await measureAll(
-      run,
-      base,
-      models,
-      ids,
-      () => {
-        ingest.assertRunning();
-      },
-      failed,
-    );
+    await openLoop(base, routes, options.rates[0] ?? 25, MIX_WARM_UP_MS, run.signal);
+    const rates: RateFigures[] = [];
+    for (const rate of options.rates) {
+      ingest.assertRunning();
+      const meter = cpuMeter(pids);
+      const measured = await openLoop(base, routes, rate, options.seconds * 1000, run.signal);
+      rates.push({ rate, run: measured, cpu: meter.read() });
+      say(`  ${rate} req/s offered: ${measured.achievedPerSecond.toFixed(1)} answered per second`);
+    }
     const ingested = await ingest.stop();
     say(
-      `ingest during the measurement (${seconds(Date.now() - started)}): ${int(ingested.sent)} messages sent, ` +
+      `ingest during the mix (${seconds(Date.now() - started)}): ${int(ingested.sent)} messages sent, ` +
         `${int(ingested.consumed)} consumed by the processors, ${int(ingested.deadLettered)} dead-lettered` +
         (ingested.lateSlices > 0
           ? `; the producer fell behind its pace in ${int(ingested.lateSlices)} slices`
           : ''),
     );
     say(`machine: ${machineLoad()}`);
-    return report(measured, failed);
+    reportIdle(idle);
+    reportRates(rates);
+    const result = outcome(idle, rates);
+    say('');
+    say(
+      `targets: idle p99 ≤ ${TARGETS.idleLookupP99Ms} ms by id, ≤ ${TARGETS.idleListP99Ms} ms lists; at 50 req/s p99 ≤ ${TARGETS.restP99At50Ms} ms REST, ≤ ${TARGETS.graphqlP99At50Ms} ms GraphQL (${fmtMs(result.graphqlP99At50)}); ≤ ${TARGETS.cpuMsPerRequest} ms CPU per request (${result.cpuMsPerRequest?.toFixed(2) ?? 'n/a'}); reported, not asserted`,
+    );
+    return result;
   } finally {
     await ingest.stop().catch(() => undefined);
   }
@@ -297,16 +226,16 @@ async function main(): Promise<number> {
   const { config, logger, abort, token } = await beginBenchRun();
   say(
     `api benchmark ${token}: ${int(options.errors)} errors, ${int(options.messages)} messages; ` +
-      `${options.clients} clients, ${options.seconds} s per route; ingest ${int(options.rate)} msg/s meanwhile`,
+      `idle ${options.idleRequests} requests per route; mix at ${options.rates.join(', ')} req/s, ${options.seconds} s each, under ${int(options.rate)} msg/s of ingest`,
   );
   say(`machine: ${machineLoad()}`);
   const env = await setUpBench(config, logger, token);
   say(`created database ${env.processors.database} and topics ${env.queueTopics.join(', ')}`);
   const run: Run = { options, config, logger, env, signal: abort.signal, children: [], clients: [] };
-  let outcome: { rest: number | undefined; graphql: number | undefined } | undefined;
+  let result: Outcome | undefined;
   let failure: unknown;
   try {
-    outcome = await runBench(run);
+    result = await runBench(run);
   } catch (error) {
     failure = error;
   } finally {
@@ -318,12 +247,15 @@ async function main(): Promise<number> {
       `removed the bench databases, topics and consumer groups${problems.length > 0 ? ' (with problems)' : ''}`,
     );
   }
-  if (outcome === undefined) {
+  if (result === undefined) {
     process.stderr.write(`bench: failed: ${describe(failure)}\n`);
     return 1;
   }
   const value = (ms: number | undefined) => (ms === undefined ? 'nan' : ms.toFixed(1));
-  say(`RESULT rest_p99_ms=${value(outcome.rest)} graphql_p99_ms=${value(outcome.graphql)}`);
+  say(
+    `RESULT idle_p99_ms=${value(result.idleP99)} p99_at_50rps_ms=${value(result.p99At50)} ` +
+      `graphql_p99_at_50rps_ms=${value(result.graphqlP99At50)} cpu_ms_per_req=${result.cpuMsPerRequest?.toFixed(2) ?? 'nan'}`,
+  );
   return 0;
 }
 
