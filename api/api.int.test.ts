@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { clickHouseAccess, createClickHouseClient, type ClickHouseClient } from '../lib/clickhouse.js';
-import { createKafka, type Admin } from '../lib/kafka.js';
 import { migrate } from '../lib/migrations.js';
 import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../lib/test-support.js';
-import { createKafkaView } from './kafka-view.js';
-import { LiveHub } from './live-feed.js';
-import { createApiMetrics } from './metrics.js';
 import type { RestRoute } from './module.js';
-import { buildApi, type Api } from './server.js';
+import type { Api } from './server.js';
 import { seedRun, type Seeded } from './test/seed.js';
+import { buildTestApi } from './test/test-api.js';
 
 /**
  * REST and GraphQL over a fresh database seeded through the table modules, read by the API as the
@@ -17,8 +13,7 @@ import { seedRun, type Seeded } from './test/seed.js';
  * route's published response schema (the contract's keys and types).
  */
 let db: TestDatabase;
-let reader: ClickHouseClient;
-let admin: Admin;
+let close: () => Promise<void>;
 let api: Api;
 let seeded: Seeded;
 
@@ -28,29 +23,13 @@ beforeAll(async () => {
   const token = `t${uniqueToken()}`;
   seeded = await seedRun(db.access, token, Date.now());
   const config = { ...db.config, agents: [`${token}-coder`, `${token}-researcher`, `${token}-idle`] };
-  reader = createClickHouseClient({
-    ...config,
-    clickhouse: {
-      ...config.clickhouse,
-      username: config.api.clickhouseUser,
-      password: config.api.clickhousePassword,
-    },
-  });
-  admin = createKafka(config, testLogger(), 'it-api').admin();
-  await admin.connect();
-  api = buildApi(config, {
-    logger: testLogger(),
-    reader: clickHouseAccess(reader),
-    kafka: createKafkaView(admin),
-    feed: new LiveHub(),
-    checks: [],
-    metrics: createApiMetrics({ processMetrics: false }),
-  });
+  const built = await buildTestApi(config, 'it-api');
+  api = built.api;
+  close = () => built.close();
 });
 
 afterAll(async () => {
-  await admin.disconnect();
-  await reader.close();
+  await close();
   await db.drop();
 });
 

@@ -1,16 +1,12 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { clickHouseAccess, createClickHouseClient, type ClickHouseClient } from '../lib/clickhouse.js';
-import { createKafka, type Admin } from '../lib/kafka.js';
 import { migrate } from '../lib/migrations.js';
 import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../lib/test-support.js';
-import { createKafkaView } from './kafka-view.js';
-import { LiveHub } from './live-feed.js';
-import { createApiMetrics } from './metrics.js';
 import type { RestRoute } from './module.js';
-import { buildApi, type Api } from './server.js';
+import type { Api } from './server.js';
 import { seedRun } from './test/seed.js';
+import { buildTestApi } from './test/test-api.js';
 import {
   encodeLoosely,
   graphqlArguments,
@@ -34,9 +30,8 @@ const HANG_MS = 15_000;
 const HEAVY = /diagnose|oracle|claude/;
 
 let db: TestDatabase;
-let reader: ClickHouseClient;
-let admin: Admin;
 let api: Api;
+let close: () => Promise<void>;
 let base: string;
 let port: number;
 
@@ -50,33 +45,16 @@ beforeAll(async () => {
     agents: [`${token}-coder`, `${token}-researcher`],
     api: { ...db.config.api, host: '127.0.0.1', port: 0, rateLimitPerMinute: 0, authToken: undefined },
   };
-  reader = createClickHouseClient({
-    ...config,
-    clickhouse: {
-      ...config.clickhouse,
-      username: config.api.clickhouseUser,
-      password: config.api.clickhousePassword,
-    },
-  });
-  admin = createKafka(config, testLogger(), 'it-fuzz').admin();
-  await admin.connect();
-  api = buildApi(config, {
-    logger: testLogger(),
-    reader: clickHouseAccess(reader),
-    kafka: createKafkaView(admin),
-    feed: new LiveHub(),
-    checks: [],
-    metrics: createApiMetrics({ processMetrics: false }),
-  });
+  const built = await buildTestApi(config, 'it-fuzz');
+  api = built.api;
+  close = () => built.close();
   port = await api.start();
   base = `http://127.0.0.1:${port}`;
   process.stdout.write(`fuzz seed ${SEED} (FUZZ_SEED=${SEED} replays it)\n`);
 });
 
 afterAll(async () => {
-  await api.stop();
-  await admin.disconnect();
-  await reader.close();
+  await close();
   await db.drop();
 });
 

@@ -1,6 +1,6 @@
 import type { OpenLoopRun } from './api-open-loop.js';
 import type { BenchRoute } from './api-routes.js';
-import { fmtMs, formatColumns, pooledP99, summarize, type RouteRun } from './api-stats.js';
+import { fmtMs, formatColumns, pooledP99, summarize, type RouteFigures, type RouteRun } from './api-stats.js';
 import { say } from './report.js';
 
 /** The tables and the RESULT figures of `npm run bench:api` (bench/api.ts). */
@@ -41,6 +41,11 @@ export interface RateFigures {
   cpu: { api: number; clickhouse: number };
 }
 
+/** Requests, errors, p50, p99 and max: the columns every table starts with. */
+function latencyCells(f: RouteFigures): string[] {
+  return [String(f.requests), String(f.errors), fmtMs(f.p50Ms), fmtMs(f.p99Ms), fmtMs(f.maxMs)];
+}
+
 export function reportIdle(idle: readonly IdleFigures[]): void {
   say('');
   say('Idle: one client, one request at a time, no ingest (latencies in ms; CPU in ms per request)');
@@ -51,11 +56,7 @@ export function reportIdle(idle: readonly IdleFigures[]): void {
       f.requests === 0 ? 'n/a' : ((seconds * 1000) / f.requests).toFixed(2);
     return [
       route.name,
-      String(f.requests),
-      String(f.errors),
-      fmtMs(f.p50Ms),
-      fmtMs(f.p99Ms),
-      fmtMs(f.maxMs),
+      ...latencyCells(f),
       `≤ ${target}${f.p99Ms !== undefined && f.p99Ms <= target ? '' : ' MISSED'}`,
       perRequest(cpu.api),
       perRequest(cpu.clickhouse),
@@ -125,14 +126,7 @@ export function reportRates(rates: readonly RateFigures[]): void {
     say(`Per route at ${rate} req/s`);
     const perRoute = [...run.byRoute].map(([route, r]) => {
       const f = summarize(r);
-      return [
-        route.name,
-        String(f.requests),
-        String(f.errors),
-        fmtMs(f.p50Ms),
-        fmtMs(f.p99Ms),
-        fmtMs(f.maxMs),
-      ];
+      return [route.name, ...latencyCells(f)];
     });
     for (const line of formatColumns(['route', 'requests', 'errors', 'p50', 'p99', 'max'], perRoute))
       say(line);

@@ -6,17 +6,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clickHouseAccess, createClickHouseClient, type ClickHouseClient } from '../../lib/clickhouse.js';
 import type { Config } from '../../lib/config.js';
-import { createKafka, type Admin } from '../../lib/kafka.js';
 import { migrate } from '../../lib/migrations.js';
 import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../../lib/test-support.js';
 import { seedScenario, teamOf, workers, type Expectation, type Team } from '../diagnosis/seed-scenarios.js';
 import { Seeder } from '../diagnosis/seed.js';
-import { createKafkaView } from '../kafka-view.js';
-import { LiveHub } from '../live-feed.js';
-import { createApiMetrics } from '../metrics.js';
-import { buildApi, type Api } from '../server.js';
+import type { Api } from '../server.js';
+import { buildTestApi } from '../test/test-api.js';
 import { MCP_API_PATH } from './http.js';
 import { executeAsReadOnlyUser } from './sql-query.js';
 import { ToolFailure } from './tool-kit.js';
@@ -45,8 +41,7 @@ const ALL_TOOLS = [
 const HEARTBEAT_TIMEOUT_S = 600;
 
 let db: TestDatabase;
-let readerClient: ClickHouseClient;
-let admin: Admin;
+let close: () => Promise<void>;
 let api: Api;
 let config: Config;
 let team: Team;
@@ -81,24 +76,9 @@ beforeAll(async () => {
     // the scenario is a stuck task: agents must not turn dead while a slow machine runs the suite
     diagnosis: { ...db.config.diagnosis, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S },
   };
-  readerClient = createClickHouseClient({
-    ...config,
-    clickhouse: {
-      ...config.clickhouse,
-      username: config.api.clickhouseUser,
-      password: config.api.clickhousePassword,
-    },
-  });
-  admin = createKafka(config, testLogger(), 'it-mcp').admin();
-  await admin.connect();
-  api = buildApi(config, {
-    logger: testLogger(),
-    reader: clickHouseAccess(readerClient),
-    kafka: createKafkaView(admin),
-    feed: new LiveHub(),
-    checks: [],
-    metrics: createApiMetrics({ processMetrics: false }),
-  });
+  const built = await buildTestApi(config, 'it-mcp');
+  api = built.api;
+  close = () => built.close();
   const port = await api.start();
   stdio = new Client({ name: 'it-stdio', version: '1' });
   await stdio.connect(
@@ -117,9 +97,7 @@ afterAll(async () => {
   await stdio.close();
   await http.close();
   standalone?.kill('SIGTERM');
-  await api.stop();
-  await admin.disconnect();
-  await readerClient.close();
+  await close();
   await db.drop();
 });
 
