@@ -1,8 +1,9 @@
-import { Readable } from 'node:stream';
+import { createServer } from 'node:net';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../lib/config.js';
-import { redactSecrets } from '../../lib/logger.js';
+import { createLogger, redactSecrets } from '../../lib/logger.js';
 import { testConfig, testLogger } from '../../lib/test-support.js';
 import { LiveHub } from '../live-feed.js';
 import { readJsonRows } from '../mcp/sql-query.js';
@@ -18,9 +19,9 @@ afterEach(async () => {
   started = undefined;
 });
 
-function api(env: Record<string, string> = {}): Api {
+function api(env: Record<string, string> = {}, logger = testLogger()): Api {
   return buildApi(testConfig({ AGENT_NAMES: 'coder', API_PORT: '0', ...env }), {
-    logger: testLogger(),
+    logger,
     reader: { query: () => Promise.resolve([]) },
     kafka: { groupLag: () => Promise.resolve(undefined), check: () => Promise.resolve() },
     feed: new LiveHub(),
@@ -249,6 +250,72 @@ describe('WebSocket upgrades', () => {
       body: JSON.stringify({ query: 'subscription { errorAdded { error_id } }' }),
     });
     expect(await subscription.text()).toContain('TOO_MANY_STREAMS');
+    socket.close();
+  });
+});
+
+describe('start-up, the metrics port and subscribe frames', () => {
+  const freePort = () =>
+    new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        server.close(() => {
+          resolve(typeof address === 'object' && address !== null ? address.port : 0);
+        });
+      });
+    });
+
+  it('says at start-up that it listens on loopback only without a token, and never logs the token', async () => {
+    const lines: string[] = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => lines.push(chunk.toString('utf8')));
+    const logger = createLogger({ level: 'info', component: 'test', destination, secrets: [token] });
+    started = api({}, logger);
+    await started.start();
+    logger.warn({ header: `Bearer ${token}` }, `auth with ${token}`);
+    await new Promise((resolve) => setImmediate(resolve));
+    const text = lines.join('');
+    expect(text).toContain('no API_AUTH_TOKEN: listening on loopback only');
+    expect(text).toContain('"host":"127.0.0.1"');
+    expect(text).not.toContain(token);
+  });
+
+  it('serves /metrics without a token on its own port, and only /metrics there', async () => {
+    const metricsPort = await freePort();
+    started = api({ API_AUTH_TOKEN: token, API_HOST: '127.0.0.1', API_METRICS_PORT: String(metricsPort) });
+    const port = await started.start();
+    const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toContain('agent_telemetry_api_requests_total');
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/api/v1/errors`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+  });
+
+  it('counts subscribe frames against the rate limit, and keeps the connection', async () => {
+    started = api({ API_HOST: '127.0.0.1', API_RATE_LIMIT_PER_MINUTE: '2' });
+    const port = await started.start();
+    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws/debug/frames`);
+    const frames: { type: string; detail?: string }[] = [];
+    await new Promise<void>((resolve) => {
+      socket.on('message', (data: Buffer) => {
+        frames.push(JSON.parse(data.toString('utf8')) as { type: string });
+        if (frames.length === 4) resolve();
+      });
+      socket.once('open', () => {
+        for (let i = 0; i < 3; i++)
+          socket.send(JSON.stringify({ type: 'subscribe', agent_names: ['coder'] }));
+      });
+    });
+    expect(frames.map((f) => f.type)).toEqual([
+      'connected',
+      'subscription_updated',
+      'subscription_updated',
+      'protocol_error',
+    ]);
+    expect(frames[3]?.detail).toMatch(
+      /^rate limit exceeded \(API_RATE_LIMIT_PER_MINUTE=2\): subscription unchanged/,
+    );
+    expect(socket.readyState).toBe(WebSocket.OPEN);
     socket.close();
   });
 });
