@@ -96,6 +96,8 @@ describe('Host and Origin', () => {
       detail: 'Host "attacker.example:8080" is not allowed: list it in API_ALLOWED_HOSTS',
     });
     expect((await get(app, 'http://127.0.0.1:8080/api/v1/errors/summary')).status).toBe(200);
+    // the probes name the pod's address: answered whatever the Host
+    expect((await get(app, 'http://10.1.2.3:8080/health')).status).toBe(200);
     expect((await get(app, 'http://telemetry.local/api/v1/errors/summary')).status).toBe(200);
     const open = api({ API_HOST: '0.0.0.0', API_AUTH_TOKEN: token });
     const named = await get(open, 'http://telemetry.example.com/api/v1/errors/summary', {

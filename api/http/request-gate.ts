@@ -10,7 +10,7 @@ import {
   RateLimiter,
 } from './guards.js';
 
-/** Paths the rate limiter leaves alone: the orchestrator's probes must never be throttled. */
+/** The orchestrator's probes: never throttled, and answered whatever Host they name. */
 const UNLIMITED_PATHS: ReadonlySet<string> = new Set(['/health', '/ready']);
 
 /**
@@ -41,12 +41,14 @@ export function createRequestGate(config: Config, now?: () => number): RequestGa
     client: string,
     authorized: (denied: Response) => boolean,
   ): Response | undefined => {
-    if (!hostAllowed(api.host, url.host, api.allowedHosts)) return foreignRequest('Host', url.host);
+    // the orchestrator's probes name the pod's address, whatever the allow-list says
+    const probe = UNLIMITED_PATHS.has(url.pathname);
+    if (!probe && !hostAllowed(api.host, url.host, api.allowedHosts)) return foreignRequest('Host', url.host);
     const origin = request.headers.get('origin');
     if (!originAllowed(origin, url.host, api.corsOrigins)) return foreignRequest('Origin', origin);
     const denied = checkBearer(request, url, api.authToken);
     if (denied !== undefined && !authorized(denied)) return denied;
-    const waitSeconds = UNLIMITED_PATHS.has(url.pathname) ? 0 : limiter.take(client);
+    const waitSeconds = probe ? 0 : limiter.take(client);
     if (waitSeconds > 0) {
       return jsonResponse(
         {
