@@ -229,6 +229,8 @@ describe('StorePipeline', () => {
     const chained = pipe.submit(batchOf(2, 1));
     await new Promise((resolve) => setTimeout(resolve, 5));
     expect(pipe.abandon()).toBe(3);
+    expect(pipe.inFlight).toBe(0);
+    expect(pipe.messagesInFlight).toBe(3);
     // a batch of the next assignment starts a new chain and commits on its own
     expect(await pipe.submit(batchOf(10, 1))).toBe('committed');
     held.resolve();

@@ -113,9 +113,12 @@ export class StorePipeline {
     this.#log = options.logger;
   }
 
-  /** Batches submitted and not yet settled. */
+  /**
+   * Batches submitted and not yet settled, not counting abandoned ones (they only wait for an insert
+   * that is still running to return; their memory still counts in `bytesInFlight`).
+   */
   get inFlight(): number {
-    return this.#entries.length;
+    return this.#entries.filter((entry) => !entry.abandoned).length;
   }
 
   get messagesInFlight(): number {
