@@ -14,7 +14,7 @@ import {
   hostileString,
   hostileValue,
   wsFrames,
-} from './test/fuzz-inputs.js';
+} from './test/fuzz-test-inputs.js';
 
 /**
  * The whole surface under generated hostile input (fast-check), over real sockets against a seeded
