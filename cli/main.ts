@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { configSecrets, loadConfig, type Config } from '../lib/config.js';
+import { configSecrets, isSecretVariable, loadConfig, type Config } from '../lib/config.js';
 import { isTelemetryError } from '../lib/errors.js';
 import { Lifecycle } from '../lib/lifecycle.js';
-import { createLogger, type Logger } from '../lib/logger.js';
+import { createLogger, redactSecrets, type Logger } from '../lib/logger.js';
 import { registerApiCommand } from './commands-api.js';
 import { registerAgentCommands } from './commands-agents.js';
 import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
@@ -11,6 +11,16 @@ import { registerDeployCommands } from './commands-deploy.js';
 import { registerMcpCommand } from './commands-mcp.js';
 import { registerOpsCommands } from './commands-ops.js';
 import type { ServiceStart } from './command-deps.js';
+
+/** Credentials in the environment (tokens, passwords, keys), never printed in an error. */
+const ENV_SECRETS = Object.entries(process.env)
+  .filter(([name, value]) => isSecretVariable(name) && value !== undefined)
+  .map(([, value]) => value ?? '');
+
+/** Writes an error line to stderr with every credential of the environment redacted. */
+function printError(text: string): void {
+  process.stderr.write(redactSecrets(text, ENV_SECRETS));
+}
 
 /**
  * The `agent-telemetry` binary: the composition root of every command. It is the only module that
@@ -37,7 +47,7 @@ async function runService(component: string, start: ServiceStart): Promise<void>
   const lifecycle = new Lifecycle({ logger, deadlineMs: config.shutdownDeadlineMs });
   lifecycle.installSignalHandlers();
   const onFatal = (error: Error): void => {
-    process.stderr.write(`agent-telemetry ${component}: ${error.message}\n`);
+    printError(`agent-telemetry ${component}: ${error.message}\n`);
     void lifecycle.shutdown('fatal error').then(() => process.exit(1));
   };
   try {
@@ -149,14 +159,13 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     // commander printed its own usage errors and help; ours are printed here
-    if (error.code.startsWith('agent-telemetry.'))
-      process.stderr.write(`agent-telemetry: ${error.message}\n`);
+    if (error.code.startsWith('agent-telemetry.')) printError(`agent-telemetry: ${error.message}\n`);
     process.exitCode = error.exitCode;
   } else if (isTelemetryError(error)) {
-    process.stderr.write(`agent-telemetry: ${error.message}\n`);
+    printError(`agent-telemetry: ${error.message}\n`);
     process.exitCode = error.code === 'CONFIG_INVALID' || error.code === 'BAD_INPUT' ? 2 : 1;
   } else {
-    process.stderr.write(
+    printError(
       `agent-telemetry: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );
     process.exitCode = 1;
