@@ -123,7 +123,8 @@ async function measureIdle(
   const figures: IdleFigures[] = [];
   for (const route of routes) {
     const meter = cpuMeter(pids);
-    const measured = await idleRun(base, route, run.options.idleRequests, IDLE_WARM_UP, run.signal);
+    const requests = Math.min(run.options.idleRequests, route.maxIdleRequests ?? Infinity);
+    const measured = await idleRun(base, route, requests, IDLE_WARM_UP, run.signal);
     figures.push({ route, run: measured, cpu: meter.read() });
   }
   return figures;
