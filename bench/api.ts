@@ -19,7 +19,7 @@ import { parseApiBenchOptions, type ApiBenchOptions } from './api-options.js';
 import { graphqlRoutes, restRoutes, dig, type BenchIds, type BenchRoute } from './api-routes.js';
 import { seedDatabase, sampleIds } from './api-seed.js';
 import { seededMessages } from './api-seed-sql.js';
-import { fmtMs } from './api-stats.js';
+import { fmtMs, summarize } from './api-stats.js';
 import { setUpBench, type BenchEnvironment } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
 import { int, say, seconds } from './report.js';
@@ -126,6 +126,7 @@ async function measureIdle(
     const requests = Math.min(run.options.idleRequests, route.maxIdleRequests ?? Infinity);
     const measured = await idleRun(base, route, requests, IDLE_WARM_UP, run.signal);
     figures.push({ route, run: measured, cpu: meter.read() });
+    say(`  ${route.name}: idle p99 ${fmtMs(summarize(measured).p99Ms)} ms`);
   }
   return figures;
 }
