@@ -181,6 +181,9 @@ async function runBench(run: Run): Promise<Outcome> {
   const routes = await checkedRoutes(run, base, ids);
   say(`idle: ${routes.length} routes, ${options.idleRequests} requests each, machine ${machineLoad()}`);
   const idle = await measureIdle(run, base, routes, pids);
+  // printed before the mix, so that a failure under ingest keeps the idle figures
+  reportIdle(idle);
+  say('');
 
   const ingest = await startBackgroundIngest({
     config: run.config,
@@ -210,7 +213,6 @@ async function runBench(run: Run): Promise<Outcome> {
           : ''),
     );
     say(`machine: ${machineLoad()}`);
-    reportIdle(idle);
     reportRates(rates);
     const result = outcome(idle, rates);
     say('');
