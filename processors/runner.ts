@@ -17,7 +17,7 @@ import { Batch } from './batch.js';
 import { deadLetterFor } from './dead-letter.js';
 import { Intake } from './intake.js';
 import type { ProcessorMetrics } from './metrics.js';
-import { StorePipeline, type StoreOutcome } from './store-pipeline.js';
+import { backoffDelay, StorePipeline, type StoreOutcome } from './store-pipeline.js';
 
 /** Options of the runner; `processors/options.ts` builds them from the configuration. */
 export interface RunnerOptions {
@@ -121,8 +121,7 @@ export class ProcessorRunner {
       metrics: options.metrics,
       poison: options.poison,
       now: this.#now,
-      backoff: (attempt) =>
-        Math.min(options.retry.maxMs, options.retry.initialMs * 2 ** Math.min(attempt - 1, 16)),
+      backoff: (attempt) => backoffDelay(options.retry, attempt),
       stopSignal: this.#stopSignal.signal,
       isRunning: () => this.#isRunning(),
     });

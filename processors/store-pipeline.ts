@@ -6,6 +6,11 @@ import { DEAD_LETTERS, type DeadLetterRow } from '../lib/tables/dead-letters.js'
 import { WRITTEN_TABLES, type WrittenRows, type WrittenTable } from '../lib/tables/index.js';
 import type { Batch, DeadLetter, SourceMessage } from './batch.js';
 
+/** The wait before retry `attempt` (1-based): doubling from `initialMs`, at most `maxMs`. */
+export function backoffDelay(retry: { initialMs: number; maxMs: number }, attempt: number): number {
+  return Math.min(retry.maxMs, retry.initialMs * 2 ** Math.min(attempt - 1, 16));
+}
+
 /** What a batch's store came to. */
 export type StoreOutcome = 'committed' | 'abandoned' | 'failed';
 
@@ -340,8 +345,7 @@ export class StorePipeline {
     what: string,
     size: number,
   ): Promise<void> {
-    const { initialMs, maxMs } = this.#o.retry;
-    const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 16));
+    const delay = backoffDelay(this.#o.retry, attempt);
     this.#o.onRetry?.(failure.code);
     this.#log.warn(
       { err: failure, code: failure.code, attempt, delayMs: delay, size },
