@@ -46,7 +46,8 @@ describe('the open loop', () => {
     expect(run.byRoute.get(slow)?.latenciesMs).toHaveLength(10);
     // 30 requests in 0.5 s although each slow one takes 0.3 s: they overlap, nothing waits for them
     expect(elapsed).toBeLessThan(1_500);
-    expect(Math.min(...(run.byRoute.get(slow)?.latenciesMs ?? []))).toBeGreaterThanOrEqual(300);
+    // the server's timer runs on the event loop's millisecond clock, so it may fire a fraction early
+    expect(Math.min(...(run.byRoute.get(slow)?.latenciesMs ?? []))).toBeGreaterThanOrEqual(295);
     expect(run.byRoute.get(failing)?.errors).toBe(10);
     expect(run.byRoute.get(fast)?.errors).toBe(0);
   });
