@@ -11,8 +11,8 @@ import { ROLES, benchAgents, type BenchAgents } from './workload.js';
 
 /**
  * Everything one benchmark run creates, all named after the run's token so that runs never see each
- * other: two migrated ClickHouse databases (processors and peer), five queue topics with three
- * partitions each, and two consumer groups. `cleanUp()` removes all of it and never throws.
+ * other: two migrated ClickHouse databases (processors and peer, and a third for the scale-out phase
+ * when asked), five queue topics with three partitions each, and a consumer group per database. `cleanUp()` removes all of it and never throws.
  */
 export interface BenchEnvironment {
   token: string;
@@ -24,6 +24,8 @@ export interface BenchEnvironment {
   queueTopics: string[];
   processors: BenchTarget;
   peer: BenchTarget;
+  /** Several processor processes in one group (`--processors P` above 1): their own database and group. */
+  scaled: BenchTarget | undefined;
   /** ClickHouse access bound to `default`, for server-wide state (merges). */
   server: ClickHouseAccess;
   cleanUp(): Promise<string[]>;
@@ -46,7 +48,12 @@ export function benchToken(): string {
 }
 
 /** Creates and migrates the databases and creates the topics; on a failure removes what was made. */
-export async function setUpBench(config: Config, logger: Logger, token: string): Promise<BenchEnvironment> {
+export async function setUpBench(
+  config: Config,
+  logger: Logger,
+  token: string,
+  options: { scaled?: boolean } = {},
+): Promise<BenchEnvironment> {
   const kafka = createKafka(config, logger, `bench-${token}`);
   const admin: Admin = kafka.admin();
   const agents = benchAgents(token);
@@ -68,6 +75,9 @@ export async function setUpBench(config: Config, logger: Logger, token: string):
   };
   const processors = target(`bench_${token}`, `bench-${token}-processors`);
   const peer = target(`bench_${token}_peer`, `bench-${token}-peer`);
+  const scaled =
+    options.scaled === true ? target(`bench_${token}_scaled`, `bench-${token}-scaled`) : undefined;
+  const targets = scaled === undefined ? [processors, peer] : [processors, peer, scaled];
   let adminConnected = false;
   let topicsCreated = false;
 
@@ -80,7 +90,7 @@ export async function setUpBench(config: Config, logger: Logger, token: string):
         problems.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
       }
     };
-    for (const { database } of [processors, peer]) {
+    for (const { database } of targets) {
       await attempt(`dropping database ${database}`, () =>
         server.command(`DROP DATABASE IF EXISTS ${quoteIdentifier(database)}`),
       );
@@ -92,7 +102,10 @@ export async function setUpBench(config: Config, logger: Logger, token: string):
         );
       }
       await attempt('deleting the bench consumer groups', () =>
-        deleteGroupsIfAny(admin, [processors.groupId, peer.groupId]),
+        deleteGroupsIfAny(
+          admin,
+          targets.map((t) => t.groupId),
+        ),
       );
       await attempt('disconnecting the admin client', () => admin.disconnect());
     }
@@ -101,7 +114,7 @@ export async function setUpBench(config: Config, logger: Logger, token: string):
   };
 
   try {
-    for (const { database, access } of [processors, peer]) {
+    for (const { database, access } of targets) {
       await migrate({ server, database: access, databaseName: database, logger });
     }
     await admin.connect();
@@ -115,7 +128,7 @@ export async function setUpBench(config: Config, logger: Logger, token: string):
     await cleanUp();
     throw error;
   }
-  return { token, kafka, admin, agents, queueTopics, processors, peer, server, cleanUp };
+  return { token, kafka, admin, agents, queueTopics, processors, peer, scaled, server, cleanUp };
 }
 
 /** Deletes the groups that exist; a group that never committed is not an error. */

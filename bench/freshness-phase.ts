@@ -6,7 +6,7 @@ import { rate, type Run } from './phase.js';
 import { createLiveProducer, producePaced } from './produce.js';
 import { int, say, seconds } from './report.js';
 import { FreshnessTracker, quantile } from './visibility.js';
-import { WorkloadGenerator } from './workload.js';
+import { sizing, WorkloadGenerator } from './workload.js';
 
 /** After the freshness run's last send, how long to wait for its messages to become visible. */
 export const FRESHNESS_GRACE_MS = 60_000;
@@ -61,7 +61,7 @@ export async function freshnessPhase(run: Run, child: BenchChild, prefix: string
     const paced = await producePaced({
       producer,
       codec: createCodec(run.config),
-      generator: new WorkloadGenerator(env.agents, prefix, 0xf7e5),
+      generator: new WorkloadGenerator(env.agents, prefix, 0xf7e5, sizing(options)),
       rate: options.rate,
       seconds: options.latencySeconds,
       signal: pollSignal,

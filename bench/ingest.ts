@@ -6,13 +6,14 @@ import { parseBenchOptions } from './options.js';
 import { peerPhase } from './peer-phase.js';
 import { CONSUMER_TUNING, rate, type Run } from './phase.js';
 import { processorsPhase } from './processors-phase.js';
+import { scalePhase, type ScaleOutcome } from './scale-phase.js';
 import { beginBenchRun } from './run-lock.js';
 import { createBulkProducer, encodeWorkload, produceAll } from './produce.js';
 import { int, mb, say, seconds } from './report.js';
 import { startGroupsAtEnd } from '../lib/test-support.js';
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import type { Expected } from './visibility.js';
-import { WorkloadGenerator } from './workload.js';
+import { sizing, WorkloadGenerator } from './workload.js';
 
 /**
  * Ingest benchmark: the real processors against a plain KafkaJS consumer on the same workload, then
@@ -23,7 +24,7 @@ import { WorkloadGenerator } from './workload.js';
 async function producePhase(run: Run, prefix: string): Promise<Expected> {
   const { env, options } = run;
   const codec = createCodec(run.config);
-  const generator = new WorkloadGenerator(env.agents, prefix, 0x5eed);
+  const generator = new WorkloadGenerator(env.agents, prefix, 0x5eed, sizing(options));
   let started = Date.now();
   const workload = await encodeWorkload(codec, generator, options.messages, started - options.messages);
   const { counts } = workload;
@@ -59,13 +60,19 @@ interface Outcome {
   peer: number;
   p99: number;
   rss: number;
+  scaled: ScaleOutcome | undefined;
 }
 
 async function runPhases(run: Run): Promise<Outcome> {
   const { env, config } = run;
   const prefixes = { bulk: `${env.token}-t-`, live: `${env.token}-f-` };
   // the shared errors topic keeps what earlier runs produced: both groups start where it ends now
-  await startGroupsAtEnd(config, [env.processors.groupId, env.peer.groupId], [ERRORS_TOPIC]);
+  const groups = [env.processors, env.peer, ...(env.scaled === undefined ? [] : [env.scaled])];
+  await startGroupsAtEnd(
+    config,
+    groups.map((target) => target.groupId),
+    [ERRORS_TOPIC],
+  );
   say(`both consumers observe this run's queues only, and the errors topic from where it ends now`);
   const expected = await producePhase(run, prefixes.bulk);
   const peer = await peerPhase(run, prefixes.bulk, expected);
@@ -77,6 +84,16 @@ async function runPhases(run: Run): Promise<Outcome> {
       `peak RSS processors ${processors.peakRssMb?.toFixed(0) ?? 'n/a'} MiB, ` +
       `peer ${peer.peakRssMb?.toFixed(0) ?? 'n/a'} MiB`,
   );
+  const scaled =
+    env.scaled === undefined ? undefined : await scalePhase(run, env.scaled, prefixes.bulk, expected);
+  if (scaled !== undefined) {
+    const one = processors.throughput.msgsPerS;
+    say(
+      `scale-out: ${scaled.processes} processes ${int(scaled.totalMsgsPerS)} msg/s in total ` +
+        `(${scaled.perProcess.map((p) => int(p.msgsPerS)).join(' + ')} per process) vs one process ` +
+        `${int(one)} msg/s: ${(scaled.totalMsgsPerS / one).toFixed(2)}x on ${availableParallelism()} cores`,
+    );
+  }
   say(`machine: ${machineLoad()}`);
   say('targets: ≥ 30,000 msg/s, ratio ≥ 2, freshness p99 ≤ 1,000 ms, RSS ≤ 256 MiB (reported, not asserted)');
   if (processors.freshness.missing > 0) {
@@ -87,6 +104,7 @@ async function runPhases(run: Run): Promise<Outcome> {
     peer: peer.msgsPerS,
     p99: processors.freshness.p99Ms ?? Number.NaN,
     rss: processors.peakRssMb ?? Number.NaN,
+    scaled,
   };
 }
 
@@ -100,10 +118,14 @@ async function main(): Promise<number> {
       `${consumers.flushIntervalMs} ms, buffer at most ${int(consumers.maxBufferedMessages)}, ` +
       `${consumers.maxStoresInFlight} stores in flight, poll ${int(consumers.maxPollBatch)}, ` +
       `client cache ${int(consumers.consumerCacheMs)} ms` +
-      (Object.keys(CONSUMER_TUNING).length > 0 ? ` (bench tuning ${JSON.stringify(CONSUMER_TUNING)})` : ''),
+      (Object.keys(CONSUMER_TUNING).length > 0 ? ` (bench tuning ${JSON.stringify(CONSUMER_TUNING)})` : '') +
+      (options.payloadBytes === undefined
+        ? ''
+        : `; task and result payloads of ${int(options.payloadBytes)} bytes`) +
+      (options.processors > 1 ? `; then ${options.processors} processes in one group` : ''),
   );
   say(`machine: ${machineLoad()}`);
-  const env = await setUpBench(config, logger, token);
+  const env = await setUpBench(config, logger, token, { scaled: options.processors > 1 });
   say(
     `created databases ${env.processors.database}, ${env.peer.database} and topics ${env.queueTopics.join(', ')}`,
   );
@@ -130,7 +152,12 @@ async function main(): Promise<number> {
   say(
     `RESULT ingest_msgs_per_s=${Math.round(outcome.ingest)} peer_msgs_per_s=${Math.round(outcome.peer)} ` +
       `ratio=${(outcome.ingest / outcome.peer).toFixed(2)} freshness_p99_ms=${Math.round(outcome.p99)} ` +
-      `rss_mb=${Math.round(outcome.rss)}`,
+      `rss_mb=${Math.round(outcome.rss)}` +
+      (outcome.scaled === undefined
+        ? ''
+        : ` processes=${outcome.scaled.processes} scaled_msgs_per_s=${Math.round(outcome.scaled.totalMsgsPerS)} ` +
+          `per_process_msgs_per_s=${outcome.scaled.perProcess.map((p) => Math.round(p.msgsPerS)).join('/')} ` +
+          `scaled_rss_mb=${Math.round(Math.max(...outcome.scaled.perProcess.map((p) => p.peakRssMb ?? Number.NaN)))}`),
   );
   return 0;
 }

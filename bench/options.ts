@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 
-/** Options of `npm run bench:ingest -- [--messages N] [--rate R] [--latency-seconds S]`. */
+/**
+ * Options of `npm run bench:ingest -- [--messages N] [--rate R] [--latency-seconds S]
+ * [--payload-bytes B] [--processors P]`.
+ */
 export interface IngestBenchOptions {
   /** Messages produced before the throughput runs. Default 200,000. */
   messages: number;
@@ -10,11 +13,21 @@ export interface IngestBenchOptions {
   latencySeconds: number;
   /** When set, both consumers run with `node --cpu-prof` and write their profiles here. */
   cpuProfDir: string | undefined;
+  /**
+   * When set, every task and result carries a payload of about this many bytes (LLM prompts and
+   * outputs); otherwise the mix averages about 1 KB per message.
+   */
+  payloadBytes: number | undefined;
+  /**
+   * Processor processes in one consumer group for the scale-out phase; 1 (the default) skips it.
+   * The one-process run always comes first, so the two figures come from the same machine and run.
+   */
+  processors: number;
 }
 
 const USAGE =
   'usage: npm run bench:ingest -- [--messages N (200000)] [--rate MSG_PER_S (10000)] ' +
-  '[--latency-seconds S (10)] [--cpu-prof-dir DIR]';
+  '[--latency-seconds S (10)] [--payload-bytes B] [--processors P (1)] [--cpu-prof-dir DIR]';
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
@@ -36,6 +49,8 @@ export function parseBenchOptions(argv: readonly string[]): IngestBenchOptions {
         rate: { type: 'string' },
         'latency-seconds': { type: 'string' },
         'cpu-prof-dir': { type: 'string' },
+        'payload-bytes': { type: 'string' },
+        processors: { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -52,5 +67,10 @@ export function parseBenchOptions(argv: readonly string[]): IngestBenchOptions {
     rate: positiveInteger('rate', text('rate'), 10_000, 1_000_000),
     latencySeconds: positiveInteger('latency-seconds', text('latency-seconds'), 10, 3_600),
     cpuProfDir: text('cpu-prof-dir'),
+    payloadBytes:
+      text('payload-bytes') === undefined
+        ? undefined
+        : positiveInteger('payload-bytes', text('payload-bytes'), 1_024, 1_000_000),
+    processors: positiveInteger('processors', text('processors'), 1, 8),
   };
 }

@@ -70,7 +70,9 @@ export async function settle(run: Run): Promise<void> {
   await waitForOtherConsumers({
     admin: env.admin,
     topics: [...env.queueTopics, ERRORS_TOPIC],
-    ownGroups: [env.processors.groupId, env.peer.groupId],
+    ownGroups: [env.processors, env.peer, ...(env.scaled === undefined ? [] : [env.scaled])].map(
+      (target) => target.groupId,
+    ),
     signal,
     report: say,
   });

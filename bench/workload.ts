@@ -7,7 +7,8 @@ import { COMMON_FRAMES, ERROR_TEMPLATES, MODELS, WORDS } from './workload-text.j
  * A realistic mix of agent traffic, about 1 KB per message on average: tasks with a JSON payload of a
  * few hundred bytes, results answering earlier tasks with their LLM usage, heartbeats, and detailed
  * errors with multi-line stack traces. Deterministic for a given seed; every id starts with the
- * run's prefix, so the rows of one run can be counted exactly.
+ * run's prefix, so the rows of one run can be counted exactly. With `payloadBytes`, tasks and results
+ * carry payloads of that size instead (large prompts and model outputs).
  */
 
 export const ROLES = ['orchestrator', 'researcher', 'writer', 'coder', 'reviewer'] as const;
@@ -39,6 +40,11 @@ export type WorkItem =
   | { kind: typeof RecordKind.AGENT_MESSAGE; topic: string; key: string; value: AgentMessage }
   | { kind: typeof RecordKind.DETAILED_ERROR; topic: string; key: string; value: DetailedError };
 
+/** The generator's sizing option from the command line's `--payload-bytes`. */
+export function sizing(options: { payloadBytes: number | undefined }): { payloadBytes?: number } {
+  return options.payloadBytes === undefined ? {} : { payloadBytes: options.payloadBytes };
+}
+
 /** Small, fast, seedable generator (mulberry32); the workload needs variety, not cryptography. */
 function createRandom(seed: number): () => number {
   let state = seed >>> 0;
@@ -62,6 +68,9 @@ function stableHex(text: string): string {
   return a.toString(16).padStart(8, '0') + b.toString(16).padStart(8, '0');
 }
 
+/** How far into the corpus a large payload may start, so that payloads differ. */
+const CORPUS_SLACK = 65_536;
+
 const PRIORITIES: readonly Priority[] = ['low', 'normal', 'normal', 'normal', 'high', 'critical'];
 
 /** Builds the messages of one run; `idPrefix` (for example `<token>-t-`) starts every id. */
@@ -73,11 +82,37 @@ export class WorkloadGenerator {
   /** Tasks not answered yet, oldest first; results answer from the front. */
   readonly #open: { id: string; role: Role; from: Role; trace: string; job: string }[] = [];
   #openHead = 0;
+  readonly #payloadBytes: number | undefined;
+  /** Text that large payloads are cut from, at a random offset (built once, on first use). */
+  #corpus: string | undefined;
 
-  constructor(agents: BenchAgents, idPrefix: string, seed: number) {
+  constructor(agents: BenchAgents, idPrefix: string, seed: number, options: { payloadBytes?: number } = {}) {
     this.#agents = agents;
     this.#idPrefix = idPrefix;
     this.#random = createRandom(seed);
+    this.#payloadBytes = options.payloadBytes;
+  }
+
+  /** `payload` as JSON, grown with a `body` of words to `payloadBytes` when that is set. */
+  #sized(payload: Record<string, unknown>): string {
+    const json = JSON.stringify(payload);
+    const target = this.#payloadBytes;
+    if (target === undefined || json.length >= target) return json;
+    const spare = CORPUS_SLACK;
+    if (this.#corpus === undefined || this.#corpus.length < target + spare) {
+      const words: string[] = [];
+      let length = 0;
+      while (length < target + spare) {
+        const word = this.#pick(WORDS);
+        words.push(word);
+        length += word.length + 1;
+      }
+      this.#corpus = words.join(' ');
+    }
+    const offset = this.#int(spare);
+    // `,"body":""` is 10 characters; the words need no escaping
+    const body = this.#corpus.slice(offset, offset + target - json.length - 10);
+    return JSON.stringify({ ...payload, body });
   }
 
   /** The next message of the mix, stamped with `timestampMs`. */
@@ -124,7 +159,7 @@ export class WorkloadGenerator {
     const id = this.#id();
     const trace = this.#hex(32);
     const job = `job-${this.#int(5000)}`;
-    const payload = JSON.stringify({
+    const payload = this.#sized({
       goal: this.#sentence(8 + this.#int(8)),
       step: 1 + this.#int(6),
       context: {
@@ -186,7 +221,7 @@ export class WorkloadGenerator {
         status: this.#random() < 0.95 ? 'ok' : 'rate_limited',
       });
     }
-    const payload = JSON.stringify({
+    const payload = this.#sized({
       summary: this.#sentence(40 + this.#int(30)),
       findings: [this.#sentence(10), this.#sentence(12), this.#sentence(9)],
       confidence: Math.round(this.#random() * 100) / 100,
