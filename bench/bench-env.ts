@@ -5,7 +5,7 @@ import { createKafka, type Admin, type Kafka } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
 import { migrate } from '../lib/migrations.js';
 import { quoteIdentifier } from '../lib/sql.js';
-import { ensureTopics } from '../lib/topics.js';
+import { ensureTopics, sharedTopics } from '../lib/topics.js';
 import { QUEUE_TOPIC_PREFIX } from '../schemas/topics.js';
 import { ROLES, benchAgents, type BenchAgents } from './workload.js';
 
@@ -120,10 +120,11 @@ export async function setUpBench(
     await admin.connect();
     adminConnected = true;
     topicsCreated = true;
-    await ensureTopics(
-      admin,
-      queueTopics.map((topic) => ({ topic, numPartitions: BENCH_PARTITIONS, replicationFactor: 1 })),
-    );
+    // the shared errors topic and DLQ as `agent-telemetry init-topics` makes them, on a new stack too
+    await ensureTopics(admin, [
+      ...queueTopics.map((topic) => ({ topic, numPartitions: BENCH_PARTITIONS, replicationFactor: 1 })),
+      ...sharedTopics(config),
+    ]);
   } catch (error) {
     await cleanUp();
     throw error;

@@ -16,7 +16,7 @@ import {
   startGroupsAtEnd,
   type TestDatabase,
 } from '../lib/test-support.js';
-import { ensureTopics } from '../lib/topics.js';
+import { ensureTopics, sharedTopics } from '../lib/topics.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
 import { benchToken } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
@@ -252,10 +252,10 @@ async function main(): Promise<void> {
   const processors: BenchChild[] = [];
   try {
     await migrate({ server: db.server, database: db.access, databaseName: db.name, logger });
-    await ensureTopics(
-      admin,
-      [...new Set(topics)].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
-    );
+    await ensureTopics(admin, [
+      ...[...new Set(topics)].map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
+      ...sharedTopics(config),
+    ]);
     await startGroupsAtEnd(config, [processorGroup], [ERRORS_TOPIC]);
     const env: NodeJS.ProcessEnv = {
       ...process.env,

@@ -13,8 +13,8 @@ describe('bench:ingest options', () => {
   });
 
   it('reads the payload size and the process count', () => {
-    const options = parseBenchOptions(['--payload-bytes', '102_400', '--processors', '2']);
-    expect(options).toMatchObject({ payloadBytes: 102_400, processors: 2 });
+    const options = parseBenchOptions(['--payload-bytes', '102_400', '--processors', '2', '--no-peer']);
+    expect(options).toMatchObject({ payloadBytes: 102_400, processors: 2, peer: false });
   });
 
   it.each([

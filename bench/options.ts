@@ -23,11 +23,13 @@ export interface IngestBenchOptions {
    * The one-process run always comes first, so the two figures come from the same machine and run.
    */
   processors: number;
+  /** Whether the plain KafkaJS peer runs (`--no-peer` leaves it out). */
+  peer: boolean;
 }
 
 const USAGE =
   'usage: npm run bench:ingest -- [--messages N (200000)] [--rate MSG_PER_S (10000)] ' +
-  '[--latency-seconds S (10)] [--payload-bytes B] [--processors P (1)] [--cpu-prof-dir DIR]';
+  '[--latency-seconds S (10)] [--payload-bytes B] [--processors P (1)] [--no-peer] [--cpu-prof-dir DIR]';
 
 function positiveInteger(name: string, raw: string | undefined, fallback: number, max: number): number {
   if (raw === undefined) return fallback;
@@ -51,6 +53,7 @@ export function parseBenchOptions(argv: readonly string[]): IngestBenchOptions {
         'cpu-prof-dir': { type: 'string' },
         'payload-bytes': { type: 'string' },
         processors: { type: 'string' },
+        'no-peer': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -72,5 +75,6 @@ export function parseBenchOptions(argv: readonly string[]): IngestBenchOptions {
         ? undefined
         : positiveInteger('payload-bytes', text('payload-bytes'), 1_024, 1_000_000),
     processors: positiveInteger('processors', text('processors'), 1, 8),
+    peer: values['no-peer'] !== true,
   };
 }

@@ -19,7 +19,7 @@ export async function peerPhase(run: Run, prefix: string, expected: Expected): P
     name: 'peer-kafkajs',
     script: new URL('./peer-kafkajs.js', import.meta.url),
     args: ['--topics', env.queueTopics.join(',')],
-    env: consumerEnv(env.peer),
+    env: consumerEnv(env.peer, {}, 'peer'),
     nodeFlags: nodeFlags(options),
     onStdoutLine: (line) => {
       if (line.includes('"event":"ready"')) ready(Date.now());

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import type { Config } from '../lib/config.js';
+import { PROCESSOR_PROCESS_ENV } from '../lib/process-env.js';
 import type { BenchEnvironment, BenchTarget } from './bench-env.js';
 import type { BenchChild } from './child.js';
 import { cpuSnapshot, describeCpuSplit, findServicePids } from './cpu-split.js';
@@ -32,15 +33,24 @@ export interface Throughput {
  */
 export const CONSUMER_TUNING: Readonly<Record<string, string>> = {};
 
-export function consumerEnv(target: BenchTarget, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/**
+ * A consumer's environment. The processors start as production starts them (lib/process-env.ts:
+ * a heap sized to their byte budget); the peer keeps Node's defaults, as a consumer written without
+ * a byte budget needs them. BENCH_CONSUMER_NODE_OPTIONS replaces the node options of both.
+ */
+export function consumerEnv(
+  target: BenchTarget,
+  extra: Record<string, string> = {},
+  kind: 'processors' | 'peer' = 'processors',
+): NodeJS.ProcessEnv {
   return {
     ...process.env,
+    ...(kind === 'processors' ? PROCESSOR_PROCESS_ENV : {}),
     CLICKHOUSE_DATABASE: target.database,
     PROCESSOR_GROUP_ID: target.groupId,
     PROCESSOR_QUEUE_TOPIC_PATTERN: target.queueTopicPattern,
     // BENCH_LOG_LEVEL=info shows the consumers' own progress logs when a run needs explaining
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-    // node options for the consumers only (for example a heap limit), not for the benchmark itself
     ...(process.env.BENCH_CONSUMER_NODE_OPTIONS === undefined
       ? {}
       : { NODE_OPTIONS: process.env.BENCH_CONSUMER_NODE_OPTIONS }),

@@ -1,5 +1,6 @@
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import { freePort, spawnBenchChild, waitForHttpOk } from './child.js';
+import { describeMemory, sampleMemory } from './memory-sampler.js';
 import { FRESHNESS_GRACE_MS, freshnessPhase, type Freshness } from './freshness-phase.js';
 import { describeGroupLag } from './other-consumers.js';
 import { consumerEnv, measureStored, nodeFlags, settle, type Run, type Throughput } from './phase.js';
@@ -35,6 +36,7 @@ export async function processorsPhase(
   const metricsUrl = `http://127.0.0.1:${port}/metrics`;
   await waitForHttpOk(`http://127.0.0.1:${port}/readyz`, child, 60_000, signal);
   const startedAtMs = Date.now();
+  const memory = sampleMemory(metricsUrl);
   const before = await scrapeMetrics(metricsUrl);
   const throughput = await measureStored({
     run,
@@ -58,6 +60,7 @@ export async function processorsPhase(
     },
   });
   const after = await scrapeMetrics(metricsUrl);
+  say(`  processors ${describeMemory(memory.stop())}`);
   const total = expected.messages + expected.errors;
   const batches = delta(before, after, 'agent_telemetry_batch_messages_count');
   const consumed = delta(before, after, 'agent_telemetry_consumed_messages_total');

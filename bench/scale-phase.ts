@@ -28,7 +28,8 @@ interface Member {
  * The same workload again, consumed by `run.options.processors` processor processes in one group
  * into their own database: what a second instance buys on this machine. The clock starts when the
  * first process is ready (the group's rebalances while the others join are part of the figure).
- * Each process's share is what its own metrics say it consumed.
+ * Each process's share is what its own metrics say it stored and committed; what it consumed
+ * beyond that was read again by another member after a rebalance took the partition away.
  */
 export async function scalePhase(
   run: Run,
@@ -89,11 +90,13 @@ export async function scalePhase(
     members.map(async (m, index) => {
       const after = await scrapeMetrics(m.metricsUrl);
       const consumed = delta(zero, after, 'agent_telemetry_consumed_messages_total');
+      const committed = delta(zero, after, 'agent_telemetry_batch_messages_sum');
       const cpuAfter = cpuSeconds(m.child.pid);
       const before = cpuBefore[index];
       return {
         consumed,
-        msgsPerS: rate(consumed, throughput.elapsedMs),
+        committed,
+        msgsPerS: rate(committed, throughput.elapsedMs),
         cpuS: before === undefined || cpuAfter === undefined ? undefined : cpuAfter - before,
         peakRssMb: m.child.peakRssMb(),
       };
@@ -101,7 +104,8 @@ export async function scalePhase(
   );
   perProcess.forEach((p, index) => {
     say(
-      `  processors-${index + 1}: consumed ${int(p.consumed)} = ${int(p.msgsPerS)} msg/s; ` +
+      `  processors-${index + 1}: stored and committed ${int(p.committed)} = ${int(p.msgsPerS)} msg/s ` +
+        `(consumed ${int(p.consumed)}); ` +
         `cpu ${p.cpuS?.toFixed(1) ?? 'n/a'} s; peak RSS ${p.peakRssMb?.toFixed(0) ?? 'n/a'} MiB`,
     );
   });

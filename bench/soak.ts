@@ -14,6 +14,7 @@ import { MESSAGE_LOG } from '../lib/tables/message-log.js';
 import { TASK_STATE } from '../lib/tables/task-lifecycle.js';
 import { startClickHouseProxy } from '../lib/test-clickhouse-proxy.js';
 import { startGroupsAtEnd } from '../lib/test-support.js';
+import { PROCESSOR_PROCESS_ENV } from '../lib/process-env.js';
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import { repoRoot } from '../lib/repo-root.js';
 import { benchToken, setUpBench } from './bench-env.js';
@@ -84,6 +85,7 @@ export async function runSoak(config: Config, logger: Logger, options: SoakOptio
       args: ['processors'],
       env: {
         ...process.env,
+        ...PROCESSOR_PROCESS_ENV,
         CLICKHOUSE_URL: proxy.url,
         CLICKHOUSE_DATABASE: env.processors.database,
         PROCESSOR_GROUP_ID: env.processors.groupId,

@@ -1,4 +1,5 @@
 import { CONFIG_VARIABLES, loadConfig, type Config } from '../lib/config.js';
+import { PROCESSOR_PROCESS_ENV } from '../lib/process-env.js';
 import { isObject, type K8sObject } from './manifests.js';
 
 /**
@@ -153,7 +154,8 @@ export function checkAppContainer(
 ): Config | undefined {
   const where = `${owner} container ${container.name}`;
   const env = containerEnvironment(objects, container, problems, where);
-  const known = new Set(CONFIG_VARIABLES);
+  // the application's variables, and the Node.js and C library settings of lib/process-env.ts
+  const known = new Set([...CONFIG_VARIABLES, ...Object.keys(PROCESSOR_PROCESS_ENV)]);
   for (const name of Object.keys(env)) {
     if (!known.has(name)) problems.push(`${where}: ${name} is not a variable of lib/config.ts`);
   }

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { checkBearer } from '../api/http/guards.js';
 import { MCP_API_PATH } from '../api/mcp/http.js';
 import { loadConfig } from '../lib/config.js';
+import { PROCESSOR_PROCESS_ENV } from '../lib/process-env.js';
 import {
   PROBE_ROUTES,
   checkNamespace,
@@ -215,6 +216,16 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
     );
   });
 
+  it('starts the processors as lib/process-env.ts says, with the heap well inside the memory limit', () => {
+    const processors = container(objectsOf(overlay), 'Deployment', 'telemetry-processors', 'processors');
+    for (const [name, value] of Object.entries(PROCESSOR_PROCESS_ENV)) {
+      expect(envValue(processors, name), name).toBe(value);
+    }
+    const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(PROCESSOR_PROCESS_ENV.NODE_OPTIONS)?.[1]);
+    const limit = /^(\d+)Mi$/.exec(processors.resources?.limits?.memory ?? '')?.[1];
+    expect(heapMiB * 2).toBeLessThanOrEqual(Number(limit));
+  });
+
   it('lets only the API read Kubernetes, and covers it with a disruption budget', () => {
     const objects = objectsOf(overlay);
     expect([...apiReads].sort()).toEqual(expect.arrayContaining(['/pods', 'apps/deployments']));
@@ -252,6 +263,16 @@ describe('the API routes the manifests probe', () => {
         expect(checkBearer(new Request(url), url, 'x'.repeat(32)), `${overlay} ${path}`).toBeUndefined();
       }
     }
+  });
+});
+
+describe('the local start script', () => {
+  it('starts the processors as lib/process-env.ts says', async () => {
+    const script = await readFile(join(REPO_ROOT, 'scripts', 'start.sh'), 'utf8');
+    const settings = Object.entries(PROCESSOR_PROCESS_ENV).map(([name, value]) =>
+      /\s/.test(value) ? `${name}="${value}"` : `${name}=${value}`,
+    );
+    expect(script).toContain(`env ${settings.join(' ')} \\\n  node "$ROOT/dist/cli/main.js" processors`);
   });
 });
 

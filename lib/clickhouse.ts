@@ -196,11 +196,11 @@ export function clickHouseAccess(
           await client.insert({ table, values: rows, format: 'JSONEachRow' });
           return;
         }
-        const body = encoder.encode(rows);
         const columns = encoder.columns.map(quoteIdentifier).join(', ');
+        // encoded piece by piece as the request takes them: the body is never whole in memory
         const result = await client.exec({
           query: `INSERT INTO ${quoteIdentifier(table)} (${columns}) FORMAT RowBinary`,
-          values: Readable.from([body]),
+          values: Readable.from(encoder.chunks(rows), { objectMode: false }),
         });
         result.stream.resume();
         await finished(result.stream);

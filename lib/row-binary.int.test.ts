@@ -69,6 +69,38 @@ describe('RowBinary inserts against the real server', () => {
     expect(binary[0]?.tags).toEqual(['x', 'y\tz']);
   });
 
+  it('streams a body of many pieces, and a refused value late in it stores nothing and names the column', async () => {
+    const big = Array.from({ length: 3_000 }, (_, i) => ({
+      ...ROWS[0],
+      id: `big-${i}`,
+      maybe: 'x'.repeat(2_000),
+    }));
+    await db.access.insert('via_binary', big);
+    const count = async (): Promise<number> =>
+      Number(
+        (
+          await db.access.query<{ n: number | string }>(
+            "SELECT count() AS n FROM via_binary WHERE id LIKE 'big-%'",
+          )
+        )[0]?.n,
+      );
+    expect(await count()).toBe(3_000);
+    const refused = big.map((row, i) => ({
+      ...row,
+      id: `late-${i}`,
+      kind: i === 2_900 ? 'bogus' : 'task',
+    }));
+    await expect(db.access.insert('via_binary', refused)).rejects.toThrow(
+      /insert into via_binary: column kind: "bogus" is not a value of Enum8/,
+    );
+    const late = await db.access.query<{ n: number | string }>(
+      "SELECT count() AS n FROM via_binary WHERE id LIKE 'late-%'",
+    );
+    expect(Number(late[0]?.n)).toBe(0);
+    // the client and the server go on as before
+    await db.access.insert('via_binary', [{ ...ROWS[0], id: 'after' }]);
+  });
+
   it('fails with a classified error for a table that does not exist', async () => {
     await expect(db.access.insert('no_such_table', ROWS)).rejects.toMatchObject({
       code: 'CLICKHOUSE_QUERY_FAILED',

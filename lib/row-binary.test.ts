@@ -66,4 +66,30 @@ describe('RowBinary encoding', () => {
     expect(bytes.subarray(0, 8).toString('hex')).toBe('05726f772d300000');
     expect(bytes.length).toBe(rows.reduce((sum, row) => sum + 1 + row.id.length + 2, 0));
   });
+
+  it('hands out the same body in pieces of about the asked size, never splitting a row', () => {
+    const encoder = compileRowEncoder([
+      { name: 'id', type: 'String' },
+      { name: 'body', type: 'String' },
+    ]);
+    const rows = Array.from({ length: 300 }, (_, i) => ({ id: `row-${i}`, body: 'y'.repeat(i * 40) }));
+    const pieces = [...encoder.chunks(rows, 64 * 1024)];
+    expect(Buffer.concat(pieces).equals(encoder.encode(rows))).toBe(true);
+    expect(pieces.length).toBeGreaterThan(20);
+    // each piece but the last passed the size with its last row and holds whole rows only
+    const largestRow = 1 + 9 + 2 + 299 * 40;
+    for (const piece of pieces.slice(0, -1)) {
+      expect(piece.length).toBeGreaterThanOrEqual(64 * 1024);
+      expect(piece.length).toBeLessThan(64 * 1024 + largestRow);
+    }
+    expect([...encoder.chunks([])]).toEqual([]);
+  });
+
+  it('throws a refused value from the piece that holds it, after handing out the earlier ones', () => {
+    const encoder = compileRowEncoder([{ name: 'kind', type: "Enum8('task' = 1)" }]);
+    const pieces = encoder.chunks([{ kind: 'task' }, { kind: 'task' }, { kind: 'other' }], 1);
+    expect(pieces.next().value).toEqual(Buffer.from([1]));
+    expect(pieces.next().value).toEqual(Buffer.from([1]));
+    expect(() => pieces.next()).toThrow(/"other" is not a value of Enum8/);
+  });
 });

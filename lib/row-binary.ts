@@ -32,6 +32,11 @@ export class RowBinaryBuffer {
     this.#buffer = Buffer.allocUnsafe(initialBytes);
   }
 
+  /** Bytes written so far. */
+  get length(): number {
+    return this.#offset;
+  }
+
   /** The bytes written so far (a view, not a copy). */
   bytes(): Buffer {
     return this.#buffer.subarray(0, this.#offset);
@@ -219,22 +224,43 @@ export function valueEncoder(type: string, column = type): ValueEncoder {
 export interface RowBinaryEncoder {
   readonly columns: readonly string[];
   encode(rows: readonly object[]): Buffer;
+  /**
+   * The same body in pieces of about `chunkBytes` (a row is never split), each encoded when the
+   * reader asks for it: an insert streams its body without holding all of it, however large its
+   * rows. A value the column refuses throws from the generator, before its piece is handed out.
+   */
+  chunks(rows: readonly object[], chunkBytes?: number): Generator<Buffer, void, undefined>;
 }
+
+/** Pieces of an insert body: large enough that per-piece costs vanish, small beside the batch. */
+export const INSERT_CHUNK_BYTES = 1024 * 1024;
 
 export function compileRowEncoder(columns: readonly ColumnDescription[]): RowBinaryEncoder {
   const names = columns.map((column) => column.name);
   const encoders = columns.map((column) => valueEncoder(column.type, column.name));
+  const write = (out: RowBinaryBuffer, row: object): void => {
+    const record = row as Record<string, unknown>;
+    for (let i = 0; i < names.length; i++) {
+      (encoders[i] as ValueEncoder)(out, record[names[i] as string]);
+    }
+  };
   return {
     columns: names,
     encode(rows) {
       const out = new RowBinaryBuffer(Math.max(64 * 1024, rows.length * 256));
+      for (const row of rows) write(out, row);
+      return out.bytes();
+    },
+    *chunks(rows, chunkBytes = INSERT_CHUNK_BYTES) {
+      let out = new RowBinaryBuffer(chunkBytes);
       for (const row of rows) {
-        const record = row as Record<string, unknown>;
-        for (let i = 0; i < names.length; i++) {
-          (encoders[i] as ValueEncoder)(out, record[names[i] as string]);
+        write(out, row);
+        if (out.length >= chunkBytes) {
+          yield out.bytes();
+          out = new RowBinaryBuffer(chunkBytes);
         }
       }
-      return out.bytes();
+      if (out.length > 0) yield out.bytes();
     },
   };
 }

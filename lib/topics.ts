@@ -15,12 +15,20 @@ export interface EnsureTopicsResult {
 
 /** The topics the project needs: one queue per configured agent, the errors topic and the DLQ. */
 export function plannedTopics(config: Config): TopicPlan[] {
-  const names = [...config.agents.map(queueTopic), ERRORS_TOPIC, DLQ_TOPIC];
-  return names.map((topic) => ({
+  return [...config.agents.map(queueTopic), ERRORS_TOPIC, DLQ_TOPIC].map((topic) => planned(config, topic));
+}
+
+/** The errors topic and the DLQ alone: what every processor needs whatever the agents. */
+export function sharedTopics(config: Config): TopicPlan[] {
+  return [ERRORS_TOPIC, DLQ_TOPIC].map((topic) => planned(config, topic));
+}
+
+function planned(config: Config, topic: string): TopicPlan {
+  return {
     topic,
     numPartitions: config.topics.partitions,
     replicationFactor: config.topics.replicationFactor,
-  }));
+  };
 }
 
 /**

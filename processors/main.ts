@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { clickHouseAccess, createClickHouseClient } from '../lib/clickhouse.js';
 import type { Config } from '../lib/config.js';
 import type { TelemetryError } from '../lib/errors.js';
@@ -31,6 +32,14 @@ export async function startProcessors(
   onFatal: (error: TelemetryError) => void,
 ): Promise<ProcessorsHandle> {
   const metrics = createProcessorMetrics();
+  // the byte budget is estimated JavaScript memory: it must fit in the heap with room for garbage
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  if (config.processors.maxBufferedBytes > heapLimit / 2) {
+    logger.warn(
+      { maxBufferedBytes: config.processors.maxBufferedBytes, heapLimitBytes: heapLimit },
+      'PROCESSOR_MAX_BUFFERED_BYTES is more than half the V8 heap limit: raise --max-old-space-size in NODE_OPTIONS with it',
+    );
+  }
 
   const serverClient = createClickHouseClient(config, { database: 'default' });
   const client = createClickHouseClient(config);

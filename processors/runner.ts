@@ -171,9 +171,11 @@ export class ProcessorRunner {
       // eager protocol: a revoke takes every partition, so what is in hand can be stored or let go whole
       'partition.assignment.strategy': 'range,roundrobin',
       'fetch.wait.max.ms': 100,
-      // librdkafka's prefetch queue: 16 MiB instead of 64 MiB keeps the process small; a batch is
-      // stored long before the queue runs dry
-      'queued.max.messages.kbytes': 16_384,
+      // librdkafka's prefetch: 4 MiB queued and 4 MiB per fetch response instead of 64 MiB and
+      // 50 MiB keep the process small (a message still arrives whole whatever its size); the
+      // queue holds more than one poll batch of typical messages, so consumption never waits on it
+      'queued.max.messages.kbytes': 4_096,
+      'fetch.max.bytes': 4 * 1024 * 1024,
       rebalance_cb: (error: KafkaJS.KafkaJSError, assignment: TopicPartition[]) =>
         this.#onRebalance(error, assignment),
     });

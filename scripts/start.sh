@@ -26,7 +26,10 @@ fi
 node dist/cli/main.js topics
 node dist/cli/main.js migrate
 PROCESSOR_HTTP_PORT=${PROCESSOR_HTTP_PORT:-9464}
-start_app processors "http://127.0.0.1:$PROCESSOR_HTTP_PORT/readyz" node "$ROOT/dist/cli/main.js" processors
+# the processors' process settings are those of lib/process-env.ts (deploy/deploy.test.ts compares them)
+start_app processors "http://127.0.0.1:$PROCESSOR_HTTP_PORT/readyz" \
+  env NODE_OPTIONS="--max-old-space-size=192 --max-semi-space-size=8" MALLOC_ARENA_MAX=2 \
+  node "$ROOT/dist/cli/main.js" processors
 API_PORT=${API_PORT:-8080}
 start_app api "http://127.0.0.1:$API_PORT/health" node "$ROOT/dist/cli/main.js" api
 start_app agents "http://127.0.0.1:${AGENTS_HTTP_PORT:-9465}/readyz" node "$ROOT/dist/cli/main.js" agents run --scenario "${AGENTS_SCENARIO:-mixed}"
