@@ -162,6 +162,7 @@ export class WorkloadGenerator {
         max_retries: 3,
         deadline: timestampMs + ttl * 1000,
         job_id: job,
+        started_at: null,
         llm_usage: [],
         heartbeat: null,
       },
@@ -214,6 +215,7 @@ export class WorkloadGenerator {
         max_retries: 3,
         deadline: null,
         job_id: task.job,
+        started_at: null,
         llm_usage: calls,
         heartbeat: null,
       },
@@ -245,6 +247,7 @@ export class WorkloadGenerator {
         max_retries: 0,
         deadline: null,
         job_id: null,
+        started_at: null,
         llm_usage: [],
         heartbeat: {
           state: inFlight === 0 ? 'idle' : 'busy',
