@@ -129,6 +129,7 @@ export class Seeder {
     kind: 'result' | 'error' = 'result',
     traceId = '',
     calls: readonly SeedLlmCall[] = [],
+    startedAtMs?: number,
   ): void {
     this.#message({
       message_id: randomUUID(),
@@ -138,7 +139,7 @@ export class Seeder {
       parent_message_id: taskId,
       trace_id: traceId,
       timestamp: Math.round(atMs),
-      started_at: null,
+      started_at: startedAtMs === undefined ? null : Math.round(startedAtMs),
       llm_usage: calls.map((call) => ({
         model: call.model ?? 'llama3.1:8b',
         provider: call.provider ?? 'ollama',
