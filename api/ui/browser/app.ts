@@ -147,11 +147,10 @@ function main(root: HTMLElement): void {
         'div',
         { class: 'column' },
         sections.diagnosis.element,
-        sections.graph.element,
-        sections.waterfall.element,
         sections.activity.element,
         sections.feed.element,
       ),
+      h('div', { class: 'wide' }, sections.graph.element, sections.waterfall.element),
     ),
   );
 

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { circleLayout, edgeSegment, timeX } from './graph-layout.js';
+import { ellipseLayout, edgeSegment, timeX } from './graph-layout.js';
 
 describe('graph layout', () => {
-  it('puts agents on a circle, the first at the top, clockwise', () => {
-    const at = circleLayout(['a', 'b', 'c', 'd'], 200, 200, 20);
-    expect(at.get('a')).toEqual({ x: 100, y: 20 });
-    expect(at.get('b')).toEqual({ x: 180, y: 100 });
-    expect(at.get('c')).toEqual({ x: 100, y: 180 });
-    expect(circleLayout(['solo'], 200, 100, 10).get('solo')).toEqual({ x: 100, y: 50 });
+  it('puts agents on an ellipse, the first at the top, clockwise, with a wider margin sideways', () => {
+    const at = ellipseLayout(['a', 'b', 'c', 'd'], 400, 200, 20);
+    expect(at.get('a')).toEqual({ x: 200, y: 20 });
+    expect(at.get('b')).toEqual({ x: 360, y: 100 });
+    expect(at.get('c')).toEqual({ x: 200, y: 180 });
+    expect(at.get('d')).toEqual({ x: 40, y: 100 });
+    expect(ellipseLayout(['solo'], 200, 100, 10).get('solo')).toEqual({ x: 100, y: 50 });
   });
 
   it('stops an edge at the nodes’ rims and moves it aside so that both directions show', () => {

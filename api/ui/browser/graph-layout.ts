@@ -6,10 +6,11 @@ export interface Point {
 }
 
 /**
- * Agents on a circle in name order, the first at the top, clockwise; one agent sits in the middle.
+ * Agents on an ellipse filling the box in name order, the first at the top, clockwise; one agent
+ * sits in the middle. The margin is doubled sideways, where the names under the nodes spread.
  * Requesters that are not agents (a user, a CLI) are agents of the graph like any other.
  */
-export function circleLayout(
+export function ellipseLayout(
   names: readonly string[],
   width: number,
   height: number,
@@ -17,7 +18,8 @@ export function circleLayout(
 ): Map<string, Point> {
   const cx = width / 2;
   const cy = height / 2;
-  const r = Math.max(0, Math.min(width, height) / 2 - margin);
+  const rx = Math.max(0, width / 2 - 2 * margin);
+  const ry = Math.max(0, height / 2 - margin);
   const out = new Map<string, Point>();
   names.forEach((name, i) => {
     if (names.length === 1) {
@@ -25,7 +27,7 @@ export function circleLayout(
       return;
     }
     const angle = -Math.PI / 2 + (2 * Math.PI * i) / names.length;
-    out.set(name, { x: round(cx + r * Math.cos(angle)), y: round(cy + r * Math.sin(angle)) });
+    out.set(name, { x: round(cx + rx * Math.cos(angle)), y: round(cy + ry * Math.sin(angle)) });
   });
   return out;
 }

@@ -1,6 +1,6 @@
 /// <reference lib="dom" />
 import { h, svg } from './dom.js';
-import { circleLayout, edgeSegment, timeX } from './graph-layout.js';
+import { ellipseLayout, edgeSegment, timeX } from './graph-layout.js';
 import type { AgentGraph, AgentGraphEdge, Health, TraceWaterfall, WaterfallRow } from './types.js';
 
 /** The agent graph (who sends tasks to whom) and a trace's waterfall, drawn as SVG. */
@@ -30,11 +30,11 @@ function edgeLabel(e: AgentGraphEdge): string {
   return parts.join(' · ');
 }
 
-const GRAPH = { width: 640, height: 420, radius: 26, margin: 70 };
+const GRAPH = { width: 900, height: 460, radius: 28, margin: 60 };
 
 export function agentGraphPanel(graph: AgentGraph): Element {
   if (graph.nodes.length === 0) return h('p', { class: 'empty' }, 'No agents seen yet.');
-  const at = circleLayout(
+  const at = ellipseLayout(
     graph.nodes.map((n) => n.agent),
     GRAPH.width,
     GRAPH.height,
@@ -112,7 +112,10 @@ export function agentGraphPanel(graph: AgentGraph): Element {
   );
 }
 
-const FALL = { label: 260, bars: 520, row: 20, axis: 22 };
+const FALL = { label: 380, bars: 800, row: 20, axis: 22 };
+const MAX_LABEL = 56;
+
+const cut = (text: string): string => (text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text);
 
 function bar(row: WaterfallRow, duration: number, y: number): Element[] {
   const x = (ms: number) => FALL.label + timeX(ms, duration, FALL.bars);
@@ -218,7 +221,7 @@ export function waterfallPanel(fall: TraceWaterfall): Element {
       svg(
         'text',
         { x: 4 + row.depth * 14, y: y + 14, class: 'fall-label' },
-        row.kind === 'task' ? row.label : `${row.agent}: ${row.label}`,
+        cut(row.kind === 'task' ? row.label : `${row.agent}: ${row.label}`),
       ),
       ...bar(row, fall.duration_ms, y),
     );
