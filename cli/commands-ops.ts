@@ -52,7 +52,10 @@ export function usageExit(command: Command): Command {
 }
 
 /** Builds the API in process, runs `work`, closes everything; sets the exit code. */
-export async function withApi(deps: OpsDeps, work: (api: Api, config: Config) => Promise<ExitCode>): Promise<void> {
+export async function withApi(
+  deps: OpsDeps,
+  work: (api: Api, config: Config) => Promise<ExitCode>,
+): Promise<void> {
   const { config, logger } = deps.context();
   const lifecycle = new Lifecycle({ logger, deadlineMs: config.shutdownDeadlineMs });
   try {

@@ -11,7 +11,7 @@ import type { Config } from '../../lib/config.js';
 import { createKafka, type Admin } from '../../lib/kafka.js';
 import { migrate } from '../../lib/migrations.js';
 import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../../lib/test-support.js';
-import { teamOf, type Team } from '../diagnosis/seed-scenarios.js';
+import { teamOf, workers, type Team } from '../diagnosis/seed-scenarios.js';
 import { Seeder } from '../diagnosis/seed.js';
 import { createKafkaView } from '../kafka-view.js';
 import { LiveHub } from '../live-feed.js';
@@ -77,7 +77,7 @@ beforeAll(async () => {
   await seeder.flush(db.access);
   const config: Config = {
     ...db.config,
-    agents: Object.values(team),
+    agents: [team.orchestrator, ...workers(team)],
     api: { ...db.config.api, port: 0, host: '127.0.0.1', authToken: undefined },
   };
   reader = createClickHouseClient({
@@ -114,7 +114,9 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-async function graphql<T>(query: string): Promise<{ data?: T; errors?: { message: string }[] }> {
+async function graphql(
+  query: string,
+): Promise<{ data?: Record<string, unknown>; errors?: { message: string }[] }> {
   const response = await api.fetch(
     new Request('http://localhost/graphql', {
       method: 'POST',
@@ -122,12 +124,12 @@ async function graphql<T>(query: string): Promise<{ data?: T; errors?: { message
       body: JSON.stringify({ query }),
     }),
   );
-  return (await response.json()) as { data?: T; errors?: { message: string }[] };
+  return (await response.json()) as { data?: Record<string, unknown>; errors?: { message: string }[] };
 }
 
 describe('agentGraph and traceWaterfall', () => {
   it('gives each route its rate, error rate, p95 and pending count, and each agent its health', async () => {
-    const { data, errors } = await graphql<{ agentGraph: AgentGraph }>(`
+    const { data, errors } = await graphql(`
       {
         agentGraph(window_minutes: 15) {
           window_minutes
@@ -150,7 +152,7 @@ describe('agentGraph and traceWaterfall', () => {
       }
     `);
     expect(errors).toBeUndefined();
-    const graph = data?.agentGraph;
+    const graph = data?.agentGraph as AgentGraph | undefined;
     const edge = (target: string) =>
       graph?.edges.find((e) => e.source === team.orchestrator && e.target === target);
     // six earlier tasks each, plus the job's: the writer's waits were 30-40 s in the queue, 8 s or 2 s of work
@@ -180,13 +182,11 @@ describe('agentGraph and traceWaterfall', () => {
   });
 
   it('draws the demo job as a waterfall: tasks split into queued and working, LLM calls and the error under their task', async () => {
-    const { data, errors } = await graphql<{
-      traceWaterfall: TraceWaterfall;
-    }>(`{ traceWaterfall(trace_id: "${demo.traceId}") {
+    const { data, errors } = await graphql(`{ traceWaterfall(trace_id: "${demo.traceId}") {
       duration_ms agents counts { tasks messages errors llm_calls } notes
       rows { id kind agent label depth parent_id start_offset_ms end_offset_ms state queued_ms working_ms llm_ms } } }`);
     expect(errors).toBeUndefined();
-    const fall = data?.traceWaterfall;
+    const fall = data?.traceWaterfall as TraceWaterfall | undefined;
     expect(fall?.counts).toEqual({ tasks: 6, messages: 12, errors: 1, llm_calls: 6 });
     expect(fall?.duration_ms).toBe(52_000);
     expect(fall?.rows[0]).toMatchObject({
@@ -214,9 +214,7 @@ describe('agentGraph and traceWaterfall', () => {
       if (row.parent_id !== null) expect(seen.has(row.parent_id)).toBe(true);
       seen.add(row.id);
     }
-    const unknown = await graphql<{ traceWaterfall: null }>(
-      '{ traceWaterfall(trace_id: "no-such-trace") { trace_id } }',
-    );
+    const unknown = await graphql('{ traceWaterfall(trace_id: "no-such-trace") { trace_id } }');
     expect(unknown.data?.traceWaterfall).toBeNull();
     const bad = await graphql('{ agentGraph(window_minutes: 0) { window_minutes } }');
     expect(bad.errors?.[0]?.message).toContain('window_minutes');
