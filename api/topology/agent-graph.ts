@@ -93,18 +93,24 @@ export function healthOf(
 
 const round = (value: number, digits: number): number => Math.round(value * 10 ** digits) / 10 ** digits;
 
-/** Nodes for every agent seen (in views or in edges), edges for every requester → worker pair. */
+/**
+ * Edges for every requester → worker pair with tasks in the window or pending now; nodes for the
+ * configured agents (AGENT_NAMES) and every agent on an edge. An agent known only from errors or
+ * heartbeats on shared topics, with no task to or from it, would only crowd the picture.
+ */
 export function assembleGraph(
   agents: readonly AgentView[],
   edgeFacts: readonly EdgeFact[],
   windowMinutes: number,
   generatedAtMs: number,
+  configured: readonly string[] = [],
 ): AgentGraph {
+  const live = edgeFacts.filter((e) => e.tasks > 0 || e.pending > 0);
   const pendingOn = new Map<string, number>();
-  for (const e of edgeFacts) pendingOn.set(e.target, (pendingOn.get(e.target) ?? 0) + e.pending);
+  for (const e of live) pendingOn.set(e.target, (pendingOn.get(e.target) ?? 0) + e.pending);
   const views = new Map(agents.map((a) => [a.agent_name, a]));
-  const names = new Set([...views.keys()]);
-  for (const e of edgeFacts) {
+  const names = new Set(configured);
+  for (const e of live) {
     if (e.source !== '') names.add(e.source);
     names.add(e.target);
   }
@@ -131,8 +137,7 @@ export function assembleGraph(
       tasks_received: known.tasks_received,
     };
   });
-  const edges = edgeFacts
-    .filter((e) => e.tasks > 0 || e.pending > 0)
+  const edges = live
     .map((e): GraphEdge => ({
       source: e.source,
       target: e.target,

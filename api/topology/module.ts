@@ -6,7 +6,7 @@ import { TopologyReadModel } from './read-model.js';
 
 /** GraphQL `agentGraph(window_minutes)` and `traceWaterfall(trace_id)`, which the dashboard draws. */
 export const topologyModule: ApiModuleFactory = (context) => {
-  const model = new TopologyReadModel(context.reader, context.readModels, context.now);
+  const model = new TopologyReadModel(context.reader, context.readModels, context.now, context.config.agents);
   return {
     name: 'topology',
     typeDefs: loadSdl(new URL('./topology.graphql', import.meta.url)),

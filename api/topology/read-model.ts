@@ -20,12 +20,19 @@ export class TopologyReadModel {
   readonly #readModels: ReadModels;
   readonly #times: TaskTimeReadModel;
   readonly #now: () => number;
+  readonly #configured: readonly string[];
 
-  constructor(reader: ClickHouseReader, readModels: ReadModels, now: () => number) {
+  constructor(
+    reader: ClickHouseReader,
+    readModels: ReadModels,
+    now: () => number,
+    configured: readonly string[] = [],
+  ) {
     this.#reader = reader;
     this.#readModels = readModels;
     this.#times = new TaskTimeReadModel(reader);
     this.#now = now;
+    this.#configured = configured;
   }
 
   async agentGraph(windowMinutes: number): Promise<AgentGraph> {
@@ -68,7 +75,7 @@ export class TopologyReadModel {
       p95_ms: Math.max(0, Number(r.p95)),
       pending: Number(r.open),
     }));
-    return assembleGraph(agents, edges, windowMinutes, nowMs);
+    return assembleGraph(agents, edges, windowMinutes, nowMs, this.#configured);
   }
 
   /** The waterfall of one trace; undefined when nothing of it was seen. */

@@ -61,9 +61,9 @@ describe('healthOf', () => {
 });
 
 describe('assembleGraph', () => {
-  it('gives every requester → worker pair its rate, error rate, p95 and pending, and a node to every agent', () => {
+  it('gives every requester → worker pair its rate, error rate, p95 and pending, and a node to every agent on one or configured', () => {
     const graph = assembleGraph(
-      [view('orchestrator'), view('writer', { error_rate: 0.25 })],
+      [view('orchestrator'), view('writer', { error_rate: 0.25 }), view('bystander'), view('idle')],
       [
         {
           source: 'orchestrator',
@@ -79,6 +79,7 @@ describe('assembleGraph', () => {
       ],
       15,
       T0,
+      ['orchestrator', 'idle'],
     );
     expect(graph.edges).toEqual([
       {
@@ -100,9 +101,10 @@ describe('assembleGraph', () => {
         pending: 6,
       },
     ]);
+    // 'old' has no task in the window nor pending, 'bystander' is on no route and not configured
     expect(graph.nodes.map((n) => [n.agent, n.health, n.pending])).toEqual([
       ['coder', 'down', 2],
-      ['old', 'unknown', 0],
+      ['idle', 'healthy', 0],
       ['orchestrator', 'healthy', 0],
       ['writer', 'degraded', 6],
     ]);
