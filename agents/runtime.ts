@@ -313,7 +313,7 @@ export class AgentRuntime {
           this.name,
           'result',
           { output, duration_ms: Date.now() - started },
-          { llmUsage: [...context.usage] },
+          { llmUsage: [...context.usage], startedAtMs: started },
         ),
         otel,
       );
@@ -357,7 +357,7 @@ export class AgentRuntime {
             this.name,
             'cancel',
             { reason: error.reason },
-            { reason: error.reason, llmUsage: usage },
+            { reason: error.reason, llmUsage: usage, startedAtMs: started },
           ),
           otel,
         );
@@ -380,6 +380,7 @@ export class AgentRuntime {
       replyMessage(task, this.name, 'error', errorReplyPayload(error, record?.error_id ?? null, this.name), {
         reason: error instanceof Error ? error.message.slice(0, 500) : String(error),
         llmUsage: usage,
+        startedAtMs: started,
       }),
       otel,
     );

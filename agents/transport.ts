@@ -148,6 +148,7 @@ export function taskMessage(spec: TaskSpec): OutgoingMessage {
     max_retries: spec.maxRetries,
     deadline: spec.deadline,
     job_id: spec.jobId,
+    started_at: null,
     llm_usage: [],
     heartbeat: null,
   };
@@ -159,7 +160,7 @@ export function replyMessage(
   from: string,
   type: 'result' | 'error' | 'cancel',
   payload: Readonly<Record<string, unknown>>,
-  extra: { reason?: string; llmUsage?: AgentMessage['llm_usage'] } = {},
+  extra: { reason?: string; llmUsage?: AgentMessage['llm_usage']; startedAtMs?: number } = {},
 ): OutgoingMessage {
   return {
     message_id: randomUUID(),
@@ -176,6 +177,7 @@ export function replyMessage(
     max_retries: task.max_retries,
     deadline: task.deadline,
     job_id: task.job_id,
+    started_at: extra.startedAtMs ?? null,
     llm_usage: extra.llmUsage ?? [],
     heartbeat: null,
   };
@@ -206,6 +208,7 @@ export function heartbeatMessage(agent: string, beat: Heartbeat): OutgoingMessag
     max_retries: 0,
     deadline: null,
     job_id: null,
+    started_at: null,
     llm_usage: [],
     heartbeat: beat,
   };

@@ -1,6 +1,8 @@
 import { coreModule } from './core-module.js';
 import { diagnosisModule } from './diagnosis/module.js';
 import { oracleModule } from './oracle/module.js';
+import { timingModule } from './timing/module.js';
+import { topologyModule } from './topology/module.js';
 import { mcpModule } from './mcp/http.js';
 import type { ApiModuleFactory } from './module.js';
 import { uiModule } from './ui/module.js';
@@ -13,6 +15,8 @@ export const API_MODULES: readonly ApiModuleFactory[] = [
   coreModule,
   diagnosisModule,
   oracleModule,
+  timingModule,
+  topologyModule,
   uiModule,
   mcpModule,
 ];

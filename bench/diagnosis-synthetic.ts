@@ -53,6 +53,7 @@ export function message(d: Draft): AgentMessage {
     max_retries: 0,
     deadline: d.deadline ?? null,
     job_id: null,
+    started_at: null,
     llm_usage: d.calls ?? [],
     heartbeat: null,
   };

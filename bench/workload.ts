@@ -197,6 +197,7 @@ export class WorkloadGenerator {
         max_retries: 3,
         deadline: timestampMs + ttl * 1000,
         job_id: job,
+        started_at: null,
         llm_usage: [],
         heartbeat: null,
       },
@@ -249,6 +250,7 @@ export class WorkloadGenerator {
         max_retries: 3,
         deadline: null,
         job_id: task.job,
+        started_at: null,
         llm_usage: calls,
         heartbeat: null,
       },
@@ -280,6 +282,7 @@ export class WorkloadGenerator {
         max_retries: 0,
         deadline: null,
         job_id: null,
+        started_at: null,
         llm_usage: [],
         heartbeat: {
           state: inFlight === 0 ? 'idle' : 'busy',

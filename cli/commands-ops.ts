@@ -35,7 +35,7 @@ const EXIT_CODES_HELP =
   '\nExit codes: 0 healthy / nothing needing attention, 1 issues found (see each command), 2 usage error, ' +
   '3 ClickHouse or Kafka unavailable.\n';
 
-function intOption(min: number, max: number): (value: string) => number {
+export function intOption(min: number, max: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min || n > max)
@@ -45,14 +45,17 @@ function intOption(min: number, max: number): (value: string) => number {
 }
 
 /** Usage errors exit 2 (commander's default is 1, which these commands keep for "issues found"). */
-function usageExit(command: Command): Command {
+export function usageExit(command: Command): Command {
   return command.exitOverride((error) => {
     throw error.exitCode === 0 ? error : new CommanderError(ExitCode.USAGE, error.code, error.message);
   });
 }
 
 /** Builds the API in process, runs `work`, closes everything; sets the exit code. */
-async function withApi(deps: OpsDeps, work: (api: Api, config: Config) => Promise<ExitCode>): Promise<void> {
+export async function withApi(
+  deps: OpsDeps,
+  work: (api: Api, config: Config) => Promise<ExitCode>,
+): Promise<void> {
   const { config, logger } = deps.context();
   const lifecycle = new Lifecycle({ logger, deadlineMs: config.shutdownDeadlineMs });
   try {
@@ -66,12 +69,12 @@ async function withApi(deps: OpsDeps, work: (api: Api, config: Config) => Promis
   }
 }
 
-function print(deps: OpsDeps, json: boolean, value: unknown, text: string): void {
+export function print(deps: OpsDeps, json: boolean, value: unknown, text: string): void {
   deps.out.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
 
 /** GET one of the API's routes in process; a 503 means a dependency is down. */
-async function route(api: Api, config: Config, path: string): Promise<Record<string, unknown>> {
+export async function route(api: Api, config: Config, path: string): Promise<Record<string, unknown>> {
   const token = config.api.authToken;
   const response = await api.fetch(
     new Request(`http://localhost${path}`, {

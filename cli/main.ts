@@ -10,6 +10,7 @@ import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
 import { registerDeployCommands } from './commands-deploy.js';
 import { registerMcpCommand } from './commands-mcp.js';
 import { registerOpsCommands } from './commands-ops.js';
+import { registerTimeCommand } from './commands-time.js';
 import type { ServiceStart } from './command-deps.js';
 
 /** Credentials in the environment (tokens, passwords, keys), never printed in an error. */
@@ -150,6 +151,7 @@ function program(): Command {
   registerMcpCommand(root, runService);
 
   registerOpsCommands(root, { context, out: process.stdout, err: process.stderr });
+  registerTimeCommand(root, { context, out: process.stdout, err: process.stderr });
 
   return root;
 }

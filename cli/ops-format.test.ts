@@ -212,6 +212,7 @@ describe('watch', () => {
       max_retries: 3,
       deadline: null,
       job_id: null,
+      started_at: null,
       llm_usage: [],
       heartbeat: null,
     },

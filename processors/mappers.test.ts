@@ -75,6 +75,19 @@ describe('mapAgentMessage', () => {
     ]);
   });
 
+  it('stores when the answering agent started the task, and 0 when it was not reported or cannot be right', () => {
+    const at = 1_764_000_002_000;
+    const started = (startedAt: number | null): number | undefined =>
+      mapAgentMessage(sampleResult({ timestamp: at, started_at: startedAt }), source)[MESSAGE_LOG][0]
+        ?.started_at_ms;
+    expect(started(1_764_000_000_400)).toBe(1_764_000_000_400);
+    expect(started(null)).toBe(0);
+    // after the answer was sent, or seconds sent as milliseconds: not a start the breakdown can use
+    expect(started(at + 1)).toBe(0);
+    expect(started(1_764_000_000)).toBe(0);
+    expect(mapAgentMessage(sampleTask(), source)[MESSAGE_LOG][0]?.started_at_ms).toBe(0);
+  });
+
   it('ranks ERROR as failed and CANCEL as cancelled', () => {
     const error = mapAgentMessage(sampleResult({ message_type: 'error' }), source);
     expect((error.task_events[0]?.resolved_key ?? 0) % 4).toBe(2);

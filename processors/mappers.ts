@@ -68,6 +68,15 @@ export function plausibleTime(
     : { atMs: observedAtMs, originalMs: Math.max(0, Math.trunc(timestampMs)) };
 }
 
+/**
+ * The stored start of work: the sender's `started_at` when it can be right (from 2000 and not after
+ * the answer itself was sent), else 0, which readers show as unknown rather than as a made-up split.
+ */
+export function plausibleStart(startedAtMs: number | null, sentAtMs: number): number {
+  if (startedAtMs === null || !Number.isFinite(startedAtMs)) return 0;
+  return startedAtMs >= EARLIEST_PLAUSIBLE_MS && startedAtMs <= sentAtMs ? Math.trunc(startedAtMs) : 0;
+}
+
 function taskRow(message: AgentMessage, atMs: number, observedAtMs: number): TaskEventRow {
   const ttl = message.ttl_seconds ?? 0;
   return {
@@ -122,6 +131,7 @@ export function mapAgentMessage(
     job_id: message.job_id ?? '',
     sent_at_ms: atMs,
     sent_at_original_ms: originalMs,
+    started_at_ms: plausibleStart(message.started_at, atMs),
     observed_at_ms: source.observedAtMs,
   });
 

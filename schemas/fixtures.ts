@@ -21,6 +21,7 @@ export function sampleTask(overrides: Partial<AgentMessage> = {}): AgentMessage 
     job_id: 'job-1',
     llm_usage: [],
     heartbeat: null,
+    started_at: null,
     ...overrides,
   };
 }
@@ -36,6 +37,7 @@ export function sampleResult(overrides: Partial<AgentMessage> = {}): AgentMessag
     payload: JSON.stringify({ summary: 'three findings' }),
     ttl_seconds: null,
     deadline: null,
+    started_at: 1_764_000_000_000,
     llm_usage: [
       {
         model: 'llama3.1:8b',

@@ -90,6 +90,11 @@ export interface AgentMessage {
   job_id: string | null;
   llm_usage: LlmCall[];
   heartbeat: Heartbeat | null;
+  /**
+   * Epoch milliseconds at which the answering agent started the task (RESULT and ERROR); null when
+   * not reported (older producers, other messages).
+   */
+  started_at: number | null;
 }
 
 export interface DetailedError {
@@ -152,6 +157,7 @@ export const AGENT_MESSAGE_FIELDS = [
   'job_id',
   'llm_usage',
   'heartbeat',
+  'started_at',
 ] as const satisfies readonly (keyof AgentMessage)[];
 
 export const DETAILED_ERROR_FIELDS = [

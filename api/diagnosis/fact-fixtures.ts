@@ -37,6 +37,7 @@ export function emptyFacts(window: DiagnosisWindow = WINDOW): DiagnosisFacts {
     llm: [],
     deadLetters: [],
     graph: emptyGraphFacts(window.toMs - 30_000),
+    timing: [],
   };
 }
 

@@ -18,6 +18,7 @@ import {
 } from './facts-errors.js';
 import { fetchGraphFacts } from './facts-graph.js';
 import { fetchDeadLetters, fetchLatency, fetchLlmUsage, fetchTimeouts } from './facts-performance.js';
+import { TaskTimeReadModel } from '../timing/read-model.js';
 import type { ConsumerGroupFact, DiagnosisFacts, DiagnosisWindow, StuckThresholds } from './types.js';
 import { DEFAULT_GRAPH_THRESHOLDS, type GraphThresholds } from './types-graph.js';
 
@@ -58,6 +59,7 @@ export async function collectFacts(
     llm,
     deadLetters,
     graph,
+    timing,
   ] = await Promise.all([
     fetchAgentErrors(reader, window),
     fetchErrorGroups(reader, window),
@@ -70,6 +72,7 @@ export async function collectFacts(
     fetchLlmUsage(reader, window),
     fetchDeadLetters(reader, window),
     fetchGraphFacts(reader, window, graphThresholds),
+    new TaskTimeReadModel(reader).agents(window.fromMs, window.toMs),
   ]);
   const [activity, timeouts] = await Promise.all([
     fetchActivity(reader, window, backlog.pending, configuredAgents, backlog.oldestPending),
@@ -104,6 +107,7 @@ export async function collectFacts(
       llm,
       deadLetters,
       graph,
+      timing: timing.agents,
     },
     gaps,
   };

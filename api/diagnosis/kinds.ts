@@ -34,6 +34,9 @@ const FOUND_WHEN: Readonly<Record<IssueKind, string>> = {
   error_rate_regression: "an agent's recent share of ERROR answers well above its own baseline",
   throughput_drop: 'an agent answering far fewer tasks than its own pace while tasks keep arriving',
   llm_cost_regression: "an agent's token or cost rate on a model several times its own baseline",
+  queue_wait:
+    "an agent's tasks wait in its queue (sent → started) several times longer than the work on them takes (started → answered)",
+  llm_bound: "most of an agent's working time goes to its LLM calls",
 };
 
 export const DiagnosisKindSchema = z.object({

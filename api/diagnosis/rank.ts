@@ -21,6 +21,7 @@ import {
   detectOrphanAnswers,
 } from './detect-graph.js';
 import { detectAgentRegressions, detectLlmCostRegressions } from './detect-regressions.js';
+import { detectLlmBound, detectQueueWait } from './detect-timing.js';
 import {
   IssueKind,
   type DetectedIssue,
@@ -69,6 +70,8 @@ export function detectAll(
     ...detectDeadlines(facts.graph.deadlines, window, graph),
     ...detectAgentRegressions(facts.graph.agentTrends, window, recentFrom, graph),
     ...detectLlmCostRegressions(facts.graph.llmTrends, window, recentFrom, graph),
+    ...detectQueueWait(facts.timing),
+    ...detectLlmBound(facts.timing),
   ];
 }
 
@@ -97,6 +100,8 @@ const SPECIFICITY: Readonly<Record<IssueKind, number>> = {
   timeouts: 1_600,
   latency_regression: 1_550,
   slow_agent: 1_500,
+  queue_wait: 1_520,
+  llm_bound: 300,
   error_rate_regression: 1_450,
   retry_storm: 1_400,
   llm_cost_regression: 1_350,
@@ -121,6 +126,7 @@ export const CAUSES: ReadonlySet<IssueKind> = new Set([
   IssueKind.LLM_RATE_LIMIT,
   IssueKind.TIMEOUTS,
   IssueKind.SLOW_AGENT,
+  IssueKind.QUEUE_WAIT,
   IssueKind.RETRY_STORM,
   IssueKind.DLQ_GROWTH,
   IssueKind.DELEGATION_LOOP,

@@ -75,6 +75,7 @@ export class Seeder {
       max_retries: 3,
       deadline: null,
       job_id: null,
+      started_at: null,
       llm_usage: [],
       heartbeat: null,
       ...m,
@@ -128,6 +129,7 @@ export class Seeder {
     kind: 'result' | 'error' = 'result',
     traceId = '',
     calls: readonly SeedLlmCall[] = [],
+    startedAtMs?: number,
   ): void {
     this.#message({
       message_id: randomUUID(),
@@ -137,6 +139,7 @@ export class Seeder {
       parent_message_id: taskId,
       trace_id: traceId,
       timestamp: Math.round(atMs),
+      started_at: startedAtMs === undefined ? null : Math.round(startedAtMs),
       llm_usage: calls.map((call) => ({
         model: call.model ?? 'llama3.1:8b',
         provider: call.provider ?? 'ollama',

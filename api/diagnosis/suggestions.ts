@@ -75,6 +75,27 @@ const ISSUE_SUGGESTIONS: Readonly<Record<IssueKind, readonly Suggestion[]>> = {
       rationale: 'Expired tasks waste capacity and hide the original failure.',
     },
   ],
+  queue_wait: [
+    {
+      action:
+        'Add consumers for {agent}: more replicas (up to the partition count of agent-queue-{agent}, add partitions beyond it) or a higher concurrency per replica',
+      rationale:
+        'Its tasks spend far longer waiting to be started than being worked on: capacity, not speed, is short.',
+    },
+    {
+      action:
+        'Check whether the requesters send {agent} bursts it cannot absorb; spread them or raise the priority of urgent tasks',
+      rationale: 'Queue time grows with bursts even when the average load fits.',
+    },
+  ],
+  llm_bound: [
+    {
+      action:
+        'Make the model part of {agent} faster: a smaller or faster model for this step, shorter prompts and outputs, fewer calls per task, or caching of repeated prompts',
+      rationale:
+        'Most of its working time is spent waiting on LLM calls; the code around them is a small part.',
+    },
+  ],
   slow_agent: [
     {
       action: 'Profile {agent}: compare its LLM call latency and token counts with the other agents',

@@ -4,6 +4,7 @@
  * window, so each can be tested with fixture facts and no services.
  */
 
+import type { AgentTime } from '../timing/breakdown.js';
 import type { GraphFacts } from './types-graph.js';
 
 /** The diagnosis window `[fromMs, toMs)` and the baseline that precedes it `[baselineFromMs, fromMs)`. */
@@ -225,6 +226,8 @@ export interface DiagnosisFacts {
   deadLetters: readonly DeadLetterFact[];
   /** The message graph and each agent's recent behaviour against its own baseline. */
   graph: GraphFacts;
+  /** Where each worker agent's task time went in the window (queued, working, LLM, other). */
+  timing: readonly AgentTime[];
 }
 
 export const IssueKind = {
@@ -253,6 +256,8 @@ export const IssueKind = {
   ERROR_RATE_REGRESSION: 'error_rate_regression',
   THROUGHPUT_DROP: 'throughput_drop',
   LLM_COST_REGRESSION: 'llm_cost_regression',
+  QUEUE_WAIT: 'queue_wait',
+  LLM_BOUND: 'llm_bound',
 } as const;
 export type IssueKind = (typeof IssueKind)[keyof typeof IssueKind];
 

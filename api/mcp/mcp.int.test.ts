@@ -35,6 +35,7 @@ const ALL_TOOLS = [
   'pending_tasks',
   'queue_status',
   'sql_query',
+  'task_time',
   'validate_state',
 ];
 
@@ -130,7 +131,7 @@ function errorText(result: CallToolResult): string {
 }
 
 describe('MCP server', () => {
-  it('lists the same twelve tools, with described inputs, over stdio and over HTTP', async () => {
+  it('lists the same thirteen tools, with described inputs, over stdio and over HTTP', async () => {
     for (const client of [stdio, http]) {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS);

@@ -53,6 +53,7 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
     max_retries: 2,
     deadline: null,
     job_id: null,
+    started_at: null,
     llm_usage: [],
     heartbeat: null,
     ...m,
@@ -105,6 +106,7 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
       trace_id: ids.tr2,
       parent_message_id: ids.t3,
       timestamp: nowMs - 29_000,
+      started_at: null,
       llm_usage: [
         {
           model: 'm1',

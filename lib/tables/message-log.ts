@@ -37,6 +37,8 @@ export interface MessageLogRow {
   observed_at_ms: number;
   /** The sender's own timestamp when it could not be right and `sent_at_ms` is the observed time; else 0 (migration 0007). */
   sent_at_original_ms: number;
+  /** When the answering agent started the task (RESULT/ERROR that report it); else 0 (migration 0008). */
+  started_at_ms: number;
 }
 
 /** The stored columns of `message_log` and `messages_by_trace`, in table order (not `event_date`, which is MATERIALIZED). */
@@ -63,6 +65,7 @@ export const MESSAGE_LOG_COLUMNS = [
   'sent_at_ms',
   'observed_at_ms',
   'sent_at_original_ms',
+  'started_at_ms',
 ] as const satisfies readonly (keyof MessageLogRow)[];
 
 /** What a `message_refs` row names: the message itself, or the message it answers. */

@@ -11,7 +11,8 @@ import {
   pendingTable,
   queuesTable,
 } from './panels.js';
-import type { Activity, Dashboard, DiagnosisSummary } from './types.js';
+import { agentGraphPanel, waterfallPanel } from './topology.js';
+import type { Activity, Dashboard, DiagnosisSummary, TraceWaterfall } from './types.js';
 
 const REFRESH_MS = 5_000;
 const WINDOW_MINUTES = 15;
@@ -37,7 +38,26 @@ const DASHBOARD_QUERY = `query Dashboard($window: Int!) {
     sample_message sample_trace_id trend { buckets bucket_minutes direction }
   }
   errorSummary { total_errors by_severity { key count } }
+  agentGraph(window_minutes: $window) {
+    window_minutes
+    nodes { agent health health_reason liveness error_rate throughput_per_minute in_flight pending tasks_received }
+    edges { source target tasks rate_per_minute error_rate p95_latency_ms pending }
+  }
 }`;
+
+const WATERFALL_QUERY = `query Waterfall($trace: String!) {
+  traceWaterfall(trace_id: $trace) {
+    trace_id started_at duration_ms agents notes
+    counts { tasks messages errors llm_calls }
+    rows { id kind agent label depth parent_id start_offset_ms end_offset_ms state queued_ms working_ms llm_ms detail }
+  }
+}`;
+
+/** The trace named by the page's hash (`#trace=<id>`), if any. */
+function traceFromHash(): string | null {
+  const match = /^#trace=([\w.:-]{1,200})$/.exec(location.hash);
+  return match?.[1] ?? null;
+}
 
 function section(
   id: string,
@@ -86,8 +106,24 @@ function main(root: HTMLElement): void {
     errors: section('error-groups', 'Error groups', errorTotal),
     activity: section('activity', `Messages and errors per minute (last ${CHART_MINUTES} min)`),
     diagnosis: section('diagnosis', `Diagnosis (last ${WINDOW_MINUTES} min)`),
+    graph: section('agent-graph', `Agent graph (last ${WINDOW_MINUTES} min)`),
+    waterfall: section('trace-waterfall', 'Trace waterfall'),
     feed: section('feed', 'Live feed'),
   };
+  const traceInput = h('input', {
+    type: 'text',
+    id: 'trace-id',
+    placeholder: 'trace id',
+    pattern: '[\\w.:-]{1,200}',
+    'aria-label': 'trace id',
+  });
+  const traceForm = h('form', { id: 'trace-form' }, traceInput, h('button', { type: 'submit' }, 'show'));
+  const waterfallBody = h(
+    'div',
+    {},
+    h('p', { class: 'empty' }, 'Enter a trace id (from a pending task or an error).'),
+  );
+  sections.waterfall.body.replaceChildren(traceForm, waterfallBody);
   const feed = new LiveFeed();
   replace(sections.feed.body, feed.element);
 
@@ -114,6 +150,7 @@ function main(root: HTMLElement): void {
         sections.activity.element,
         sections.feed.element,
       ),
+      h('div', { class: 'wide' }, sections.graph.element, sections.waterfall.element),
     ),
   );
 
@@ -149,6 +186,33 @@ function main(root: HTMLElement): void {
     }
   };
 
+  const showTrace = async (traceId: string): Promise<void> => {
+    traceInput.value = traceId;
+    replace(waterfallBody, h('p', { class: 'empty' }, 'loading…'));
+    try {
+      const data = await graphql<{ traceWaterfall: TraceWaterfall | null }>(WATERFALL_QUERY, {
+        trace: traceId,
+      });
+      replace(
+        waterfallBody,
+        data.traceWaterfall === null
+          ? h('p', { class: 'empty' }, `No trace ${traceId}.`)
+          : waterfallPanel(data.traceWaterfall),
+      );
+    } catch (error) {
+      handle(error);
+    }
+  };
+  traceForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const id = traceInput.value.trim();
+    if (id !== '') location.hash = `trace=${id}`;
+  });
+  window.addEventListener('hashchange', () => {
+    const id = traceFromHash();
+    if (id !== null) void showTrace(id);
+  });
+
   let running = false;
   let timer: number | undefined;
   const refresh = async (): Promise<void> => {
@@ -170,6 +234,7 @@ function main(root: HTMLElement): void {
       errorTotal.textContent = ` ${data.errorSummary.total_errors} errors`;
       replace(sections.activity.body, activityCharts(activity));
       replace(sections.diagnosis.body, diagnosisPanel(summary));
+      replace(sections.graph.body, agentGraphPanel(data.agentGraph));
       status.textContent = `updated ${formatTime(new Date().toISOString())}`;
       tokenForm.hidden = true;
       showProblem(undefined);
@@ -203,6 +268,8 @@ function main(root: HTMLElement): void {
   });
   signOut.hidden = storedToken() === null;
   void refresh();
+  const initialTrace = traceFromHash();
+  if (initialTrace !== null) void showTrace(initialTrace);
   schedule();
 }
 

@@ -75,6 +75,7 @@ export interface Dashboard {
   pendingTasks: Task[];
   errorGroups: ErrorGroup[];
   errorSummary: { total_errors: number; by_severity: { key: string; count: number }[] };
+  agentGraph: AgentGraph;
 }
 
 export interface AgentSeries {
@@ -126,4 +127,60 @@ export interface DiagnosisSummary {
   error_rate?: number;
   any_rate_limited?: boolean;
   suggested_actions?: { priority?: string | number; action: string; rationale?: string }[];
+}
+
+export type Health = 'healthy' | 'degraded' | 'failing' | 'down' | 'unknown';
+
+export interface AgentGraphNode {
+  agent: string;
+  health: Health;
+  health_reason: string;
+  liveness: Liveness;
+  error_rate: number;
+  throughput_per_minute: number;
+  in_flight: number | null;
+  pending: number;
+  tasks_received: number;
+}
+
+export interface AgentGraphEdge {
+  source: string;
+  target: string;
+  tasks: number;
+  rate_per_minute: number;
+  error_rate: number;
+  p95_latency_ms: number | null;
+  pending: number;
+}
+
+export interface AgentGraph {
+  window_minutes: number;
+  nodes: AgentGraphNode[];
+  edges: AgentGraphEdge[];
+}
+
+export interface WaterfallRow {
+  id: string;
+  kind: 'task' | 'llm_call' | 'error' | 'message';
+  agent: string;
+  label: string;
+  depth: number;
+  parent_id: string | null;
+  start_offset_ms: number;
+  end_offset_ms: number | null;
+  state: string;
+  queued_ms: number | null;
+  working_ms: number | null;
+  llm_ms: number | null;
+  detail: string | null;
+}
+
+export interface TraceWaterfall {
+  trace_id: string;
+  started_at: string;
+  duration_ms: number;
+  agents: string[];
+  rows: WaterfallRow[];
+  counts: { tasks: number; messages: number; errors: number; llm_calls: number };
+  notes: string[];
 }
