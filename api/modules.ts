@@ -1,3 +1,4 @@
+import { actionsModule } from './actions/module.js';
 import { coreModule } from './core-module.js';
 import { diagnosisModule } from './diagnosis/module.js';
 import { oracleModule } from './oracle/module.js';
@@ -14,5 +15,6 @@ export const API_MODULES: readonly ApiModuleFactory[] = [
   diagnosisModule,
   oracleModule,
   uiModule,
+  actionsModule,
   mcpModule,
 ];

@@ -4,6 +4,7 @@ import { configSecrets, isSecretVariable, loadConfig, type Config } from '../lib
 import { isTelemetryError } from '../lib/errors.js';
 import { Lifecycle } from '../lib/lifecycle.js';
 import { createLogger, redactSecrets, type Logger } from '../lib/logger.js';
+import { registerActionCommands } from './commands-actions.js';
 import { registerApiCommand } from './commands-api.js';
 import { registerAgentCommands } from './commands-agents.js';
 import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
@@ -150,6 +151,8 @@ function program(): Command {
   registerMcpCommand(root, runService);
 
   registerOpsCommands(root, { context, out: process.stdout, err: process.stderr });
+
+  registerActionCommands(root, { context, out: process.stdout, err: process.stderr });
 
   return root;
 }
