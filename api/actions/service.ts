@@ -315,11 +315,14 @@ export class ActionsService {
 
   /** Produces with the W3C context of the task's trace, so the message joins the same trace. */
   async #send(topic: string, key: string, message: AgentMessage): Promise<void> {
-    await this.#o.kafka.sendMessage(topic, key, message, {
-      traceparent: `00-${message.trace_id}-${message.span_id}-01`,
+    const headers: Record<string, string> = {
       // the header the agents' transport sets, so tools can filter a queue without decoding
       'x-message-type': message.message_type,
-    });
+    };
+    if (/^[0-9a-f]{32}$/.test(message.trace_id) && !/^0+$/.test(message.trace_id)) {
+      headers.traceparent = `00-${message.trace_id}-${message.span_id}-01`;
+    }
+    await this.#o.kafka.sendMessage(topic, key, message, headers);
   }
 
   /** One action: deduplicated, single-flight per process, audited before and after. */
