@@ -142,6 +142,18 @@ function program(): Command {
       process.exitCode = await runReplay(config, logger, flags, process.stdout, process.stderr);
     });
 
+  root
+    .command('alerts')
+    .description(
+      'Run the alert notifier in the foreground: evaluate the diagnosis every ALERT_INTERVAL_MS and send issues at or above ' +
+        'ALERT_MIN_SEVERITY to ALERT_WEBHOOK_URLS (JSON) and ALERT_SLACK_WEBHOOK_URLS (Slack) as they open and resolve; ' +
+        'state in ClickHouse (alert_state); stops cleanly on SIGTERM/SIGINT',
+    )
+    .action(async () => {
+      const { startAlerts } = await import('../api/alerts/main.js');
+      await runService('alerts', startAlerts);
+    });
+
   registerDeployCommands(root, () => context().config);
 
   registerApiCommand(root, runService);

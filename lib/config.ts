@@ -185,7 +185,6 @@ const EnvShape = z.object({
   ALERT_WINDOW_MINUTES: positiveInt(15, 60),
   ALERT_MAX_PER_MINUTE: positiveInt(20, 10_000),
   ALERT_TIMEOUT_MS: positiveInt(5_000, 120_000),
-  ALERT_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(9466),
   LLM_BASE_URL: z.url().optional(),
   LITELLM_BASE_URL: z.url().optional(),
   OLLAMA_BASE_URL: z.url().optional(),
@@ -353,8 +352,6 @@ export interface Config {
     maxPerMinute: number;
     /** One webhook request's timeout (5 s). */
     timeoutMs: number;
-    /** `/healthz`, `/readyz`, `/metrics` of the notifier; 0 turns them off (9466). */
-    httpPort: number;
   };
   llm: {
     /** OpenAI-compatible base URL (with `/v1`); undefined selects the offline provider. */
@@ -550,7 +547,6 @@ export function loadConfig(env: Environment): Config {
       windowMinutes: e.ALERT_WINDOW_MINUTES,
       maxPerMinute: e.ALERT_MAX_PER_MINUTE,
       timeoutMs: e.ALERT_TIMEOUT_MS,
-      httpPort: e.ALERT_HTTP_PORT,
     },
     llm: {
       baseUrl:
