@@ -98,7 +98,7 @@ export async function startMcpStdio(config: Config, logger: Logger, lifecycle: L
   process.stdin.once('end', () => {
     void lifecycle.shutdown('stdin closed').then((code) => process.exit(code));
   });
-  logger.info({ tools: 12 }, 'MCP server on stdio');
+  logger.info({ tools: 16 }, 'MCP server on stdio');
 }
 
 export { hostAllowed };

@@ -143,9 +143,12 @@ export function actionTools(context: ApiContext) {
       description:
         'Actions taken (cancel_task, retry_task, replay_dead_letters), newest first: who, when, through which channel, what, outcome.',
       input: {
-        action: z.enum(Object.values(ActionKind) as [ActionKind, ...ActionKind[]]).optional(),
+        action: z
+          .enum(Object.values(ActionKind) as [ActionKind, ...ActionKind[]])
+          .optional()
+          .describe('Only this kind of action'),
         target: z.string().min(1).max(500).optional().describe('A task id or topic/partition/offset'),
-        limit: z.number().int().min(1).max(100).default(20),
+        limit: z.number().int().min(1).max(100).default(20).describe('Rows (1..100, default 20)'),
       },
       run: async (a) => {
         const rows = await queryActionLog(context.reader, {
