@@ -23,7 +23,9 @@ import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { buildApi, type Api } from '../server.js';
 import { seedRun, type Seeded } from '../test/seed.js';
+import { actionId } from './action-id.js';
 import { createActionsBackend } from './backend.js';
+import { insertActionLog } from '../../lib/tables/action-log.js';
 
 /**
  * Cancel, retry and dead-letter replay through REST, GraphQL and MCP, against the real broker,
@@ -400,6 +402,55 @@ describe('dead-letter replay', () => {
     expect((again.body.results as { outcome: string }[])[0]?.outcome).toBe('duplicate');
     const forced = await post(`/api/v1/actions/dead-letters/replay?letters=${names[1] ?? ''}&force=true`);
     expect((forced.body.results as { outcome: string }[])[0]?.outcome).toBe('done');
+  });
+});
+
+describe('an interrupted action', () => {
+  it('is not done again on a repeat (409): a new idempotency key is needed', async () => {
+    const id = actionId('cancel_task', seeded.ids.t2, 'crashed');
+    await insertActionLog(db.access, [
+      {
+        request_id: 'r-crashed',
+        action_id: id,
+        action: 'cancel_task',
+        target: seeded.ids.t2,
+        actor: 'someone',
+        channel: 'rest',
+        client: '',
+        idempotency_key: 'crashed',
+        outcome: 'started',
+        detail: '{}',
+        produced: 0,
+        at_ms: Date.now() - 60_000,
+      },
+    ]);
+    const before = coderQueue.length;
+    const repeat = await post(`/api/v1/actions/tasks/${seeded.ids.t2}/cancel`, {
+      'idempotency-key': 'crashed',
+    });
+    expect(repeat.status).toBe(409);
+    expect((repeat.body.detail as { reason: string }).reason).toMatch(/no outcome.*new idempotency key/);
+    expect(coderQueue).toHaveLength(before);
+  });
+});
+
+describe('the OpenAPI document', () => {
+  it('lists the write routes as POST with their headers and refusals', async () => {
+    const doc = (await get('/api/v1/openapi.json')) as {
+      paths: Record<
+        string,
+        Record<string, { parameters: { name: string; in: string }[]; responses: Record<string, unknown> }>
+      >;
+    };
+    const cancel = doc.paths['/api/v1/actions/tasks/{task_id}/cancel']?.post;
+    expect(cancel?.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(
+      expect.arrayContaining(['path:task_id', 'query:reason', 'header:Idempotency-Key', 'header:X-Actor']),
+    );
+    expect(Object.keys(cancel?.responses ?? {})).toEqual(
+      expect.arrayContaining(['200', '400', '403', '404', '409']),
+    );
+    expect(doc.paths['/api/v1/actions/dead-letters/replay']?.post).toBeDefined();
+    expect(doc.paths['/api/v1/actions']?.get).toBeDefined();
   });
 });
 
