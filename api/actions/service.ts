@@ -191,11 +191,9 @@ export class ActionsService {
     if (rows.length === 0) throw notFound('no matching dead letter');
     const wanted = new Set(rows.map(originKey));
     const pending: string[] = [];
-    const prior = new Map<string, boolean>();
     for (const key of wanted) {
       const id = actionId(ActionKind.REPLAY_DEAD_LETTERS, key, caller.idempotencyKey);
       const done = (await queryActionRows(this.#o.reader, id)).some((r) => r.outcome === ActionOutcome.DONE);
-      prior.set(key, done);
       if (!done) pending.push(key);
     }
     const records =
