@@ -17,7 +17,7 @@ import {
 } from '../../lib/test-support.js';
 import { RecordKind, type SchemaCodec } from '../../schemas/codec.js';
 import type { AgentMessage } from '../../schemas/records.js';
-import { DLQ_TOPIC, queueTopic } from '../../schemas/topics.js';
+import { DLQ_TOPIC, DlqHeader, queueTopic } from '../../schemas/topics.js';
 import { createKafkaView } from '../kafka-view.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
@@ -355,11 +355,11 @@ describe('dead-letter replay', () => {
           value,
           headers: {
             'x-origin-header': 'kept',
-            'x-dlq-origin-topic': origin,
-            'x-dlq-origin-partition': '1',
-            'x-dlq-origin-offset': String(offset),
-            'x-dlq-error-code': 'MAPPING_FAILED',
-            'x-dlq-error-reason': 'fixed since',
+            [DlqHeader.ORIGIN_TOPIC]: origin,
+            [DlqHeader.ORIGIN_PARTITION]: '1',
+            [DlqHeader.ORIGIN_OFFSET]: String(offset),
+            [DlqHeader.ERROR_CODE]: 'MAPPING_FAILED',
+            [DlqHeader.ERROR_REASON]: 'fixed since',
           },
         })),
       });

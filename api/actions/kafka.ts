@@ -5,13 +5,10 @@ import { toKafkaTelemetryError, type Kafka, type Producer } from '../../lib/kafk
 import type { Logger } from '../../lib/logger.js';
 import { RecordKind, type SchemaCodec } from '../../schemas/codec.js';
 import type { AgentMessage } from '../../schemas/records.js';
-import { DLQ_TOPIC } from '../../schemas/topics.js';
+import { DLQ_TOPIC, DlqHeader } from '../../schemas/topics.js';
 
-/** Headers the processors add to a dead letter (processors/dead-letter.ts `DlqHeader`). */
+/** Every header the processors add to a dead letter starts with this (`DlqHeader`). */
 const DLQ_HEADER_PREFIX = 'x-dlq-';
-const ORIGIN_TOPIC = 'x-dlq-origin-topic';
-const ORIGIN_PARTITION = 'x-dlq-origin-partition';
-const ORIGIN_OFFSET = 'x-dlq-origin-offset';
 
 /** A dead letter as read back from agent-telemetry-dlq: its origin and the bytes as they were. */
 export interface DeadLetterRecord {
@@ -138,9 +135,9 @@ export function createActionsKafka(options: {
         await consumer.subscribe({ topics: [DLQ_TOPIC] });
         await consumer.run({
           eachMessage: ({ partition, message }) => {
-            const topic = text(message.headers?.[ORIGIN_TOPIC]);
-            const originPartition = Number(text(message.headers?.[ORIGIN_PARTITION]));
-            const originOffset = Number(text(message.headers?.[ORIGIN_OFFSET]));
+            const topic = text(message.headers?.[DlqHeader.ORIGIN_TOPIC]);
+            const originPartition = Number(text(message.headers?.[DlqHeader.ORIGIN_PARTITION]));
+            const originOffset = Number(text(message.headers?.[DlqHeader.ORIGIN_OFFSET]));
             if (topic !== undefined && Number.isInteger(originPartition) && Number.isInteger(originOffset)) {
               const origin = { topic, partition: originPartition, offset: originOffset };
               const key = originKey(origin);

@@ -1,47 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import type { ClickHouseReader, ClickHouseWriter } from '../../lib/clickhouse.js';
 import type { Logger } from '../../lib/logger.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
-import {
-  ActionKind,
-  ActionOutcome,
-  insertActionLog,
-  queryActionRows,
-  type ActionChannel,
-  type ActionLogRow,
-} from '../../lib/tables/action-log.js';
+import { ActionKind } from '../../lib/tables/action-log.js';
 import { DEAD_LETTERS } from '../../lib/tables/dead-letters.js';
 import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
 import { queryTasks } from '../../lib/tables/task-lifecycle.js';
 import type { AgentMessage } from '../../schemas/records.js';
 import { ERRORS_TOPIC, normalizeAgentName, QUEUE_TOPIC_PREFIX } from '../../schemas/topics.js';
 import { HttpError, notFound } from '../http/http-error.js';
-import { actionId, derivedUuid, newSpanId } from './action-id.js';
+import { derivedUuid, newSpanId } from './action-id.js';
+import { AuditedRunner, Refused, type ActionCaller, type ActionResult } from './audited-runner.js';
 import { originKey, type ActionsKafka, type DeadLetterRecord } from './kafka.js';
 
 /** The sender named by the messages the actions produce (`source_agent`). */
 export const ACTIONS_SOURCE = 'agent-telemetry-actions';
 
-/** Who asks, through what, and the caller's idempotency key (empty: the action's natural identity). */
-export interface ActionCaller {
-  actor: string;
-  channel: ActionChannel;
-  client: string;
-  idempotencyKey: string;
-}
-
-/** The answer to an action request, as REST, GraphQL, MCP and the CLI show it. */
-export interface ActionResult {
-  action_id: string;
-  request_id: string;
-  action: ActionKind;
-  target: string;
-  /** `done`, `duplicate` (done earlier: nothing produced now), `refused` or `failed`. */
-  outcome: ActionOutcome;
-  produced: number;
-  detail: Record<string, unknown>;
-  at: string;
-}
+export type { ActionCaller, ActionResult } from './audited-runner.js';
 
 export interface ReplayResult {
   produced: number;
@@ -70,9 +44,6 @@ export interface ActionsServiceOptions {
   dlqScanMs: number;
 }
 
-/** A request the target's state forbids (answered 409), audited as `refused`. */
-class Refused extends Error {}
-
 interface TaskRow {
   message_id: string;
   topic: string;
@@ -89,11 +60,6 @@ interface TaskRow {
   job_id: string;
 }
 
-interface Work {
-  produced: number;
-  detail: Record<string, unknown>;
-}
-
 /**
  * Cancel, retry and dead-letter replay, each audited in `action_log` and idempotent: the action id
  * derives from the action, its target and the caller's idempotency key; a request whose action is
@@ -103,15 +69,16 @@ interface Work {
  */
 export class ActionsService {
   readonly #o: ActionsServiceOptions;
-  readonly #running = new Map<string, Promise<ActionResult>>();
+  readonly #runner: AuditedRunner;
 
   constructor(options: ActionsServiceOptions) {
     this.#o = options;
+    this.#runner = new AuditedRunner(options);
   }
 
   /** Sends a CANCEL for a pending task through its agent's own queue (keyed as the task, so after it). */
   cancelTask(taskId: string, reason: string, caller: ActionCaller): Promise<ActionResult> {
-    return this.#run(ActionKind.CANCEL_TASK, taskId, caller, async (id) => {
+    return this.#runner.run(ActionKind.CANCEL_TASK, taskId, caller, async (id) => {
       const task = await this.#task(taskId);
       const state = await this.#state(task);
       if (state !== 'pending')
@@ -139,7 +106,7 @@ export class ActionsService {
 
   /** Produces the task again with the next attempt number, in the same trace and job. */
   retryTask(taskId: string, reason: string, caller: ActionCaller): Promise<ActionResult> {
-    return this.#run(ActionKind.RETRY_TASK, taskId, caller, async (id) => {
+    return this.#runner.run(ActionKind.RETRY_TASK, taskId, caller, async (id) => {
       const task = await this.#task(taskId);
       const state = await this.#state(task);
       if (state === 'completed') throw new Refused(`task ${taskId} completed: there is nothing to retry`);
@@ -192,9 +159,7 @@ export class ActionsService {
     const wanted = new Set(rows.map(originKey));
     const pending: string[] = [];
     for (const key of wanted) {
-      const id = actionId(ActionKind.REPLAY_DEAD_LETTERS, key, caller.idempotencyKey);
-      const done = (await queryActionRows(this.#o.reader, id)).some((r) => r.outcome === ActionOutcome.DONE);
-      if (!done) pending.push(key);
+      if (!(await this.#runner.isDone(ActionKind.REPLAY_DEAD_LETTERS, key, caller))) pending.push(key);
     }
     const records =
       pending.length === 0
@@ -203,7 +168,7 @@ export class ActionsService {
     const results: ActionResult[] = [];
     for (const key of wanted) {
       results.push(
-        await this.#run(ActionKind.REPLAY_DEAD_LETTERS, key, caller, async () => {
+        await this.#runner.run(ActionKind.REPLAY_DEAD_LETTERS, key, caller, async () => {
           const record = records.get(key);
           if (record === undefined) {
             throw new Refused(
@@ -321,150 +286,5 @@ export class ActionsService {
       headers.traceparent = `00-${message.trace_id}-${message.span_id}-01`;
     }
     await this.#o.kafka.sendMessage(topic, key, message, headers);
-  }
-
-  /** One action: deduplicated, single-flight per process, audited before and after. */
-  #run(
-    action: ActionKind,
-    target: string,
-    caller: ActionCaller,
-    work: (id: string) => Promise<Work>,
-  ): Promise<ActionResult> {
-    const id = actionId(action, target, caller.idempotencyKey);
-    const inFlight = this.#running.get(id);
-    if (inFlight !== undefined) {
-      return inFlight.then((result) => this.#duplicateOf(result, caller));
-    }
-    const run = this.#runOnce(id, action, target, caller, work).finally(() => this.#running.delete(id));
-    this.#running.set(id, run);
-    return run;
-  }
-
-  async #duplicateOf(earlier: ActionResult, caller: ActionCaller): Promise<ActionResult> {
-    if (earlier.outcome !== ActionOutcome.DONE) return earlier;
-    return this.#record(
-      earlier.action_id,
-      earlier.action,
-      earlier.target,
-      caller,
-      randomUUID(),
-      ActionOutcome.DUPLICATE,
-      0,
-      {
-        earlier_request_id: earlier.request_id,
-        ...earlier.detail,
-      },
-    );
-  }
-
-  async #runOnce(
-    id: string,
-    action: ActionKind,
-    target: string,
-    caller: ActionCaller,
-    work: (id: string) => Promise<Work>,
-  ): Promise<ActionResult> {
-    const requestId = randomUUID();
-    const history = await queryActionRows(this.#o.reader, id);
-    const done = history.find((r) => r.outcome === ActionOutcome.DONE);
-    if (done !== undefined) {
-      return this.#record(id, action, target, caller, requestId, ActionOutcome.DUPLICATE, 0, {
-        earlier_request_id: done.request_id,
-        earlier_at: new Date(done.at_ms).toISOString(),
-        ...(JSON.parse(done.detail) as Record<string, unknown>),
-      });
-    }
-    const finished = new Set(
-      history.filter((r) => r.outcome !== ActionOutcome.STARTED).map((r) => r.request_id),
-    );
-    const interrupted = history.find(
-      (r) => r.outcome === ActionOutcome.STARTED && !finished.has(r.request_id),
-    );
-    if (interrupted !== undefined) {
-      return this.#record(id, action, target, caller, requestId, ActionOutcome.REFUSED, 0, {
-        reason: `an earlier request (${interrupted.request_id}) started this action and has no outcome: it may have produced; pass a new idempotency key to do it again`,
-        status: 409,
-      });
-    }
-    await this.#audit(id, action, target, caller, requestId, ActionOutcome.STARTED, 0, {});
-    try {
-      const result = await work(id);
-      return await this.#record(
-        id,
-        action,
-        target,
-        caller,
-        requestId,
-        ActionOutcome.DONE,
-        result.produced,
-        result.detail,
-      );
-    } catch (error) {
-      if (error instanceof Refused || (error instanceof HttpError && error.status < 500)) {
-        const status = error instanceof HttpError ? error.status : 409;
-        return this.#record(id, action, target, caller, requestId, ActionOutcome.REFUSED, 0, {
-          reason: error.message,
-          status,
-        });
-      }
-      this.#o.logger.warn({ err: error, action, target, actionId: id }, 'action failed');
-      await this.#audit(id, action, target, caller, requestId, ActionOutcome.FAILED, 0, {
-        reason: error instanceof Error ? error.message : String(error),
-      }).catch((auditError: unknown) => {
-        this.#o.logger.error({ err: auditError, actionId: id }, 'could not audit a failed action');
-      });
-      throw error;
-    }
-  }
-
-  async #record(
-    id: string,
-    action: ActionKind,
-    target: string,
-    caller: ActionCaller,
-    requestId: string,
-    outcome: ActionOutcome,
-    produced: number,
-    detail: Record<string, unknown>,
-  ): Promise<ActionResult> {
-    const row = await this.#audit(id, action, target, caller, requestId, outcome, produced, detail);
-    return {
-      action_id: id,
-      request_id: requestId,
-      action,
-      target,
-      outcome,
-      produced,
-      detail,
-      at: new Date(row.at_ms).toISOString(),
-    };
-  }
-
-  async #audit(
-    id: string,
-    action: ActionKind,
-    target: string,
-    caller: ActionCaller,
-    requestId: string,
-    outcome: ActionOutcome,
-    produced: number,
-    detail: Record<string, unknown>,
-  ): Promise<ActionLogRow> {
-    const row: ActionLogRow = {
-      request_id: requestId,
-      action_id: id,
-      action,
-      target,
-      actor: caller.actor,
-      channel: caller.channel,
-      client: caller.client,
-      idempotency_key: caller.idempotencyKey,
-      outcome,
-      detail: JSON.stringify(detail),
-      produced,
-      at_ms: this.#o.now(),
-    };
-    await insertActionLog(this.#o.audit, [row]);
-    return row;
   }
 }
