@@ -183,6 +183,37 @@ describe('actions switched off', () => {
     const log = await offApi.fetch(new Request('http://localhost/api/v1/actions'));
     expect(((await log.json()) as { actions_enabled: boolean }).actions_enabled).toBe(false);
   });
+
+  it('refuse through GraphQL (FORBIDDEN) and MCP (a tool error naming API_ACTIONS)', async () => {
+    const gql = await offApi.fetch(
+      new Request('http://localhost/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `mutation { cancelTask(task_id: "${seeded.ids.t2}") { outcome } }` }),
+      }),
+    );
+    const body = (await gql.json()) as {
+      errors: { message: string; extensions: { code: string } }[];
+    };
+    expect(body.errors[0]?.message).toMatch(/API_ACTIONS=on/);
+    expect(body.errors[0]?.extensions.code).toBe('FORBIDDEN');
+    const response = await offApi.fetch(
+      new Request('http://localhost/api/v1/mcp', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'tools/call',
+          params: { name: 'retry_task', arguments: { task_id: seeded.ids.t3 } },
+        }),
+      }),
+    );
+    const result = ((await response.json()) as { result: { isError: boolean; content: { text: string }[] } })
+      .result;
+    expect(result.isError).toBe(true);
+    expect(result.content[0]?.text).toMatch(/API_ACTIONS=on/);
+  });
 });
 
 describe('cancel', () => {
