@@ -51,12 +51,16 @@ export type AgentState = (typeof AgentState)[keyof typeof AgentState];
 interface InFlight {
   task: AgentMessage;
   controller: AbortController;
+  /** Set when a CANCEL came from someone other than the task's requester (an operator, the API). */
+  cancelledByThirdParty: boolean;
 }
 
 /**
  * One agent over its queue `agent-queue-<name>`, in consumer group `agent-<name>`: TASKs are handled
  * concurrently up to a limit and answered with a RESULT or ERROR to the requester's queue (same trace,
- * `parent_message_id` = the task); CANCELs abort the task they name; replies to this agent's own
+ * `parent_message_id` = the task); CANCELs abort the task they name (a CANCEL from anyone but the
+ * requester, such as an operator's through the API, is passed on to the requester, which would
+ * otherwise wait for an answer that never comes); replies to this agent's own
  * subtasks wake their waiters; HEARTBEATs go out on a period. Offsets are committed once every earlier
  * message of the partition was handled, so a crash re-delivers what was not finished.
  */
@@ -242,8 +246,10 @@ export class AgentRuntime {
     if (this.#requests.settle(message)) return;
     if (message.message_type === 'cancel') {
       const running = this.#inFlight.get(parent);
-      if (running !== undefined)
+      if (running !== undefined) {
+        running.cancelledByThirdParty = message.source_agent !== running.task.source_agent;
         running.controller.abort(new TaskCancelledError(message.reason ?? 'cancelled by requester'));
+      }
       return;
     }
     this.#log.debug({ parent, type: message.message_type }, 'late answer to a subtask nobody waits for');
@@ -276,7 +282,8 @@ export class AgentRuntime {
     const started = Date.now();
     const deadline = effectiveDeadline(task);
     let timer: NodeJS.Timeout | undefined;
-    this.#inFlight.set(task.message_id, { task, controller });
+    const inFlight: InFlight = { task, controller, cancelledByThirdParty: false };
+    this.#inFlight.set(task.message_id, inFlight);
     if (this.#state === AgentState.IDLE) {
       // a change of state is news: report it now rather than at the next period
       this.#state = AgentState.BUSY;
@@ -321,9 +328,16 @@ export class AgentRuntime {
     } catch (raw) {
       const error: unknown = signal.aborted ? (signal.reason as unknown) : raw;
       Tracing.fail(invoke, error);
-      await this.#answerFailure(task, payload, error, otel, started, invoke.spanContext().spanId, [
-        ...usage,
-      ]).catch((sendError: unknown) => {
+      await this.#answerFailure(
+        task,
+        payload,
+        error,
+        otel,
+        started,
+        invoke.spanContext().spanId,
+        [...usage],
+        inFlight.cancelledByThirdParty,
+      ).catch((sendError: unknown) => {
         this.#log.error({ err: sendError, task: task.message_id }, 'could not answer a failed task');
       });
     } finally {
@@ -347,10 +361,12 @@ export class AgentRuntime {
     started: number,
     spanId: string,
     usage: LlmCall[],
+    cancelledByThirdParty: boolean,
   ): Promise<void> {
     if (error instanceof TaskCancelledError) {
-      // cancelled by the requester: it knows already; by our shutdown: tell it so it can retry elsewhere
-      if (this.#shutdown.signal.aborted) {
+      // cancelled by the requester: it knows already; by our shutdown: tell it so it can retry
+      // elsewhere; by an operator: tell it so that it stops waiting
+      if (this.#shutdown.signal.aborted || cancelledByThirdParty) {
         await this.#o.transport.send(
           replyMessage(
             task,

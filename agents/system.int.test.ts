@@ -11,6 +11,8 @@ import { OpenAiCompatibleProvider } from './llm/openai.js';
 import { createPriceTable } from './llm/pricing.js';
 import { startAgentSystem, type AgentSystem } from './system.js';
 import { TopicTap } from './test-helpers.js';
+import { ROOT_CONTEXT } from './tracing.js';
+import { cancelMessage } from './transport.js';
 
 const ROLES = ['orchestrator', 'researcher', 'writer', 'coder', 'reviewer'] as const;
 
@@ -299,6 +301,38 @@ describe('the agents over the real broker', () => {
     const answered = tap.messages(
       (m) =>
         m.parent_message_id === writerTask()?.message_id &&
+        (m.message_type === 'result' || m.message_type === 'error'),
+    );
+    expect(answered).toEqual([]);
+  });
+  it("passes an operator's CANCEL on to the requester, which stops waiting for the step", async () => {
+    slowWriter = true;
+    const job = await client.submit('Write a checklist for cancelling a stuck step', { timeoutMs: 60_000 });
+    const writerTask = (): AgentMessage | undefined =>
+      tap.messages(
+        (m) => m.job_id === job.task.job_id && m.message_type === 'task' && m.target_agent === writer,
+      )[0];
+    expect(await tap.waitFor(() => writerTask() !== undefined, 20_000)).toBe(true);
+    const task = writerTask();
+    if (task === undefined) throw new Error('no writer task');
+    // as the API's cancel action sends it: from a sender that is not the requester, on the worker's queue
+    await system.transport.send(
+      { ...cancelMessage(task, 'stuck, cancelled by an operator'), source_agent: 'agent-telemetry-actions' },
+      ROOT_CONTEXT,
+    );
+    const passedOn = (): boolean =>
+      tap.messages(
+        (m) =>
+          m.message_type === 'cancel' &&
+          m.source_agent === writer &&
+          m.target_agent === orchestrator &&
+          m.parent_message_id === task.message_id,
+      ).length === 1;
+    expect(await tap.waitFor(passedOn, 15_000)).toBe(true);
+    slowWriter = false;
+    const answered = tap.messages(
+      (m) =>
+        m.parent_message_id === task.message_id &&
         (m.message_type === 'result' || m.message_type === 'error'),
     );
     expect(answered).toEqual([]);

@@ -9,6 +9,7 @@ import { createKafka } from '../lib/kafka.js';
 import type { Lifecycle } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/logger.js';
 import { createCodec, createSchemaRegistry } from '../lib/registry.js';
+import { createActionsBackend } from './actions/backend.js';
 import type { DependencyCheck } from './health.js';
 import { createKafkaView } from './kafka-view.js';
 import { LiveHub } from './live-feed.js';
@@ -111,7 +112,8 @@ export async function startApi(config: Config, logger: Logger, lifecycle: Lifecy
       },
     },
   ];
-  const api = buildApi(config, { logger, reader, kafka: kafkaView, feed: hub, checks, metrics });
+  const actions = createActionsBackend({ config, logger, lifecycle, reader, codec });
+  const api = buildApi(config, { logger, reader, kafka: kafkaView, feed: hub, checks, metrics, actions });
   lifecycle.add('http', () => api.stop());
   const port = await api.start();
   return { api, port, tap };

@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { ClickHouseReader } from '../lib/clickhouse.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
+import type { ActionsService } from './actions/service.js';
 import type { ParamShape } from './http/params.js';
 import type { KafkaView } from './kafka-view.js';
 import type { LiveFeed } from './live-feed.js';
@@ -40,6 +41,11 @@ export interface ApiContext {
    * through other modules' routes, such as the MCP server. Call it only after `buildApi` returned.
    */
   fetch: (request: Request) => Promise<Response>;
+  /**
+   * Cancel, retry and dead-letter replay; `undefined` unless API_ACTIONS=on with API_AUTH_TOKEN (the
+   * action routes then answer 403 with `config.api.actions.refusal`).
+   */
+  actions: ActionsService | undefined;
 }
 
 export type ApiModuleFactory = (context: ApiContext) => ApiModule;

@@ -1,3 +1,4 @@
+import { actionsModule } from './actions/module.js';
 import { coreModule } from './core-module.js';
 import { diagnosisModule } from './diagnosis/module.js';
 import { oracleModule } from './oracle/module.js';
@@ -18,5 +19,6 @@ export const API_MODULES: readonly ApiModuleFactory[] = [
   timingModule,
   topologyModule,
   uiModule,
+  actionsModule,
   mcpModule,
 ];

@@ -16,6 +16,7 @@ import { createRestRouter } from './http/rest-router.js';
 import type { KafkaView } from './kafka-view.js';
 import type { LiveFeed } from './live-feed.js';
 import { createApiMetrics, type ApiMetrics } from './metrics.js';
+import type { ActionsService } from './actions/service.js';
 import type { ApiContext, ApiModuleFactory, RestRoute } from './module.js';
 import { API_MODULES } from './modules.js';
 import { createReadModels } from './read-models/index.js';
@@ -33,6 +34,8 @@ export interface ApiDeps {
   checks: readonly DependencyCheck[];
   /** Defaults to a fresh registry with the process metrics. */
   metrics?: ApiMetrics;
+  /** Cancel, retry and dead-letter replay (api/actions/backend.ts); absent, the action routes answer 403. */
+  actions?: ActionsService | undefined;
   /** Defaults to the modules listed in api/modules.ts. */
   modules?: readonly ApiModuleFactory[];
   now?: () => number;
@@ -90,6 +93,7 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
     feed: deps.feed,
     now,
     readModels: createReadModels({ reader: deps.reader, kafka: deps.kafka, config, logger, now }),
+    actions: deps.actions,
     // yoga is built below from the modules this context builds; nothing calls this before that
     fetch: (request) => Promise.resolve(yoga.fetch(request, {})),
   };

@@ -17,7 +17,8 @@ export function registerMcpCommand(root: Command, runService: RunService): void 
     .description(
       'Run the MCP server for coding assistants (Claude Code and other MCP clients): on stdio by default, or on ' +
         'Streamable HTTP at http://<host>:<port>/mcp with --http. Tools: diagnose, list_errors, get_error, error_groups, ' +
-        'pending_tasks, queue_status, get_task, get_trace, agent_status, task_time, oracle_state, validate_state, sql_query (read-only); ' +
+        'pending_tasks, queue_status, get_task, get_trace, agent_status, task_time, oracle_state, validate_state, sql_query, action_log (read-only); ' +
+        'cancel_task, retry_task, replay_dead_letters (writes, with API_ACTIONS=on and API_AUTH_TOKEN); ' +
         'resources: the oracle JSON Schema and the table reference. Logs go to stderr. The API also serves it at /api/v1/mcp.',
     )
     .option(

@@ -4,6 +4,7 @@ import { configSecrets, isSecretVariable, loadConfig, type Config } from '../lib
 import { isTelemetryError } from '../lib/errors.js';
 import { Lifecycle } from '../lib/lifecycle.js';
 import { createLogger, redactSecrets, type Logger } from '../lib/logger.js';
+import { registerActionCommands } from './commands-actions.js';
 import { registerApiCommand } from './commands-api.js';
 import { registerAgentCommands } from './commands-agents.js';
 import { runMigrate, runStackScript, runTopics } from './commands-infra.js';
@@ -142,6 +143,18 @@ function program(): Command {
       process.exitCode = await runReplay(config, logger, flags, process.stdout, process.stderr);
     });
 
+  root
+    .command('alerts')
+    .description(
+      'Run the alert notifier in the foreground: evaluate the diagnosis every ALERT_INTERVAL_MS and send issues at or above ' +
+        'ALERT_MIN_SEVERITY to ALERT_WEBHOOK_URLS (JSON) and ALERT_SLACK_WEBHOOK_URLS (Slack) as they open and resolve; ' +
+        'state in ClickHouse (alert_state); stops cleanly on SIGTERM/SIGINT',
+    )
+    .action(async () => {
+      const { startAlerts } = await import('../api/alerts/main.js');
+      await runService('alerts', startAlerts);
+    });
+
   registerDeployCommands(root, () => context().config);
 
   registerApiCommand(root, runService);
@@ -152,6 +165,8 @@ function program(): Command {
 
   registerOpsCommands(root, { context, out: process.stdout, err: process.stderr });
   registerTimeCommand(root, { context, out: process.stdout, err: process.stderr });
+
+  registerActionCommands(root, { context, out: process.stdout, err: process.stderr });
 
   return root;
 }

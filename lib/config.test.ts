@@ -81,6 +81,42 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PROCESSOR_POISON_MAX_RATIO: '1.5' })).toThrow(/PROCESSOR_POISON_MAX_RATIO/);
   });
 
+  it('allows actions only with API_ACTIONS=on and a token, and says why otherwise', () => {
+    const token = 'a-token-of-sixteen-chars';
+    expect(loadConfig({}).api.actions).toMatchObject({ requested: false, enabled: false, dlqScanMs: 15_000 });
+    expect(loadConfig({}).api.actions.refusal).toMatch(/API_ACTIONS=on and API_AUTH_TOKEN/);
+    const noToken = loadConfig({ API_ACTIONS: 'on' }).api.actions;
+    expect(noToken).toMatchObject({ requested: true, enabled: false });
+    expect(noToken.refusal).toMatch(/needs API_AUTH_TOKEN/);
+    expect(loadConfig({ API_ACTIONS: 'on', API_AUTH_TOKEN: token }).api.actions).toMatchObject({
+      enabled: true,
+      refusal: undefined,
+    });
+    expect(() => loadConfig({ API_ACTIONS: 'yes' })).toThrow(/API_ACTIONS/);
+  });
+
+  it('reads the alert notifier settings, refusing a webhook that is not a URL', () => {
+    expect(loadConfig({}).alerts).toEqual({
+      webhookUrls: [],
+      slackWebhookUrls: [],
+      minSeverity: 'high',
+      intervalMs: 30_000,
+      windowMinutes: 15,
+      maxPerMinute: 20,
+      timeoutMs: 5_000,
+    });
+    const config = loadConfig({
+      ALERT_WEBHOOK_URLS: 'http://a.example/hook, http://b.example/hook',
+      ALERT_SLACK_WEBHOOK_URLS: 'https://hooks.slack.example/T/B/x',
+      ALERT_MIN_SEVERITY: 'critical',
+    });
+    expect(config.alerts.webhookUrls).toEqual(['http://a.example/hook', 'http://b.example/hook']);
+    expect(config.alerts.slackWebhookUrls).toHaveLength(1);
+    expect(config.alerts.minSeverity).toBe('critical');
+    expect(() => loadConfig({ ALERT_WEBHOOK_URLS: 'not a url' })).toThrow(/ALERT_WEBHOOK_URLS/);
+    expect(() => loadConfig({ ALERT_MIN_SEVERITY: 'urgent' })).toThrow(/ALERT_MIN_SEVERITY/);
+  });
+
   it('publishes the names of the variables it reads', () => {
     expect(CONFIG_VARIABLES).toContain('KAFKA_BOOTSTRAP_SERVERS');
     expect(CONFIG_VARIABLES).toContain('AGENT_NAMES');

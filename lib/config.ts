@@ -16,6 +16,9 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
 
 const PRIORITY_NAMES = ['critical', 'high', 'normal', 'low'] as const;
 
+/** Diagnosis severities, highest first (api/diagnosis `IssueSeverity`). */
+export const ALERT_SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
+
 /** `critical=60,high=120,normal=300,low=900`: seconds per priority; every priority must be given. */
 function parseStuckThresholds(
   value: string,
@@ -173,6 +176,15 @@ const EnvShape = z.object({
   API_WS_MAX_CLIENTS: positiveInt(1_000, 100_000),
   API_WS_MAX_BUFFERED_BYTES: positiveInt(1_048_576, 268_435_456),
   API_WS_MAX_MESSAGE_BYTES: positiveInt(65_536, 16_777_216),
+  API_ACTIONS: z.enum(['on', 'off']).default('off'),
+  API_ACTIONS_DLQ_SCAN_MS: positiveInt(15_000, 600_000),
+  ALERT_WEBHOOK_URLS: z.string().default('').transform(csv).pipe(z.array(z.url())),
+  ALERT_SLACK_WEBHOOK_URLS: z.string().default('').transform(csv).pipe(z.array(z.url())),
+  ALERT_MIN_SEVERITY: z.enum(ALERT_SEVERITIES).default('high'),
+  ALERT_INTERVAL_MS: positiveInt(30_000, 3_600_000),
+  ALERT_WINDOW_MINUTES: positiveInt(15, 60),
+  ALERT_MAX_PER_MINUTE: positiveInt(20, 10_000),
+  ALERT_TIMEOUT_MS: positiveInt(5_000, 120_000),
   LLM_BASE_URL: z.url().optional(),
   LITELLM_BASE_URL: z.url().optional(),
   OLLAMA_BASE_URL: z.url().optional(),
@@ -311,6 +323,35 @@ export interface Config {
     /** A WebSocket client with more than this many bytes unsent is disconnected. */
     wsMaxBufferedBytes: number;
     wsMaxMessageBytes: number;
+    /**
+     * Cancel, retry and dead-letter replay (`API_ACTIONS=on`). They need `API_AUTH_TOKEN` as well:
+     * `actions.enabled` is false without it, and `actions.refusal` says why.
+     */
+    actions: {
+      requested: boolean;
+      enabled: boolean;
+      /** Why actions are off, for the 403 and the start-up log; undefined when enabled. */
+      refusal: string | undefined;
+      /** How long a dead-letter replay may read agent-telemetry-dlq looking for its letters (15 s). */
+      dlqScanMs: number;
+    };
+  };
+  /** The alert notifier (`agent-telemetry alerts`). */
+  alerts: {
+    /** Webhooks sent the generic JSON body. */
+    webhookUrls: string[];
+    /** Webhooks sent the Slack-compatible body (`text` + `blocks`). */
+    slackWebhookUrls: string[];
+    /** Issues at or above this severity are alerted (default high). */
+    minSeverity: (typeof ALERT_SEVERITIES)[number];
+    /** How often the diagnosis is evaluated (30 s). */
+    intervalMs: number;
+    /** The diagnosis window, in minutes (15). */
+    windowMinutes: number;
+    /** Notifications per webhook per minute; the rest wait for the next evaluation (20). */
+    maxPerMinute: number;
+    /** One webhook request's timeout (5 s). */
+    timeoutMs: number;
   };
   llm: {
     /** OpenAI-compatible base URL (with `/v1`); undefined selects the offline provider. */
@@ -486,6 +527,26 @@ export function loadConfig(env: Environment): Config {
       wsMaxClients: e.API_WS_MAX_CLIENTS,
       wsMaxBufferedBytes: e.API_WS_MAX_BUFFERED_BYTES,
       wsMaxMessageBytes: e.API_WS_MAX_MESSAGE_BYTES,
+      actions: {
+        requested: e.API_ACTIONS === 'on',
+        enabled: e.API_ACTIONS === 'on' && e.API_AUTH_TOKEN !== undefined,
+        refusal:
+          e.API_ACTIONS !== 'on'
+            ? 'actions are off: the API starts with API_ACTIONS=on and API_AUTH_TOKEN set to allow cancel, retry and dead-letter replay'
+            : e.API_AUTH_TOKEN === undefined
+              ? 'actions are off: API_ACTIONS=on needs API_AUTH_TOKEN as well (actions are never open to anyone who reaches the port)'
+              : undefined,
+        dlqScanMs: e.API_ACTIONS_DLQ_SCAN_MS,
+      },
+    },
+    alerts: {
+      webhookUrls: e.ALERT_WEBHOOK_URLS,
+      slackWebhookUrls: e.ALERT_SLACK_WEBHOOK_URLS,
+      minSeverity: e.ALERT_MIN_SEVERITY,
+      intervalMs: e.ALERT_INTERVAL_MS,
+      windowMinutes: e.ALERT_WINDOW_MINUTES,
+      maxPerMinute: e.ALERT_MAX_PER_MINUTE,
+      timeoutMs: e.ALERT_TIMEOUT_MS,
     },
     llm: {
       baseUrl:

@@ -1,6 +1,9 @@
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { DeadLetterRow } from '../lib/tables/dead-letters.js';
+import { DlqHeader } from '../schemas/topics.js';
 import type { DeadLetter } from './batch.js';
+
+export { DlqHeader };
 
 /** Why a message is poison: a codec or mapping error code and a human-readable reason. */
 export interface PoisonCause {
@@ -9,21 +12,6 @@ export interface PoisonCause {
   /** Schema id from the wire header, -1 when there was none. */
   schemaId: number;
 }
-
-/**
- * Headers added to every dead letter. The original key, value and headers are kept as they were, so
- * the message can be inspected or re-published after a fix.
- */
-export const DlqHeader = {
-  ORIGIN_TOPIC: 'x-dlq-origin-topic',
-  ORIGIN_PARTITION: 'x-dlq-origin-partition',
-  ORIGIN_OFFSET: 'x-dlq-origin-offset',
-  ORIGIN_TIMESTAMP: 'x-dlq-origin-timestamp',
-  ERROR_CODE: 'x-dlq-error-code',
-  ERROR_REASON: 'x-dlq-error-reason',
-  SCHEMA_ID: 'x-dlq-schema-id',
-  OBSERVED_AT: 'x-dlq-observed-at',
-} as const;
 
 export function deadLetterFor(input: {
   topic: string;

@@ -24,3 +24,18 @@ export function agentOfQueueTopic(topic: string): string | undefined {
     ? topic.slice(QUEUE_TOPIC_PREFIX.length)
     : undefined;
 }
+
+/**
+ * Headers added to every dead letter. The original key, value and headers are kept as they were, so
+ * the message can be inspected or re-published after a fix (the API's dead-letter replay reads them).
+ */
+export const DlqHeader = {
+  ORIGIN_TOPIC: 'x-dlq-origin-topic',
+  ORIGIN_PARTITION: 'x-dlq-origin-partition',
+  ORIGIN_OFFSET: 'x-dlq-origin-offset',
+  ORIGIN_TIMESTAMP: 'x-dlq-origin-timestamp',
+  ERROR_CODE: 'x-dlq-error-code',
+  ERROR_REASON: 'x-dlq-error-reason',
+  SCHEMA_ID: 'x-dlq-schema-id',
+  OBSERVED_AT: 'x-dlq-observed-at',
+} as const;

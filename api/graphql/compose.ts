@@ -12,8 +12,8 @@ export function loadSdl(url: URL): string {
 }
 
 /**
- * Route decisions keep their meaning in GraphQL: a bad argument is BAD_USER_INPUT naming it, an
- * unknown id NOT_FOUND, a dependency that is down or too slow SERVICE_UNAVAILABLE (the REST 503).
+ * Route decisions keep their meaning in GraphQL: a bad argument is BAD_USER_INPUT naming it, a
+ * refused write FORBIDDEN (actions off), an unknown id NOT_FOUND, a dependency that is down or too slow SERVICE_UNAVAILABLE (the REST 503).
  * Anything else is a server fault: logged here with its cause, then masked by yoga ("Unexpected
  * error.").
  */
@@ -21,7 +21,14 @@ function toGraphQLError(error: unknown, logger: Logger, field: string): unknown 
   if (error instanceof HttpError) {
     return createGraphQLError(error.message, {
       extensions: {
-        code: error.status === 400 ? 'BAD_USER_INPUT' : error.status === 404 ? 'NOT_FOUND' : 'ERROR',
+        code:
+          error.status === 400
+            ? 'BAD_USER_INPUT'
+            : error.status === 403
+              ? 'FORBIDDEN'
+              : error.status === 404
+                ? 'NOT_FOUND'
+                : 'ERROR',
         ...(error.parameter === undefined ? {} : { argument: error.parameter }),
         http: { status: error.status },
       },

@@ -9,6 +9,25 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return json;
 }
 
+/** Headers every write (POST) route reads besides its parameters (see docs/actions.md). */
+const WRITE_HEADERS: JsonSchema[] = [
+  {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description:
+      'the same action on the same target with the same key is done once; a repeat answers outcome=duplicate',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+  },
+  {
+    name: 'X-Actor',
+    in: 'header',
+    required: false,
+    description: 'who asks, recorded in the audit log',
+    schema: { type: 'string', maxLength: 100 },
+  },
+];
+
 function parameters(route: RestRoute): JsonSchema[] {
   const describe = (location: 'path' | 'query', name: string, schema: z.ZodType): JsonSchema => {
     const json = toSchema(schema, 'input');
@@ -18,6 +37,7 @@ function parameters(route: RestRoute): JsonSchema[] {
   return [
     ...Object.entries(route.pathParams).map(([name, schema]) => describe('path', name, schema)),
     ...Object.entries(route.query).map(([name, schema]) => describe('query', name, schema)),
+    ...(route.method === 'POST' && !route.path.endsWith('/mcp') ? WRITE_HEADERS : []),
   ];
 }
 
@@ -61,6 +81,19 @@ export function openApiDocument(
           ? { '404': { description: 'unknown id', content: { 'application/json': { schema: ERROR_BODY } } } }
           : {}),
         '401': { description: 'missing or wrong bearer token (when API_AUTH_TOKEN is set)' },
+        ...(route.method === 'POST' && !route.path.endsWith('/mcp')
+          ? {
+              '403': {
+                description:
+                  'actions are off (API_ACTIONS=on and API_AUTH_TOKEN are needed); `detail` says which',
+                content: { 'application/json': { schema: ERROR_BODY } },
+              },
+              '409': {
+                description:
+                  "the target's state forbids the action (outcome=refused, detail.reason says why)",
+              },
+            }
+          : {}),
         '429': { description: 'rate limit exceeded' },
         '503': {
           description: 'a dependency (ClickHouse, Kafka) is unavailable',

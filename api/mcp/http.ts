@@ -35,7 +35,7 @@ export const mcpModule: ApiModuleFactory = (context) => ({
       summary: 'MCP server (Streamable HTTP, stateless, JSON answers)',
       description:
         'The Model Context Protocol endpoint: tools diagnose, list_errors, get_error, error_groups, pending_tasks, queue_status, get_task, get_trace, ' +
-        'agent_status, oracle_state, validate_state, sql_query; resources agent-telemetry://oracle/schema and agent-telemetry://tables. ' +
+        'agent_status, oracle_state, validate_state, sql_query, action_log; with API_ACTIONS=on the writes cancel_task, retry_task, replay_dead_letters; resources agent-telemetry://oracle/schema and agent-telemetry://tables. ' +
         'POST JSON-RPC with Accept: application/json, text/event-stream; GET answers 405 (no server-initiated stream).',
       response: z.unknown(),
       handler: ({ request }) => handleMcpRequest(context, request),

@@ -11,6 +11,8 @@ import { checkBearer, foreignRequest, hostAllowed, originAllowed } from '../http
 import { jsonResponse } from '../http/http-error.js';
 import { createKafkaView, type KafkaView } from '../kafka-view.js';
 import { createReadOnlyClickHouseClient } from '../main.js';
+import { createActionsBackend } from '../actions/backend.js';
+import { createCodec } from '../../lib/registry.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { buildApi, type Api } from '../server.js';
@@ -34,7 +36,12 @@ function unavailableKafka(cause: unknown): KafkaView {
  * API serves, as its read-only ClickHouse user, with a Kafka admin for live lag (best effort).
  * For `agent-telemetry mcp` and the people CLI; every part is closed by the lifecycle.
  */
-export async function openApiInProcess(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<Api> {
+export async function openApiInProcess(
+  config: Config,
+  logger: Logger,
+  lifecycle: Lifecycle,
+  options: { actions?: boolean } = {},
+): Promise<Api> {
   const client = createReadOnlyClickHouseClient(config);
   lifecycle.add('clickhouse', () => client.close());
   const admin = createKafka(config, logger, 'mcp').admin();
@@ -63,19 +70,26 @@ export async function openApiInProcess(config: Config, logger: Logger, lifecycle
   } finally {
     clearTimeout(timer);
   }
+  const reader = clickHouseAccess(client);
+  // the MCP server acts as the API does, under the same switch; the people CLI only reads
+  const actions =
+    options.actions === true
+      ? createActionsBackend({ config, logger, lifecycle, reader, codec: createCodec(config) })
+      : undefined;
   return buildApi(config, {
     logger,
-    reader: clickHouseAccess(client),
+    reader,
     kafka,
     feed: new LiveHub(),
     checks: [],
     metrics: createApiMetrics({ processMetrics: false }),
+    actions,
   });
 }
 
 /** `agent-telemetry mcp`: the MCP server on stdin/stdout until the client closes stdin. */
 export async function startMcpStdio(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<void> {
-  const api = await openApiInProcess(config, logger, lifecycle);
+  const api = await openApiInProcess(config, logger, lifecycle, { actions: true });
   const server = createMcpServer(api.context);
   const transport = new StdioServerTransport();
   lifecycle.add('mcp', () => server.close());
@@ -84,7 +98,7 @@ export async function startMcpStdio(config: Config, logger: Logger, lifecycle: L
   process.stdin.once('end', () => {
     void lifecycle.shutdown('stdin closed').then((code) => process.exit(code));
   });
-  logger.info({ tools: 12 }, 'MCP server on stdio');
+  logger.info({ tools: 16 }, 'MCP server on stdio');
 }
 
 export { hostAllowed };
@@ -116,7 +130,7 @@ export async function startMcpHttp(
   lifecycle: Lifecycle,
   options: { port: number; host: string },
 ): Promise<number> {
-  const api = await openApiInProcess(config, logger, lifecycle);
+  const api = await openApiInProcess(config, logger, lifecycle, { actions: true });
   const http = createServer((req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://localhost');

@@ -24,7 +24,9 @@ import { ToolFailure } from './tool-kit.js';
  * API's answer for the same question.
  */
 const ALL_TOOLS = [
+  'action_log',
   'agent_status',
+  'cancel_task',
   'diagnose',
   'error_groups',
   'get_error',
@@ -34,10 +36,14 @@ const ALL_TOOLS = [
   'oracle_state',
   'pending_tasks',
   'queue_status',
+  'replay_dead_letters',
+  'retry_task',
   'sql_query',
   'task_time',
   'validate_state',
 ];
+/** The tools that act (with API_ACTIONS=on): annotated as writes. */
+const WRITE_TOOLS: ReadonlySet<string> = new Set(['cancel_task', 'replay_dead_letters', 'retry_task']);
 
 const HEARTBEAT_TIMEOUT_S = 600;
 
@@ -131,13 +137,14 @@ function errorText(result: CallToolResult): string {
 }
 
 describe('MCP server', () => {
-  it('lists the same thirteen tools, with described inputs, over stdio and over HTTP', async () => {
+  it('lists the same seventeen tools, with described inputs and read/write annotations, over stdio and over HTTP', async () => {
     for (const client of [stdio, http]) {
       const { tools } = await client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(ALL_TOOLS);
       for (const tool of tools) {
         expect(tool.description?.length ?? 0).toBeGreaterThan(40);
-        expect(tool.annotations?.readOnlyHint).toBe(true);
+        expect(tool.annotations?.readOnlyHint, tool.name).toBe(!WRITE_TOOLS.has(tool.name));
+        expect(tool.annotations?.idempotentHint, tool.name).toBe(true);
         for (const property of Object.values(tool.inputSchema.properties ?? {})) {
           expect((property as { description?: string }).description, tool.name).toBeTruthy();
         }

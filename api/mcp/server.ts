@@ -3,6 +3,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ApiContext } from '../module.js';
 import { registerResources } from './resources.js';
 import { registerTools } from './tool-kit.js';
+import { actionTools } from './tools-actions.js';
 import { errorTools } from './tools-errors.js';
 import { systemTools } from './tools-system.js';
 import { timeTools } from './tools-time.js';
@@ -14,7 +15,8 @@ const VERSION = '0.1.0';
 const INSTRUCTIONS =
   'Debug a multi-agent system whose agents talk through Kafka queues. Start with diagnose (ranked issues with evidence and fixes), ' +
   'then follow its ids: get_trace for a cascade, pending_tasks / get_task for stuck work, error_groups / list_errors / get_error for failures, ' +
-  "queue_status for lag, agent_status for liveness and LLM usage, task_time for where tasks' time went (queue, work, LLM). sql_query runs read-only SQL; the resource agent-telemetry://tables lists the tables.";
+  "queue_status for lag, agent_status for liveness and LLM usage, task_time for where tasks' time went (queue, work, LLM). sql_query runs read-only SQL; the resource agent-telemetry://tables lists the tables. " +
+  'When the API allows actions (API_ACTIONS=on): cancel_task, retry_task and replay_dead_letters act, each audited (action_log) and idempotent.';
 
 /** One MCP server over the API's context: its read models, its diagnosis and oracle routes. */
 export function createMcpServer(context: ApiContext): McpServer {
@@ -24,7 +26,13 @@ export function createMcpServer(context: ApiContext): McpServer {
   );
   registerTools(
     server,
-    [...systemTools(context), ...errorTools(context), ...workTools(context), ...timeTools(context)],
+    [
+      ...systemTools(context),
+      ...errorTools(context),
+      ...workTools(context),
+      ...timeTools(context),
+      ...actionTools(context),
+    ],
     context.logger,
   );
   registerResources(server, context);

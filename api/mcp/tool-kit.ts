@@ -15,11 +15,29 @@ export class ToolFailure extends Error {
   override readonly name = 'ToolFailure';
 }
 
+/** MCP tool annotations; tools that change nothing leave them to the read-only default. */
+export interface ToolAnnotations {
+  readOnlyHint: boolean;
+  destructiveHint: boolean;
+  idempotentHint: boolean;
+  openWorldHint: boolean;
+}
+
+/** What a tool that only reads declares: no side effects, safe to repeat. */
+export const READ_ONLY: ToolAnnotations = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: false,
+};
+
 export interface ToolSpec<S extends z.ZodRawShape> {
   name: string;
   title: string;
   description: string;
   input: S;
+  /** Defaults to `READ_ONLY`. */
+  annotations?: ToolAnnotations;
   run: (args: z.output<z.ZodObject<S>>) => Promise<Record<string, unknown>>;
 }
 
@@ -29,6 +47,7 @@ export interface Tool {
   title: string;
   description: string;
   input: z.ZodRawShape;
+  annotations?: ToolAnnotations;
   run: (args: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
 
@@ -88,7 +107,7 @@ export function toolResult(value: Record<string, unknown>, budget = DEFAULT_BUDG
   return { content: [{ type: 'text', text: JSON.stringify(structured) }], structuredContent: structured };
 }
 
-/** Registers read-only tools; a thrown failure becomes a tool error, unexpected ones are logged. */
+/** Registers tools (read-only unless they say otherwise); a thrown failure becomes a tool error, unexpected ones are logged. */
 export function registerTools(server: McpServer, specs: readonly Tool[], logger: Logger): void {
   for (const spec of specs) {
     server.registerTool(
@@ -97,12 +116,7 @@ export function registerTools(server: McpServer, specs: readonly Tool[], logger:
         title: spec.title,
         description: spec.description,
         inputSchema: spec.input,
-        annotations: {
-          readOnlyHint: true,
-          destructiveHint: false,
-          idempotentHint: true,
-          openWorldHint: false,
-        },
+        annotations: spec.annotations ?? READ_ONLY,
       },
       async (args: Record<string, unknown>): Promise<CallToolResult> => {
         try {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClickHouseWriter } from '../clickhouse.js';
 import { loadMigrations } from '../migrations.js';
+import { ACTION_LOG, ACTION_LOG_COLUMNS } from './action-log.js';
+import { ALERT_STATE, ALERT_STATE_COLUMNS } from './alert-state.js';
 import { DEAD_LETTER_COLUMNS, DEAD_LETTERS } from './dead-letters.js';
 import {
   ERROR_FACT_COLUMNS,
@@ -69,6 +71,8 @@ const TABLE_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   [AGENT_LIVENESS]: AGENT_LIVENESS_COLUMNS,
   [LAG_SAMPLES]: LAG_SAMPLE_COLUMNS,
   [DEAD_LETTERS]: DEAD_LETTER_COLUMNS,
+  [ACTION_LOG]: ACTION_LOG_COLUMNS,
+  [ALERT_STATE]: ALERT_STATE_COLUMNS,
 };
 
 const VIEWS = [
