@@ -367,6 +367,7 @@ describe('dead-letter replay', () => {
       job_id: null,
       llm_usage: [],
       heartbeat: null,
+      started_at: null,
     };
     const goodBytes = await codec.encode(RecordKind.AGENT_MESSAGE, good);
     // dead letters as the processors write them (processors/dead-letter.ts): the original key, value

@@ -272,6 +272,7 @@ export class ActionsService {
       job_id: task.job_id === '' ? null : task.job_id,
       llm_usage: [],
       heartbeat: null,
+      started_at: null,
       ...fields,
     };
   }
