@@ -25,7 +25,7 @@
 #   AGENT_TELEMETRY_TAKEOVER    (unset)  1: `up` stops another checkout's stack holding our
 #                               ports (always done when CI=true); otherwise that is an error
 #   AGENT_TELEMETRY_JVM_DIR     (/usr/lib/jvm)  where the registry's JDK 21+ is looked for
-#   KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)  KAFKA_VERSION (4.3.1)  KAFKA_HEAP (512m)
+#   KAFKA_PORT (9092)  KAFKA_CONTROLLER_PORT (9093)  KAFKA_VERSION (4.3.1)  KAFKA_HEAP (1g)
 #   KAFKA_JAVA                  (java of JAVA_HOME, else java on PATH; 17+)
 #   REGISTRY_PORT (8081)  REGISTRY_MANAGEMENT_PORT (8091)  REGISTRY_HEAP (512m)
 #   APICURIO_VERSION            (3.3.3 with a JDK 21+ from /usr/lib/jvm, else 3.0.9 on Java 17)
@@ -61,7 +61,7 @@ CHDB_DIR=$STATE_DIR/chdb
 KAFKA_VERSION=${KAFKA_VERSION:-4.3.1}
 KAFKA_PORT=${KAFKA_PORT:-9092}
 KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-9093}
-KAFKA_HEAP=${KAFKA_HEAP:-512m}
+KAFKA_HEAP=${KAFKA_HEAP:-1g}
 REGISTRY_PORT=${REGISTRY_PORT:-8081}
 REGISTRY_MANAGEMENT_PORT=${REGISTRY_MANAGEMENT_PORT:-8091}
 REGISTRY_HEAP=${REGISTRY_HEAP:-512m}
