@@ -169,6 +169,10 @@ describe('the agents over the real broker', () => {
       expect(result.target_agent).toBe(task?.source_agent);
       expect(result.trace_id).toBe(job.task.trace_id);
       expect(result.span_id).toMatch(/^[0-9a-f]{16}$/);
+      // when the worker started: after its task was sent (same host clock), no later than the answer
+      expect(result.started_at).not.toBeNull();
+      expect(result.started_at ?? 0).toBeGreaterThanOrEqual(task?.timestamp ?? Infinity);
+      expect(result.started_at ?? Infinity).toBeLessThanOrEqual(result.timestamp);
     }
     // every task was answered, every agent received one, and the workers' usage travels in their results
     expect(new Set(results.map((r) => r.parent_message_id))).toEqual(new Set(tasks.keys()));

@@ -129,7 +129,7 @@ SELECT message_id, ${topic}, toUInt32(h % 3), i, toUInt32(1), source_agent, targ
   if(kind = 'task', concat('plan step ', toString(j + 1), ' of ${TASKS_PER_BLOCK}'), ''), ${payload()},
   toUInt32(ttl_seconds), toUInt16(attempt), toUInt16(max_retries), toUInt64(deadline_ms), job_id,
   toUInt64(sent_at_ms), toUInt64(observed_at_ms), toUInt64(0),
-  if(kind = 'answer', toUInt64(sent_at_ms - 300 - h % 4000 + h % 300), toUInt64(0))
+  if(kind = 'answer', toUInt64(sent_at_ms - intDiv((h % 4000) * 3, 4)), toUInt64(0))
 FROM ${messageRows(spec)}`;
 }
 

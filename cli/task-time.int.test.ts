@@ -101,6 +101,7 @@ let config: Config;
 let producer: TestProducer;
 let processors: RunningProcessors;
 let testApi: { api: Api; close(): Promise<void> };
+const oldSubject = `it-${token}-previous-agent-message`;
 
 beforeAll(async () => {
   db = await createTestDatabase('it_time');
@@ -120,13 +121,13 @@ beforeAll(async () => {
   const send = (m: AgentMessage) =>
     producer.send(queueTopic(m.target_agent), RecordKind.AGENT_MESSAGE, [m], (v) => v.message_id);
   for (const m of [...writerTasks, ...writerAnswers, pendingTask, ...legacyTasks]) await send(m);
-  // a producer built before started_at existed: the previous schema, under the same subject
+  // a producer built before started_at existed: the previous schema, under a subject of this run
   const previous = JSON.parse(loadSchemaText('agent-message.avsc')) as { fields: { name: string }[] };
   previous.fields = previous.fields.filter((f) => f.name !== 'started_at');
   const oldCodec = new SchemaCodec({
     registry: createSchemaRegistry(config),
     registryUrl: config.registry.url,
-    records: [{ kind: RecordKind.AGENT_MESSAGE, schemaText: JSON.stringify(previous) }],
+    records: [{ kind: RecordKind.AGENT_MESSAGE, schemaText: JSON.stringify(previous), subject: oldSubject }],
   });
   for (const m of legacyAnswers) {
     const old: Partial<AgentMessage> = { ...m };
@@ -152,6 +153,9 @@ afterAll(async () => {
   await producer.close();
   await deleteTopics(config, [boss, writer, legacy].map(queueTopic));
   await deleteGroups(config, [config.processors.groupId]);
+  const subject = `${config.registry.url}/subjects/${encodeURIComponent(oldSubject)}`;
+  await fetch(subject, { method: 'DELETE' });
+  await fetch(`${subject}?permanent=true`, { method: 'DELETE' });
   await db.drop();
 });
 
