@@ -1,97 +1,13 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber } from '../../lib/sql.js';
-import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
 import { AGENT_LIVENESS } from '../../lib/tables/heartbeats.js';
 import { LAG_SAMPLES } from '../../lib/tables/lag-samples.js';
 import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
-import { TASK_LIFECYCLE } from '../../lib/tables/task-lifecycle.js';
 import { queueTopic } from '../../schemas/topics.js';
 import { inBaselineAndWindow, inWindow, num } from './facts-errors.js';
-import type {
-  AgentActivityFact,
-  ConsumerGroupFact,
-  DiagnosisWindow,
-  LagSeriesFact,
-  StuckTaskFact,
-  StuckThresholds,
-} from './types.js';
+import type { AgentActivityFact, ConsumerGroupFact, DiagnosisWindow, LagSeriesFact } from './types.js';
 
 /** Queries over tasks, liveness and consumer groups. */
-
-const PRIORITIES = ['', 'low', 'normal', 'high', 'critical'] as const;
-
-/** Unresolved tasks of every agent, folded from `task_lifecycle` as the `task_state` view does. */
-const UNRESOLVED_TASKS = `
-  SELECT agent, task_id, maxMerge(priority) AS priority_rank, maxMerge(submitted_at_ms) AS submitted_at_ms,
-         maxMerge(expires_at_ms) AS expires_at_ms, maxMerge(trace_id) AS trace_id,
-         maxMerge(has_task) AS has_task_merged, minIfMerge(resolution_key) AS resolution_key
-  FROM ${TASK_LIFECYCLE} GROUP BY agent, task_id
-  HAVING has_task_merged = 1 AND resolution_key = 0`;
-
-export interface TaskBacklogFacts {
-  stuck: StuckTaskFact[];
-  /** Pending tasks per agent (not expired). */
-  pending: Map<string, number>;
-  /** When the oldest pending task of each agent was submitted. */
-  oldestPending: Map<string, number>;
-}
-
-/** Pending and stuck (past their priority's threshold at the window's end) tasks; expired ones are in facts-graph. */
-export async function fetchTaskBacklog(
-  reader: ClickHouseReader,
-  w: DiagnosisWindow,
-  thresholds: StuckThresholds,
-): Promise<TaskBacklogFacts> {
-  const now = quoteNumber(Math.ceil(w.toMs));
-  const thresholdMs = `multiIf(priority_rank = 4, ${quoteNumber(thresholds.critical * 1000)}, priority_rank = 3, ${quoteNumber(
-    thresholds.high * 1000,
-  )}, priority_rank = 2, ${quoteNumber(thresholds.normal * 1000)}, ${quoteNumber(thresholds.low * 1000)})`;
-  const pending = `(expires_at_ms = 0 OR expires_at_ms > ${now}) AND submitted_at_ms <= ${now}`;
-  // a task whose requester reported a timeout waiting for it is stuck whatever its age
-  const stuck = `${pending} AND (submitted_at_ms + ${thresholdMs} <= ${now} OR abandoned_flag = 1)`;
-  const timedOut = `SELECT task_id FROM ${ERROR_FACTS} WHERE category = 'timeout_error' AND task_id != '' AND ${inBaselineAndWindow('timestamp_ms', w)}`;
-  const rows = await reader.query<{
-    agent: string;
-    priority_rank: number;
-    threshold_ms: number | string;
-    pending: number | string;
-    oldest_pending_ms: number | string;
-    stuck: number | string;
-    abandoned: number | string;
-    oldest_stuck_ms: number | string;
-    stuck_ids: string[];
-    stuck_traces: string[];
-  }>(`
-    SELECT agent, priority_rank, any(${thresholdMs}) AS threshold_ms,
-           countIf(${pending}) AS pending, minIf(submitted_at_ms, ${pending}) AS oldest_pending_ms, countIf(${stuck}) AS stuck, countIf(${stuck} AND abandoned_flag = 1) AS abandoned,
-           minIf(submitted_at_ms, ${stuck}) AS oldest_stuck_ms,
-           arraySlice(arraySort(x -> tupleElement(x, 1), groupArrayIf((submitted_at_ms, task_id), ${stuck})), 1, 20) AS stuck_pairs,
-           arrayMap(x -> tupleElement(x, 2), stuck_pairs) AS stuck_ids,
-           arraySlice(groupUniqArrayIf(trace_id, ${stuck} AND trace_id != ''), 1, 10) AS stuck_traces
-    FROM (SELECT *, task_id IN (${timedOut}) AS abandoned_flag FROM (${UNRESOLVED_TASKS}))
-    GROUP BY agent, priority_rank
-    LIMIT 10000`);
-  const result: TaskBacklogFacts = { stuck: [], pending: new Map(), oldestPending: new Map() };
-  for (const r of rows) {
-    result.pending.set(r.agent, (result.pending.get(r.agent) ?? 0) + num(r.pending));
-    const oldest = num(r.oldest_pending_ms);
-    if (num(r.pending) > 0 && oldest > 0)
-      result.oldestPending.set(r.agent, Math.min(oldest, result.oldestPending.get(r.agent) ?? oldest));
-    if (num(r.stuck) > 0) {
-      result.stuck.push({
-        agent: r.agent,
-        priority: PRIORITIES[r.priority_rank] ?? 'normal',
-        count: num(r.stuck),
-        threshold_s: num(r.threshold_ms) / 1000,
-        oldest_submitted_ms: num(r.oldest_stuck_ms),
-        abandoned: num(r.abandoned),
-        task_ids: r.stuck_ids,
-        trace_ids: r.stuck_traces,
-      });
-    }
-  }
-  return result;
-}
 
 /**
  * Liveness and traffic of every agent that sent a heartbeat, sent or received a message since the

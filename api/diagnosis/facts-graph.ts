@@ -2,12 +2,11 @@ import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber } from '../../lib/sql.js';
 import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
 import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
-import { TASK_LIFECYCLE } from '../../lib/tables/task-lifecycle.js';
 import { inWindow, num } from './facts-errors.js';
+import type { AgentAnswerTrend, TaskFacts } from './facts-tasks.js';
 import type { DiagnosisWindow } from './types.js';
 import type {
   AgentTrendFact,
-  DeadlineFact,
   DelegationTraceFact,
   DuplicateAnswerFact,
   GraphFacts,
@@ -139,114 +138,32 @@ async function fetchDuplicateAnswers(
   }));
 }
 
-/** Tasks whose TTL or deadline fell in the window: expired unanswered, answered late, open past it. */
-async function fetchDeadlines(reader: ClickHouseReader, w: DiagnosisWindow): Promise<DeadlineFact[]> {
-  const inW = (c: string) => `(${c} > 0 AND ${inWindow(c, w)})`;
-  const at = 'intDiv(resolution_key, 4)';
-  const expired = `${inW('expires_at_ms')} AND (resolution_key = 0 OR ${at} > expires_at_ms)`;
-  const late = `${inW('deadline_ms')} AND resolution_key % 4 IN (1, 2) AND ${at} > deadline_ms`;
-  const overdue = `${inW('deadline_ms')} AND resolution_key = 0`;
-  const rows = await reader.query<{
-    agent: string;
-    expired: N;
-    late: N;
-    overdue: N;
-    with_limit: N;
-    task_ids: string[];
-    trace_ids: string[];
-    requesters: string[];
-    first_ms: N;
-  }>(`
-    SELECT agent, countIf(${expired}) AS expired, countIf(${late}) AS late, countIf(${overdue}) AS overdue,
-           count() AS with_limit,
-           arraySlice(groupArrayIf(task_id, (${expired}) OR (${late}) OR (${overdue})), 1, 10) AS task_ids,
-           arraySlice(groupUniqArrayIf(trace_id, trace_id != '' AND ((${expired}) OR (${late}) OR (${overdue}))), 1, 10) AS trace_ids,
-           arraySlice(groupUniqArrayIf(requester, requester != '' AND ((${expired}) OR (${late}) OR (${overdue}))), 1, 10) AS requesters,
-           minIf(if(${expired}, expires_at_ms, deadline_ms), (${expired}) OR (${late}) OR (${overdue})) AS first_ms
-    FROM (
-      SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(expires_at_ms) AS expires_at_ms,
-             maxMerge(deadline_ms) AS deadline_ms, minIfMerge(resolution_key) AS resolution_key,
-             maxMerge(trace_id) AS trace_id, maxMerge(requester) AS requester
-      FROM ${TASK_LIFECYCLE} GROUP BY agent, task_id
-      HAVING has_task_merged = 1 AND (${inW('expires_at_ms')} OR ${inW('deadline_ms')})
-    )
-    GROUP BY agent HAVING expired + late + overdue > 0
-    LIMIT 10000`);
-  return rows.map((r) => ({
-    agent: r.agent,
-    expired: num(r.expired),
-    late: num(r.late),
-    overdue: num(r.overdue),
-    with_limit: num(r.with_limit),
-    task_ids: r.task_ids,
-    trace_ids: r.trace_ids,
-    requesters: r.requesters,
-    first_ms: num(r.first_ms),
-  }));
-}
-
 const finite = (value: N | undefined): number => {
   const n = num(value);
   return Number.isFinite(n) ? n : 0;
 };
 
-/** Answers (latency, failures) and tasks received per agent: the recent interval and the rest of the window. */
+/**
+ * Each agent's answers (from the pass over the task states, see facts-tasks.ts) with the tasks it
+ * received in the recent interval and in the rest of the window.
+ */
 async function fetchAgentTrends(
   reader: ClickHouseReader,
   w: DiagnosisWindow,
   recentFromMs: number,
+  answers: readonly AgentAnswerTrend[],
 ): Promise<AgentTrendFact[]> {
   const recent = quoteNumber(Math.floor(recentFromMs));
-  const [answers, received] = await Promise.all([
-    reader.query<{
-      agent: string;
-      rc: N;
-      rf: N;
-      rp95: N;
-      bc: N;
-      bf: N;
-      bp95: N;
-      bfrom: N;
-      trace_ids: string[];
-    }>(`
-      SELECT agent,
-             countIf(rank = 1 AND at >= ${recent}) AS rc, countIf(rank = 2 AND at >= ${recent}) AS rf,
-             quantileExactIf(0.95)(latency_ms, at >= ${recent}) AS rp95,
-             countIf(rank = 1 AND at < ${recent}) AS bc, countIf(rank = 2 AND at < ${recent}) AS bf,
-             quantileExactIf(0.95)(latency_ms, at < ${recent}) AS bp95,
-             minIf(at, at < ${recent}) AS bfrom,
-             arraySlice(groupUniqArrayIf(trace_id, at >= ${recent} AND trace_id != ''), 1, 5) AS trace_ids
-      FROM (
-        SELECT agent, trace_id, resolution_key % 4 AS rank, intDiv(resolution_key, 4) AS at,
-               toInt64(intDiv(resolution_key, 4)) - toInt64(submitted_at_ms) AS latency_ms
-        FROM (
-          SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(submitted_at_ms) AS submitted_at_ms,
-                 maxMerge(trace_id) AS trace_id, minIfMerge(resolution_key) AS resolution_key
-          FROM ${TASK_LIFECYCLE} GROUP BY agent, task_id
-          HAVING has_task_merged = 1 AND resolution_key > 0
-        )
-      )
-      WHERE rank IN (1, 2) AND ${inWindow('at', w)}
-      GROUP BY agent LIMIT 10000`),
-    reader.query<{ agent: string; recent: N; baseline: N }>(`
-      SELECT target_agent AS agent, uniqExactIf(message_id, sent_at_ms >= ${recent}) AS recent,
-             uniqExactIf(message_id, sent_at_ms < ${recent}) AS baseline
-      FROM ${MESSAGE_LOG} WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)}
-      GROUP BY target_agent LIMIT 10000`),
-  ]);
+  const received = await reader.query<{ agent: string; recent: N; baseline: N }>(`
+    SELECT target_agent AS agent, uniqExactIf(message_id, sent_at_ms >= ${recent}) AS recent,
+           uniqExactIf(message_id, sent_at_ms < ${recent}) AS baseline
+    FROM ${MESSAGE_LOG} WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)}
+    GROUP BY target_agent LIMIT 10000`);
   const got = new Map(received.map((r) => [r.agent, r]));
-  return answers.map((r) => ({
-    agent: r.agent,
-    recent_completed: num(r.rc),
-    recent_failed: num(r.rf),
-    recent_p95_ms: finite(r.rp95),
-    recent_received: num(got.get(r.agent)?.recent),
-    baseline_completed: num(r.bc),
-    baseline_failed: num(r.bf),
-    baseline_p95_ms: finite(r.bp95),
-    baseline_received: num(got.get(r.agent)?.baseline),
-    baseline_from_ms: finite(r.bfrom),
-    trace_ids: r.trace_ids,
+  return answers.map((a) => ({
+    ...a,
+    recent_received: num(got.get(a.agent)?.recent),
+    baseline_received: num(got.get(a.agent)?.baseline),
   }));
 }
 
@@ -294,22 +211,29 @@ async function fetchLlmTrends(
   }));
 }
 
-/** Every message-graph and self-relative fact of the window. */
+/** Start of the recent interval that each agent's recent behaviour is compared over. */
+export function recentFrom(w: DiagnosisWindow, t: GraphThresholds): number {
+  return Math.max(w.fromMs, w.toMs - t.recentS * 1000);
+}
+
+/**
+ * Every message-graph and self-relative fact of the window; the facts about task states (deadlines,
+ * answers) come from the one pass over them (`fetchTaskFacts` with `recentFrom(w, t)`).
+ */
 export async function fetchGraphFacts(
   reader: ClickHouseReader,
   w: DiagnosisWindow,
   t: GraphThresholds,
+  tasks: Pick<TaskFacts, 'deadlines' | 'answerTrends'>,
 ): Promise<GraphFacts> {
-  const recentFromMs = Math.max(w.fromMs, w.toMs - t.recentS * 1000);
-  const [delegations, orphanAnswers, duplicateAnswers, deadlines, agentTrends, llmTrends] = await Promise.all(
-    [
-      fetchDelegations(reader, w),
-      fetchOrphanAnswers(reader, w, t.orphanGraceS),
-      fetchDuplicateAnswers(reader, w),
-      fetchDeadlines(reader, w),
-      fetchAgentTrends(reader, w, recentFromMs),
-      fetchLlmTrends(reader, w, recentFromMs),
-    ],
-  );
+  const recentFromMs = recentFrom(w, t);
+  const deadlines = tasks.deadlines;
+  const [delegations, orphanAnswers, duplicateAnswers, agentTrends, llmTrends] = await Promise.all([
+    fetchDelegations(reader, w),
+    fetchOrphanAnswers(reader, w, t.orphanGraceS),
+    fetchDuplicateAnswers(reader, w),
+    fetchAgentTrends(reader, w, recentFromMs, tasks.answerTrends),
+    fetchLlmTrends(reader, w, recentFromMs),
+  ]);
   return { recentFromMs, delegations, orphanAnswers, duplicateAnswers, deadlines, agentTrends, llmTrends };
 }

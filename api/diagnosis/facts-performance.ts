@@ -4,64 +4,10 @@ import { DEAD_LETTERS } from '../../lib/tables/dead-letters.js';
 import { ERROR_FACTS } from '../../lib/tables/error-facts.js';
 import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
 import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
-import { TASK_LIFECYCLE } from '../../lib/tables/task-lifecycle.js';
 import { inBaselineAndWindow, inWindow, isRateLimitErrorSql, num } from './facts-errors.js';
-import type {
-  AgentLatencyFact,
-  DeadLetterFact,
-  DiagnosisWindow,
-  LlmUsageFact,
-  TimeoutFact,
-} from './types.js';
+import type { DeadLetterFact, DiagnosisWindow, LlmUsageFact, TimeoutFact } from './types.js';
 
 /** Queries over task latency, timeouts, LLM usage and dead letters. */
-
-/**
- * Latency of tasks resolved (completed or failed) in the window and in the baseline, per agent.
- * Cancelled tasks are left out: their latency says when someone gave up, not how fast the agent is.
- */
-export async function fetchLatency(
-  reader: ClickHouseReader,
-  w: DiagnosisWindow,
-): Promise<AgentLatencyFact[]> {
-  const from = quoteNumber(Math.floor(w.fromMs));
-  const rows = await reader.query<{
-    agent: string;
-    completed: number | string;
-    failed: number | string;
-    q: (number | string)[];
-    baseline_tasks: number | string;
-    baseline_p95: number | string;
-  }>(`
-    SELECT agent,
-           countIf(rank = 1 AND resolved_at_ms >= ${from}) AS completed,
-           countIf(rank = 2 AND resolved_at_ms >= ${from}) AS failed,
-           quantilesExactIf(0.5, 0.95, 0.99)(latency_ms, resolved_at_ms >= ${from}) AS q,
-           countIf(resolved_at_ms < ${from}) AS baseline_tasks,
-           quantileExactIf(0.95)(latency_ms, resolved_at_ms < ${from}) AS baseline_p95
-    FROM (
-      SELECT agent, resolution_key % 4 AS rank, intDiv(resolution_key, 4) AS resolved_at_ms,
-             toInt64(resolved_at_ms) - toInt64(submitted_at_ms) AS latency_ms
-      FROM (
-        SELECT agent, task_id, maxMerge(has_task) AS has_task_merged, maxMerge(submitted_at_ms) AS submitted_at_ms,
-               minIfMerge(resolution_key) AS resolution_key
-        FROM ${TASK_LIFECYCLE} GROUP BY agent, task_id
-        HAVING has_task_merged = 1 AND resolution_key > 0
-      )
-    )
-    WHERE rank IN (1, 2) AND ${inBaselineAndWindow('resolved_at_ms', w)}
-    GROUP BY agent LIMIT 10000`);
-  return rows.map((r) => ({
-    agent: r.agent,
-    completed: num(r.completed),
-    failed: num(r.failed),
-    p50_ms: num(r.q[0]),
-    p95_ms: num(r.q[1]),
-    p99_ms: num(r.q[2]),
-    baseline_tasks: num(r.baseline_tasks),
-    baseline_p95_ms: num(r.baseline_p95),
-  }));
-}
 
 /** Timeout errors and LLM timeouts per agent in the window; expired tasks are merged in by the caller. */
 export async function fetchTimeouts(

@@ -2,13 +2,7 @@ import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { isTelemetryError } from '../../lib/errors.js';
 import { toKafkaTelemetryError } from '../../lib/kafka.js';
 import type { Logger } from '../../lib/logger.js';
-import {
-  fetchActivity,
-  fetchGroups,
-  fetchLagSeries,
-  fetchTaskBacklog,
-  type GroupLagSource,
-} from './facts-agents.js';
+import { fetchActivity, fetchGroups, fetchLagSeries, type GroupLagSource } from './facts-agents.js';
 import {
   fetchAgentErrors,
   fetchCriticalErrors,
@@ -16,8 +10,9 @@ import {
   fetchRetries,
   fetchTraceErrors,
 } from './facts-errors.js';
-import { fetchGraphFacts } from './facts-graph.js';
-import { fetchDeadLetters, fetchLatency, fetchLlmUsage, fetchTimeouts } from './facts-performance.js';
+import { fetchGraphFacts, recentFrom } from './facts-graph.js';
+import { fetchDeadLetters, fetchLlmUsage, fetchTimeouts } from './facts-performance.js';
+import { fetchTaskFacts } from './facts-tasks.js';
 import { TaskTimeReadModel } from '../timing/read-model.js';
 import type { ConsumerGroupFact, DiagnosisFacts, DiagnosisWindow, StuckThresholds } from './types.js';
 import { DEFAULT_GRAPH_THRESHOLDS, type GraphThresholds } from './types-graph.js';
@@ -53,12 +48,10 @@ export async function collectFacts(
     criticalErrors,
     traceErrors,
     retries,
-    backlog,
+    tasks,
     lag,
-    latency,
     llm,
     deadLetters,
-    graph,
     timing,
   ] = await Promise.all([
     fetchAgentErrors(reader, window),
@@ -66,15 +59,15 @@ export async function collectFacts(
     fetchCriticalErrors(reader, window),
     fetchTraceErrors(reader, window),
     fetchRetries(reader, window),
-    fetchTaskBacklog(reader, window, stuckAfterS),
+    fetchTaskFacts(reader, window, stuckAfterS, recentFrom(window, graphThresholds)),
     fetchLagSeries(reader, window),
-    fetchLatency(reader, window),
     fetchLlmUsage(reader, window),
     fetchDeadLetters(reader, window),
-    fetchGraphFacts(reader, window, graphThresholds),
     new TaskTimeReadModel(reader).agents(window.fromMs, window.toMs),
   ]);
-  const [activity, timeouts] = await Promise.all([
+  const { backlog, latency } = tasks;
+  const [graph, activity, timeouts] = await Promise.all([
+    fetchGraphFacts(reader, window, graphThresholds, tasks),
     fetchActivity(reader, window, backlog.pending, configuredAgents, backlog.oldestPending),
     // expired tasks are their own issue (expired_tasks), judged with the message graph
     fetchTimeouts(reader, window),

@@ -20,29 +20,28 @@ const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
 
 describe('newestFirst', () => {
-  it('widens the window until the page is full, then reads the keys and the rows', async () => {
+  it('widens the window until the page is full, then reads the rows from the fact table within the bound', async () => {
     const { reader, sql } = scripted([
       [{ t: NOW - 10 }], // last hour: 1 of 2
       [{ t: NOW - 10 }, { t: NOW - 2 * HOUR }], // last day: full
-      [
-        { trace_id: 'a', t: NOW - 10, id: 'e-2' },
-        { trace_id: 'b', t: NOW - 2 * HOUR, id: 'e-1' },
-      ],
       [{ error_id: 'e-2' }, { error_id: 'e-1' }],
     ]);
     const rows = await newestFirst(reader, ERRORS, ['error_id'], ["severity = 'error'"], 2, NOW);
     expect(rows).toEqual([{ error_id: 'e-2' }, { error_id: 'e-1' }]);
+    expect(sql).toHaveLength(3);
     expect(sql[0]).toContain(`timestamp_ms >= ${NOW - HOUR}`);
     expect(sql[1]).toContain(`timestamp_ms >= ${NOW - 24 * HOUR}`);
-    // the keys are bounded by the oldest time of the page
+    // the rows are bounded by the oldest time of the page, one per id
+    expect(sql[2]).toContain('FROM error_facts');
     expect(sql[2]).toContain(`timestamp_ms >= ${NOW - 2 * HOUR}`);
-    expect(sql[3]).toContain("IN (('a', 1799999999990, 'e-2'), ('b', 1799992800000, 'e-1'))");
+    expect(sql[2]).toContain("severity = 'error'");
+    expect(sql[2]).toContain('LIMIT 1 BY error_id LIMIT 2');
   });
 
-  it('reads the keys without any bound when unmerged copies of one id filled the window', async () => {
+  it('reads the keys without any bound, then the rows by key, when unmerged copies of one id filled the window', async () => {
     const { reader, sql } = scripted([
       [{ t: NOW - 10 }, { t: NOW - 10 }], // last hour: "full", but the same error twice
-      [{ trace_id: 'a', t: NOW - 10, id: 'e-2' }],
+      [{ error_id: 'e-2' }], // one row per id within the bound
       [
         { trace_id: 'a', t: NOW - 10, id: 'e-2' },
         { trace_id: 'b', t: NOW - 5 * HOUR, id: 'e-1' },
@@ -53,6 +52,8 @@ describe('newestFirst', () => {
     expect(rows).toHaveLength(2);
     expect(sql[2]).not.toContain('timestamp_ms >=');
     expect(sql[2]).toContain("severity = 'error'");
+    expect(sql[3]).toContain('FROM errors_by_trace');
+    expect(sql[3]).toContain("IN (('a', 1799999999990, 'e-2'), ('b', 1799982000000, 'e-1'))");
   });
 
   it('answers an empty page without reading rows', async () => {

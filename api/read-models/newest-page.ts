@@ -4,9 +4,9 @@ import { ERROR_FACTS, ERRORS_BY_TRACE } from '../../lib/tables/error-facts.js';
 import { MESSAGE_LOG, MESSAGES_BY_TRACE } from '../../lib/tables/message-log.js';
 
 /**
- * Reads of a fact table (`message_log`, `error_facts`) through its copy sorted by trace
- * (`messages_by_trace`, `errors_by_trace`, migration 0006), whose small granules make reads by key
- * cheap. Both tables are ReplacingMergeTree(observed_at_ms): until a background merge, a redelivered
+ * Reads of a fact table (`message_log`, `error_facts`): newest-first pages from the table itself,
+ * reads by trace or key through its copy sorted by trace (`messages_by_trace`, `errors_by_trace`,
+ * migration 0006), whose small granules make reads by key cheap. Both tables are ReplacingMergeTree(observed_at_ms): until a background merge, a redelivered
  * row is stored twice, so every read keeps the latest version of each id (LIMIT 1 BY) instead of
  * reading with FINAL, which merges every part of the range it reads.
  */
@@ -84,9 +84,11 @@ interface KeyRow {
 }
 
 /**
- * Up to `limit` rows of the fact table matching `where`, newest first: the keys from the fact
- * table (narrow columns only: the time of the limit-th newest row bounds the second read), then
- * the rows from the copy by key. Callers pass limit + 1 to learn whether a next page exists.
+ * Up to `limit` rows of the fact table matching `where`, newest first: the time of the limit-th
+ * newest row (narrow column only) bounds the read of the page's rows, which then lie in a few
+ * ranges of the fact table's sorting key (a page is the newest rows of an agent, or of each agent),
+ * cheaper to read whole than the same rows picked one by one from the copy. Callers pass limit + 1
+ * to learn whether a next page exists.
  */
 export async function newestFirst<Row>(
   reader: ClickHouseReader,
@@ -116,15 +118,16 @@ export async function newestFirst<Row>(
   }
   const last = times[times.length - 1];
   if (last === undefined) return [];
-  const keysSql = (scope: string) => `
-    SELECT trace_id, ${table.time} AS t, ${table.id} AS id FROM ${table.facts}
-    WHERE ${scope} ORDER BY t DESC, id DESC LIMIT 1 BY id LIMIT ${Math.trunc(limit)}`;
-  let keys = await reader.query<KeyRow>(
-    keysSql(
-      times.length === limit ? `${filter} AND ${table.time} >= ${quoteNumber(Number(last.t))}` : filter,
-    ),
+  const scope =
+    times.length === limit ? `${filter} AND ${table.time} >= ${quoteNumber(Number(last.t))}` : filter;
+  const rows = await reader.query<Row>(
+    `SELECT ${columns.join(', ')} FROM ${table.facts} WHERE ${scope}
+     ORDER BY ${orderBy(table, 'newest')} LIMIT ${Math.trunc(limit)}`,
   );
-  // the bounds came from rows that may include unmerged copies of one id: then read without them
-  if (keys.length < times.length) keys = await reader.query<KeyRow>(keysSql(all));
+  if (rows.length === times.length) return rows;
+  // the bound came from rows that included unmerged copies of one id: the page's keys without it
+  const keys = await reader.query<KeyRow>(`
+    SELECT trace_id, ${table.time} AS t, ${table.id} AS id FROM ${table.facts}
+    WHERE ${all} ORDER BY t DESC, id DESC LIMIT 1 BY id LIMIT ${Math.trunc(limit)}`);
   return rowsByKeys<Row>(reader, table, columns, keys);
 }

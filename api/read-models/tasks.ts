@@ -1,8 +1,9 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import {
-  openTaskRows,
   PRIORITY_RANK,
+  queryPendingOverview,
   queryTasks,
+  type PendingOverview,
   TASK_STATE,
   type TaskQuery,
   type TaskStateRow,
@@ -121,12 +122,11 @@ export class TasksReadModel {
       filter.minPriority === undefined && filter.minAgeSeconds === undefined && filter.traceId === undefined;
     if (plain && filter.limit <= PENDING_PER_AGENT) {
       // oldest first across agents too: every agent's oldest are in it, so the oldest overall are
-      const all = await this.#cache.get('tasks.pendingPerAgent', () =>
-        this.#pending({ states: ['pending'], limitPerAgent: PENDING_PER_AGENT }),
-      );
-      return all
-        .filter((task) => filter.agent === undefined || task.agent_name === filter.agent)
-        .slice(0, filter.limit);
+      const { oldest, nowMs } = await this.#overview();
+      return oldest
+        .filter((task) => filter.agent === undefined || task.agent === filter.agent)
+        .slice(0, filter.limit)
+        .map((row) => taskView(row, nowMs));
     }
     return this.#cache.get(cacheKey('tasks.pending', filter), () =>
       this.#pending({
@@ -157,26 +157,28 @@ export class TasksReadModel {
   }
 
   async #pendingByAgent(): Promise<Map<string, PendingCount>> {
-    const nowMs = Math.trunc(this.#now());
-    const rows = await this.#reader.query<{
-      agent: string;
-      pending: string | number;
-      oldest: string | number;
-      oldest_task: string;
-    }>(`
-      SELECT agent, count() AS pending, min(submitted_at_ms) AS oldest, argMin(task_id, submitted_at_ms) AS oldest_task
-      FROM (${openTaskRows([], `toUInt64(${nowMs})`, 'submitted')})
-      GROUP BY agent`);
-    return new Map(
-      rows.map((row) => [
-        row.agent,
-        {
-          pending: Number(row.pending),
-          oldestMs: Number(row.oldest) > 0 ? Number(row.oldest) : null,
-          oldestTaskId: row.oldest_task === '' ? null : row.oldest_task,
-        },
-      ]),
-    );
+    const { counts, oldest } = await this.#overview();
+    const byAgent = new Map<string, PendingCount>();
+    for (const [agent, pending] of counts) {
+      const first = oldest.find((task) => task.agent === agent);
+      byAgent.set(agent, {
+        pending,
+        oldestMs: first !== undefined && first.submitted_at_ms > 0 ? first.submitted_at_ms : null,
+        oldestTaskId: first === undefined || first.task_id === '' ? null : first.task_id,
+      });
+    }
+    return byAgent;
+  }
+
+  /**
+   * Every agent's pending count and oldest pending tasks (up to PENDING_PER_AGENT), one answer
+   * through the cache: the queue views and the plain pending lists share it.
+   */
+  #overview(): Promise<PendingOverview & { nowMs: number }> {
+    return this.#cache.get('tasks.pendingOverview', async () => {
+      const nowMs = Math.trunc(this.#now());
+      return { ...(await queryPendingOverview(this.#reader, nowMs, PENDING_PER_AGENT)), nowMs };
+    });
   }
 
   /** The task's state under every agent, its messages and its errors; `undefined` when never seen. */

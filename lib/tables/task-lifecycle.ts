@@ -312,3 +312,99 @@ function toTaskStates(rows: readonly TaskStateWire[]): TaskStateRow[] {
     latency_ms: Number(row.latency_ms),
   }));
 }
+
+/** Every agent's pending tasks: how many, and the oldest of them. */
+export interface PendingOverview {
+  /** Pending tasks per agent (agents without one are absent). */
+  counts: Map<string, number>;
+  /** Each agent's oldest pending tasks (at most `perAgent`), oldest first across agents. */
+  oldest: TaskStateRow[];
+}
+
+/** The columns of a pending task as `queryPendingOverview` packs them into a tuple, in this order. */
+const PENDING_TUPLE = [
+  'task_id',
+  'requester',
+  'priority',
+  'attempt',
+  'max_retries',
+  'submitted_at_ms',
+  'expires_at_ms',
+  'deadline_ms',
+  'trace_id',
+  'job_id',
+] as const satisfies readonly (keyof TaskStateRow)[];
+
+type PendingTuple = [
+  string,
+  string,
+  TaskStateRow['priority'],
+  number,
+  number,
+  string | number,
+  string | number,
+  string | number,
+  string,
+  string,
+];
+
+/**
+ * Pending counts per agent and each agent's oldest `perAgent` pending tasks (by submission, then id),
+ * at `nowMs`: one pass over the open tasks (openTaskRows) answers both, where a count and a list
+ * would each make it.
+ */
+export async function queryPendingOverview(
+  reader: ClickHouseReader,
+  nowMs: number,
+  perAgent: number,
+): Promise<PendingOverview> {
+  const submitted = PENDING_TUPLE.indexOf('submitted_at_ms') + 1;
+  const rows = await reader.query<{ agent: string; pending: string | number; oldest: PendingTuple[] }>(`
+    SELECT agent, count() AS pending,
+           arraySlice(arraySort(x -> (tupleElement(x, ${submitted}), tupleElement(x, 1)),
+             groupArray((${PENDING_TUPLE.join(', ')}))), 1, ${Math.max(0, Math.trunc(perAgent))}) AS oldest
+    FROM (${openTaskRows([], `toUInt64(${Math.trunc(nowMs)})`)})
+    GROUP BY agent`);
+  const oldest = rows.flatMap((row) =>
+    row.oldest.map(
+      ([
+        task_id,
+        requester,
+        priority,
+        attempt,
+        max_retries,
+        submittedAt,
+        expires,
+        deadline,
+        trace_id,
+        job_id,
+      ]) => ({
+        task_id,
+        agent: row.agent,
+        requester,
+        priority,
+        attempt,
+        max_retries,
+        submitted_at_ms: Number(submittedAt),
+        expires_at_ms: Number(expires),
+        deadline_ms: Number(deadline),
+        trace_id,
+        job_id,
+        state: 'pending' as const,
+        resolved_at_ms: 0,
+        latency_ms: -1,
+        resolved_by: '',
+      }),
+    ),
+  );
+  oldest.sort((a, b) =>
+    a.submitted_at_ms !== b.submitted_at_ms
+      ? a.submitted_at_ms - b.submitted_at_ms
+      : a.task_id < b.task_id
+        ? -1
+        : a.task_id > b.task_id
+          ? 1
+          : 0,
+  );
+  return { counts: new Map(rows.map((row) => [row.agent, Number(row.pending)])), oldest };
+}
