@@ -3,7 +3,7 @@ import type { BenchTarget } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
 import { describeGroupLag } from './other-consumers.js';
 import { consumerEnv, measureStored, nodeFlags, rate, settle, type Run } from './phase.js';
-import { cpuSeconds, delta, int, say, scrapeMetrics, type MetricTotals } from './report.js';
+import { cpuSeconds, int, say, scrapeMetrics } from './report.js';
 import type { Expected } from './visibility.js';
 
 export interface ScaleOutcome {
@@ -62,8 +62,6 @@ export async function scalePhase(
     }),
   );
   const startedAtMs = Math.min(...members.map((m) => m.readyAtMs));
-  // consumed before the first scrape still counts: the counters start at zero in a new process
-  const zero: MetricTotals = new Map();
   const cpuBefore = members.map((m) => cpuSeconds(m.child.pid));
   const [first] = members;
   if (first === undefined) throw new Error('no processor process started');
@@ -89,8 +87,9 @@ export async function scalePhase(
   const perProcess = await Promise.all(
     members.map(async (m, index) => {
       const after = await scrapeMetrics(m.metricsUrl);
-      const consumed = delta(zero, after, 'agent_telemetry_consumed_messages_total');
-      const committed = delta(zero, after, 'agent_telemetry_batch_messages_sum');
+      // whole-process totals: the counters start at zero in a new process, before the clock starts
+      const consumed = after.get('agent_telemetry_consumed_messages_total') ?? 0;
+      const committed = after.get('agent_telemetry_batch_messages_sum') ?? 0;
       const cpuAfter = cpuSeconds(m.child.pid);
       const before = cpuBefore[index];
       return {
