@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import type { CommandContext } from './command-deps.js';
+import { intOption } from './commands-ops.js';
 
 /**
  * `agent-telemetry act …`: cancel a task, retry a task, replay dead letters, read the audit log.
@@ -11,15 +12,6 @@ export interface ActionsDeps {
   context: CommandContext;
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
-}
-
-function positiveInt(max: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max)
-      throw new InvalidArgumentError(`an integer from 1 to ${max}`);
-    return n;
-  };
 }
 
 interface CommonFlags {
@@ -158,8 +150,8 @@ export function registerActionCommands(root: Command, deps: ActionsDeps): void {
         '[letters...]',
         'dead letters as topic/partition/offset (agent-telemetry act dead-letters lists them)',
       )
-      .option('--since <minutes>', 'or: the dead letters of the last minutes', positiveInt(10_080))
-      .option('--limit <n>', 'at most this many letters', positiveInt(100), 20)
+      .option('--since <minutes>', 'or: the dead letters of the last minutes', intOption(1, 10_080))
+      .option('--limit <n>', 'at most this many letters', intOption(1, 100), 20)
       .option('--force', 'replay bytes the codec still cannot decode'),
   )
     .description('Replay dead letters to their origin topic once the producer is fixed')
@@ -180,7 +172,7 @@ export function registerActionCommands(root: Command, deps: ActionsDeps): void {
       },
     );
 
-  common(act.command('dead-letters').option('--limit <n>', 'rows', positiveInt(500), 50))
+  common(act.command('dead-letters').option('--limit <n>', 'rows', intOption(1, 500), 50))
     .description('List the dead letters (newest first)')
     .action(async (flags: CommonFlags & { limit: number }) => {
       process.exitCode = await call(
@@ -191,7 +183,7 @@ export function registerActionCommands(root: Command, deps: ActionsDeps): void {
       );
     });
 
-  common(act.command('log').option('--limit <n>', 'rows', positiveInt(500), 50))
+  common(act.command('log').option('--limit <n>', 'rows', intOption(1, 500), 50))
     .description('The action audit log, newest first')
     .action(async (flags: CommonFlags & { limit: number }) => {
       process.exitCode = await call(deps, flags, 'GET', `/api/v1/actions?limit=${flags.limit}`);
