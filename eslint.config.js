@@ -13,6 +13,8 @@ const BOUNDARIES = {
   agents: ['lib', 'schemas'],
   bench: ['lib', 'schemas', 'processors', 'api'],
   cli: ['lib', 'schemas', 'processors', 'api', 'agents'],
+  // the generators of the reference pages read the code that is the truth for each page
+  docs: ['lib', 'schemas', 'processors', 'api', 'agents', 'cli'],
 };
 const FOLDERS = Object.keys(BOUNDARIES);
 

@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { cell, code, page, table } from './markdown.js';
+
+describe('markdown', () => {
+  it('keeps a table intact whatever the cell holds', () => {
+    expect(cell('a|b\nc')).toBe('a\\|b c');
+    expect(cell(undefined)).toBe('');
+    expect(table(['x', 'y'], [[cell('1'), cell('a|b')]])).toBe('| x | y |\n| --- | --- |\n| 1 | a\\|b |');
+  });
+
+  it('quotes code that holds backticks', () => {
+    expect(code('a`b')).toBe('`` a`b ``');
+    expect(code('ab')).toBe('`ab`');
+  });
+
+  it('puts the banner first and ends with one newline', () => {
+    const text = page('lib/x.ts', 'Title', ['body']);
+    expect(text.startsWith('<!-- Generated from lib/x.ts')).toBe(true);
+    expect(text.endsWith('body\n')).toBe(true);
+  });
+});
