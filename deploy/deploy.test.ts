@@ -436,7 +436,11 @@ describe('deploy/Dockerfile', () => {
       include: string[];
     };
     const text = await readFile(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
-    for (const folder of tsconfig.include.filter((entry) => !entry.includes('*') && entry !== 'deploy')) {
+    // deploy/ and docs/ (the documentation and the generators of its reference pages) are not built into the image
+    const imageFolders = tsconfig.include.filter(
+      (entry) => !entry.includes('*') && !['deploy', 'docs'].includes(entry),
+    );
+    for (const folder of imageFolders) {
       expect(text, folder).toMatch(new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
     }
   });
@@ -449,9 +453,9 @@ describe('deploy/Dockerfile', () => {
     const tsconfig = JSON.parse(await readFile(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
       include: string[];
     };
-    // bench/ is compiled but never run in the image; deploy/ is not copied into it
+    // bench/ is compiled but never run in the image; deploy/ and docs/ are not copied into it
     const runtimeFolders = tsconfig.include.filter(
-      (f) => !f.includes('*') && f !== 'bench' && f !== 'deploy',
+      (f) => !f.includes('*') && !['bench', 'deploy', 'docs'].includes(f),
     );
     expect(runtimeFolders).toEqual(expect.arrayContaining(['lib', 'processors', 'api', 'agents', 'cli']));
     expect(importsOutsideDependencies(REPO_ROOT, runtimeFolders, dependencies)).toEqual([]);
