@@ -30,7 +30,7 @@ function reach(folder) {
 function forbiddenImports(folder, allowed) {
   return FOLDERS.filter((other) => other !== folder && !allowed.includes(other)).map((other) => ({
     group: reach(other),
-    message: `${folder}/ may not import ${other}/: see the folder table in DESIGN.md.`,
+    message: `${folder}/ may not import ${other}/: see the folder table in docs/architecture.md.`,
   }));
 }
 

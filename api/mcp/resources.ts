@@ -16,7 +16,7 @@ import { callApi } from './tool-kit.js';
 export const ORACLE_SCHEMA_URI = 'agent-telemetry://oracle/schema';
 export const TABLES_URI = 'agent-telemetry://tables';
 
-/** What each table holds (the README's "Tables" section); the columns come live from the server. */
+/** What each table holds (docs/sql.md's "Tables" section); the columns come live from the server. */
 const TABLE_NOTES: Readonly<Record<string, string>> = {
   [MESSAGE_LOG]:
     'one row per observed AgentMessage (topic, partition, offset, schema id, sent and observed times); ReplacingMergeTree, use FINAL for exact counts',
