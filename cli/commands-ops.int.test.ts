@@ -115,6 +115,17 @@ describe('agent-telemetry status, errors, pending, diagnose, trace', () => {
     expect(result.out).toMatch(new RegExp(`^1 +\\S+ +stuck_tasks +.*${team.reviewer}`, 'm'));
   });
 
+  it('status --all: every agent the narrower view shows, and more', async () => {
+    type Status = { agents: { agent_name: string }[]; queues: { agent_name: string }[] };
+    const shown = await cli(['status', '--json']);
+    const all = await cli(['status', '--json', '--all']);
+    expect(all.code).toBe(shown.code);
+    expect(all.code).not.toBe(2);
+    const names = (out: string) => (JSON.parse(out) as Status).agents.map((a) => a.agent_name);
+    expect(names(all.out)).toEqual(expect.arrayContaining(names(shown.out)));
+    expect(names(all.out)).toContain(team.reviewer);
+  });
+
   it('exit 2 on a usage error, 3 when ClickHouse cannot be reached', async () => {
     expect((await cli(['errors', '--limit', '0'])).code).toBe(2);
     const down = await cli(['status'], { CLICKHOUSE_URL: 'http://127.0.0.1:1' });

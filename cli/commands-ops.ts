@@ -99,6 +99,10 @@ export function registerOpsCommands(root: Command, deps: OpsDeps): void {
     )
     .addOption(json)
     .option('--window <minutes>', 'window of the counts, in minutes', intOption(1, 1_440), 15)
+    .option(
+      '--all',
+      'every agent and queue ever seen, not only the expected ones and those active in the window or with pending tasks',
+    )
     .addHelpText(
       'after',
       `\nExits 1 when an expected agent is silent or dead, or a queue's lag is ERR or a partition is STOP/STALL.${EXIT_CODES_HELP}`,
