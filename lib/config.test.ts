@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_VARIABLES, DEFAULT_AGENTS, loadConfig } from './config.js';
+import { CONFIG_SLICES, CONFIG_VARIABLES, DEFAULT_AGENTS, loadConfig } from './config.js';
+import { sliceReference } from './config/slice.js';
 import { ErrorCode, TelemetryError } from './errors.js';
 
 describe('loadConfig', () => {
@@ -120,5 +121,28 @@ describe('loadConfig', () => {
   it('publishes the names of the variables it reads', () => {
     expect(CONFIG_VARIABLES).toContain('KAFKA_BOOTSTRAP_SERVERS');
     expect(CONFIG_VARIABLES).toContain('AGENT_NAMES');
+  });
+});
+
+describe('the configuration slices', () => {
+  it('state each variable once, with a meaning', () => {
+    expect(new Set(CONFIG_VARIABLES).size).toBe(CONFIG_VARIABLES.length);
+    for (const slice of CONFIG_SLICES) {
+      for (const variable of sliceReference(slice)) {
+        expect(variable.description, variable.name).not.toBe('');
+      }
+    }
+  });
+
+  it('apply a rule within a slice even when another slice has a problem', () => {
+    expect(() =>
+      loadConfig({ KAFKA_BOOTSTRAP_SERVERS: 'no-port', API_CORS_ORIGINS: '*', API_CORS_CREDENTIALS: 'true' }),
+    ).toThrow(/2 problems.*\n.*KAFKA_BOOTSTRAP_SERVERS.*\n.*API_CORS_ORIGINS="\*": "\*" may not be used/);
+  });
+
+  it('redact a secret in a problem', () => {
+    expect(() => loadConfig({ API_AUTH_TOKEN: 'short-secret' })).toThrow(
+      'API_AUTH_TOKEN=[redacted, 12 characters]: at least 16 characters',
+    );
   });
 });

@@ -6,39 +6,16 @@ export const RUNNER_TIMING = {
   retry: { initialMs: 250, maxMs: 5_000 },
 } as const;
 
-/** The runner options that come from the configuration, shared by the processors and the replay. */
-export function runnerSettings(
-  config: Config,
-): Pick<
-  RunnerOptions,
-  | 'groupId'
-  | 'queueTopicPattern'
-  | 'batchSize'
-  | 'flushIntervalMs'
-  | 'maxBufferedMessages'
-  | 'maxBufferedBytes'
-  | 'maxStoresInFlight'
-  | 'maxPollBatch'
-  | 'consumerCacheMs'
-  | 'metadataRefreshMs'
-  | 'poison'
-  | 'retry'
-  | 'revokeFlushTimeoutMs'
-> {
-  const p = config.processors;
-  return {
-    groupId: p.groupId,
-    queueTopicPattern: p.queueTopicPattern,
-    batchSize: p.batchSize,
-    flushIntervalMs: p.flushIntervalMs,
-    maxBufferedMessages: p.maxBufferedMessages,
-    maxBufferedBytes: p.maxBufferedBytes,
-    maxStoresInFlight: p.maxStoresInFlight,
-    maxPollBatch: p.maxPollBatch,
-    consumerCacheMs: p.consumerCacheMs,
-    metadataRefreshMs: p.metadataRefreshMs,
-    poison: p.poison,
-    retry: RUNNER_TIMING.retry,
-    revokeFlushTimeoutMs: p.revokeTimeoutMs,
-  };
+/** The processors' configuration that the runner takes as options: all of it but the probe port. */
+type RunnerPart = Omit<Config['processors'], 'httpPort'>;
+
+/**
+ * The runner options that come from the configuration, shared by the processors and the replay. The
+ * processors' slice (`lib/config/processors.ts`) names its output after the runner's options, so
+ * it is passed on as it is, plus the retry timing; the return type checks that every field is a
+ * runner option of the same type.
+ */
+export function runnerSettings(config: Config): Pick<RunnerOptions, keyof RunnerPart | 'retry'> {
+  const { httpPort, ...runner } = config.processors;
+  return { ...runner, retry: RUNNER_TIMING.retry };
 }
