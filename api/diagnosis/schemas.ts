@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IssueSeverity } from './types.js';
 
 /** Response shapes of the diagnosis routes: the contract's keys plus the ones this project adds. */
 
@@ -29,7 +30,7 @@ const IssueSchema = z.object({
     'timeout',
     'cost',
   ]),
-  severity: z.enum(['critical', 'high', 'medium', 'low', 'info']),
+  severity: z.enum(IssueSeverity),
   title: z.string(),
   description: z.string(),
   affected_components: z.array(z.string()),

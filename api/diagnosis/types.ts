@@ -4,6 +4,8 @@
  * window, so each can be tested with fixture facts and no services.
  */
 
+import { ALERT_SEVERITIES } from '../../lib/config.js';
+import type { DiagnosisConfig } from '../../lib/config/diagnosis.js';
 import type { AgentTime } from '../timing/breakdown.js';
 import type { GraphFacts } from './types-graph.js';
 
@@ -274,7 +276,8 @@ export const IssueCategory = [
 ] as const;
 export type IssueCategory = (typeof IssueCategory)[number];
 
-export const IssueSeverity = ['critical', 'high', 'medium', 'low', 'info'] as const;
+/** Highest first; the configuration's list (`ALERT_MIN_SEVERITY` names one), as lib/ may not import api/. */
+export const IssueSeverity = ALERT_SEVERITIES;
 export type IssueSeverity = (typeof IssueSeverity)[number];
 
 export type EvidenceValue = string | number | boolean | null | readonly (string | number)[];
@@ -297,36 +300,18 @@ export interface DetectedIssue {
   magnitude: number;
 }
 
-/** Per-priority seconds after which a pending task counts as stuck. */
-export interface StuckThresholds {
-  critical: number;
-  high: number;
-  normal: number;
-  low: number;
-}
+/**
+ * Detector settings: the diagnosis slice of the configuration (`DIAGNOSIS_*`, `LLM_LIMIT_WARN_RATIO`;
+ * meanings and defaults in lib/config/diagnosis.ts) without the baseline length, which sizes the
+ * window instead.
+ */
+export type DetectorThresholds = Omit<DiagnosisConfig['diagnosis'], 'baselineWindows'>;
 
-/** Detector settings (`DIAGNOSIS_*` in the configuration). */
-export interface DetectorThresholds {
-  stuckAfterS: StuckThresholds;
-  heartbeatTimeoutS: number;
-  spikeFactor: number;
-  spikeMinErrors: number;
-  cascadeMinAgents: number;
-  retryStormMinAttempts: number;
-  slowFactor: number;
-  slowMinMs: number;
-  timeoutMinCount: number;
-  /** Share of a configured TPM/RPM limit at which usage is reported. */
-  llmUtilizationWarn: number;
-}
+/** Per-priority seconds after which a pending task counts as stuck (`DIAGNOSIS_STUCK_AFTER_S`). */
+export type StuckThresholds = DetectorThresholds['stuckAfterS'];
 
 /** Configured limits of one model (`LLM_LIMITS`); provider `''` matches any provider. */
-export interface LlmLimit {
-  model: string;
-  provider: string;
-  tpm_max: number;
-  rpm_max: number;
-}
+export type LlmLimit = DiagnosisConfig['llmLimits'][number];
 
 export function limitFor(limits: readonly LlmLimit[], provider: string, model: string): LlmLimit | undefined {
   return (

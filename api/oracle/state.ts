@@ -1,4 +1,5 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import type { Config } from '../../lib/config.js';
 import { queueTopic } from '../../schemas/topics.js';
 import {
   fetchModels,
@@ -74,7 +75,7 @@ export interface OracleSettings {
   discoveryMode: DiscoveryMode;
   activityWindowMinutes: number;
   maxTasksPerQueue: number;
-  llmLimits: readonly { model: string; provider: string; tpm_max: number; rpm_max: number }[];
+  llmLimits: Readonly<Config['llmLimits']>;
 }
 
 /** Committed offsets of a consumer group (the API's Kafka admin view satisfies it). */

@@ -1,3 +1,4 @@
+import type { Config } from '../../lib/config.js';
 import { normalizeAgentName } from '../../schemas/topics.js';
 import {
   parseCpu,
@@ -14,8 +15,7 @@ import { POD_STATUSES } from './schema.js';
  * annotations, pods by their Deployment's selector, usage from metrics.k8s.io, limits from the pod
  * template. Nothing here is estimated: what Kubernetes does not report stays absent or null.
  */
-export const DiscoveryMode = ['auto', 'labeled', 'all', 'telemetry'] as const;
-export type DiscoveryMode = (typeof DiscoveryMode)[number];
+export type DiscoveryMode = Config['oracle']['discoveryMode'];
 
 export const ORACLE_LABEL = 'oracle-monitor/agent';
 export const ORACLE_NAME = 'oracle-monitor/name';
