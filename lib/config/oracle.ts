@@ -8,7 +8,7 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
 export const oracleSlice = defineSlice({
   name: 'oracle',
   title: 'Oracle state',
-  summary: 'Read by the API and `mcp` when they assemble the oracle state.',
+  summary: 'Read where the oracle state is assembled (api/oracle): the API and the MCP server.',
   variables: {
     ORACLE_DISCOVERY_MODE: z
       .enum(['auto', 'labeled', 'all', 'telemetry'])
