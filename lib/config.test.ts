@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { CONFIG_SLICES, CONFIG_VARIABLES, DEFAULT_AGENTS, loadConfig } from './config.js';
+import {
+  CONFIG_SLICES,
+  CONFIG_VARIABLES,
+  DEFAULT_AGENTS,
+  configSecrets,
+  isSecretVariable,
+  loadConfig,
+} from './config.js';
 import { sliceReference } from './config/slice.js';
 import { ErrorCode, TelemetryError } from './errors.js';
 
@@ -138,6 +145,13 @@ describe('the configuration slices', () => {
     expect(() =>
       loadConfig({ KAFKA_BOOTSTRAP_SERVERS: 'no-port', API_CORS_ORIGINS: '*', API_CORS_CREDENTIALS: 'true' }),
     ).toThrow(/2 problems.*\n.*KAFKA_BOOTSTRAP_SERVERS.*\n.*API_CORS_ORIGINS="\*": "\*" may not be used/);
+  });
+
+  it('give the logger every secret variable to redact', () => {
+    const secrets = CONFIG_VARIABLES.filter(isSecretVariable);
+    expect(secrets.length).toBeGreaterThan(0);
+    const env = Object.fromEntries(secrets.map((name) => [name, `secret-value-of-${name}`]));
+    expect(configSecrets(loadConfig(env)).sort()).toEqual(Object.values(env).sort());
   });
 
   it('redact a secret in a problem', () => {
