@@ -4,6 +4,7 @@ import { loadSdl } from '../graphql/compose.js';
 import { boolParam, enumParamWithDefault, intParam } from '../http/params.js';
 import { defineRoute } from '../http/route.js';
 import type { ApiContext, ApiModuleFactory } from '../module.js';
+import { cacheKey, ReadCache } from '../read-models/cache.js';
 import { diagnose, type DiagnosisReport, type DiagnosisSettings } from './diagnose.js';
 import { claudeErrors } from './errors-report.js';
 import { toPrompt, toSummary } from './format.js';
@@ -42,6 +43,26 @@ export function diagnoseFor(context: ApiContext, minutes: number): Promise<Diagn
   );
 }
 
+const sharedReports = new WeakMap<ApiContext, ReadCache>();
+
+/**
+ * The diagnosis the API's callers share: a whole-system view that costs the same for every caller
+ * (about thirty window queries), so callers within `API_CACHE_TTL_MS` (or twice the time the last
+ * diagnosis took, when that is longer) get the same report, and concurrent callers wait for one
+ * computation instead of each starting their own (see `ReadCache`). `metadata.generated_at` says
+ * when it was computed. The alerts process calls {@link diagnoseFor} directly: every evaluation is
+ * a fresh one.
+ */
+export function sharedDiagnosisFor(context: ApiContext, minutes: number): Promise<DiagnosisReport> {
+  let cache = sharedReports.get(context);
+  if (cache === undefined) {
+    // one entry per window length (1 to 60 minutes)
+    cache = new ReadCache({ ttlMs: context.config.api.cacheTtlMs, maxEntries: 60 });
+    sharedReports.set(context, cache);
+  }
+  return cache.get(cacheKey('diagnose', minutes), () => diagnoseFor(context, minutes));
+}
+
 /**
  * `/api/v1/claude/diagnose`, `/api/v1/claude/errors` and GraphQL `diagnose(window)`: ranked issues
  * with evidence and fixes, over the time window the caller asks for.
@@ -57,11 +78,12 @@ export const diagnosisModule: ApiModuleFactory = (context) => ({
         'format=json (default) gives the whole bundle; format=summary the short form; format=prompt a text bundle for an LLM within max_tokens ' +
         '(about 4 characters a token; the evidence of the lowest-ranked issues is dropped first). Unlike the old service, the window is honoured ' +
         '(the window is compared with a baseline of DIAGNOSIS_BASELINE_WINDOWS windows before it). kind=a,b keeps the issues of those kinds ' +
-        '(GET /api/v1/claude/diagnose/kinds lists them); status, health score and counts stay system-wide.',
+        '(GET /api/v1/claude/diagnose/kinds lists them); status, health score and counts stay system-wide. Callers within API_CACHE_TTL_MS ' +
+        '(or twice the time the last diagnosis took) share one report; metadata.generated_at says when it was computed.',
       query: diagnoseQuery,
       response: DiagnosisResponseSchema,
       handler: async ({ query }) => {
-        const report = withKinds(await diagnoseFor(context, query.time_window_minutes), query.kind);
+        const report = withKinds(await sharedDiagnosisFor(context, query.time_window_minutes), query.kind);
         if (query.format === 'summary') return toSummary(report);
         if (query.format === 'prompt') return toPrompt(report, query.max_tokens);
         return report;
@@ -105,7 +127,7 @@ export const diagnosisModule: ApiModuleFactory = (context) => ({
           { window: intParam(15, 1, 60), kinds: kindsParam },
           { window: args.window, kinds: list },
         );
-        const report = withKinds(await diagnoseFor(context, window), kinds);
+        const report = withKinds(await sharedDiagnosisFor(context, window), kinds);
         return {
           generated_at: report.metadata.generated_at,
           time_window_minutes: report.metadata.time_window_minutes,

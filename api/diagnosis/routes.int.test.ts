@@ -64,6 +64,18 @@ describe('diagnosis routes', () => {
     expect(report.issues.counts.total).toBe(report.issues.items.length);
   });
 
+  it('shares one diagnosis between the callers of a cache period, whatever kinds they keep', async () => {
+    const generatedAt = (body: unknown): string => DiagnosisJsonSchema.parse(body).metadata.generated_at;
+    // a window no other test asks for, so the first of these requests computes the report
+    const path = '/api/v1/claude/diagnose?time_window_minutes=7';
+    const concurrent = await Promise.all([get(path), get(path), get(`${path}&kind=stuck_tasks`)]);
+    const first = generatedAt(concurrent[0].body);
+    expect(concurrent.map((answer) => generatedAt(answer.body))).toEqual([first, first, first]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // later callers get the same report (computed at least 20 ms earlier) until it is refreshed
+    expect(generatedAt((await get(path)).body)).toBe(first);
+  });
+
   it('answers the summary and the prompt forms', async () => {
     const summary = DiagnosisSummarySchema.parse((await get('/api/v1/claude/diagnose?format=summary')).body);
     expect(summary.system_status).not.toBe('healthy');

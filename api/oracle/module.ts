@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { SERVICE_ACCOUNT_DIR, type Config } from '../../lib/config.js';
 import { ErrorCode, TelemetryError } from '../../lib/errors.js';
-import { diagnoseFor } from '../diagnosis/module.js';
+import { sharedDiagnosisFor } from '../diagnosis/module.js';
 import { parseArgs } from '../graphql/args.js';
 import { loadSdl } from '../graphql/compose.js';
 import { boolParam, enumParamWithDefault, intParam } from '../http/params.js';
@@ -191,7 +191,7 @@ export const oracleModule: ApiModuleFactory = (context) => {
           issues: z.array(z.record(z.string(), z.unknown())),
         }),
         handler: async ({ query }) => {
-          const report = await diagnoseFor(context, query.time_window_minutes);
+          const report = await sharedDiagnosisFor(context, query.time_window_minutes);
           return {
             system_status: report.metadata.system_status,
             health_score: report.health_score,
