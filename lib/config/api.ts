@@ -82,7 +82,7 @@ export const apiSlice = defineSlice({
       .max(600_000)
       .default(1_000)
       .describe(
-        'how long the whole-system views (queues, pending lists and counts, error summary, groups and totals, agents) are served from the read cache before a refresh; `0` turns the cache off',
+        'how long the whole-system views (queues, pending lists and counts, error summary, groups and totals, agents, the diagnosis) are served from the read cache before a refresh, or twice the time the last refresh took when that is longer; `0` turns the cache off',
       ),
     API_WS_MAX_CLIENTS: positiveInt(1_000, 100_000).describe(
       'live streams at once: WebSocket clients, event streams and GraphQL subscriptions together (503 above)',
