@@ -42,10 +42,10 @@ const boundaryRules = Object.entries(BOUNDARIES).map(([folder, allowed]) => ({
 /**
  * The API's test seeds build their ClickHouse rows with the processors' own pure functions (the
  * mappers, and the dead-letter row of a poison message), so a seeded row is exactly what ingest
- * stores and cannot drift from it. Only these two modules, only from these test-only files: the
+ * stores and cannot drift from it. Only these two modules, only from these test-support files: the
  * API's production code still may not import processors/.
  */
-const API_TEST_SEEDS = ['api/test/seed.ts', 'api/diagnosis/seed.ts'];
+const API_TEST_SEEDS = ['api/test-support/seed.ts', 'api/diagnosis/test-support/seed.ts'];
 const SEED_IMPORTS = ['mappers.js', 'dead-letter.js'];
 
 const apiTestSeedRule = {

@@ -24,7 +24,7 @@ function clickHouseTests(dir = '.'): string[] {
 const currentClickHouse = `http://127.0.0.1:${process.env.CHDB_HTTP_PORT ?? '8124'}`;
 
 const integration = {
-  globalSetup: ['lib/test-global-setup.ts'],
+  globalSetup: ['lib/test-support/global-setup.ts'],
   exclude: ['node_modules/**', 'dist/**', '.state/**'],
   testTimeout: 120_000,
   hookTimeout: 120_000,

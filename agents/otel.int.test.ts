@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../lib/kafka.js';
-import { testConfig, testLogger, uniqueToken } from '../lib/test-support.js';
+import { testConfig, testLogger, uniqueToken } from '../lib/test-support/helpers.js';
 import { queueTopic } from '../schemas/topics.js';
 import { JobClient } from './client.js';
 import { startAgentSystem, type AgentSystem } from './system.js';

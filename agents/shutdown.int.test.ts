@@ -4,11 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../lib/kafka.js';
 import { createCodec } from '../lib/registry.js';
-import { testConfig, testLogger, uniqueToken } from '../lib/test-support.js';
+import { testConfig, testLogger, uniqueToken } from '../lib/test-support/helpers.js';
 import { ensureTopics } from '../lib/topics.js';
 import type { AgentMessage } from '../schemas/records.js';
 import { queueTopic } from '../schemas/topics.js';
-import { TopicTap } from './test-helpers.js';
+import { TopicTap } from './test-support/topic-tap.js';
 import { ROOT_CONTEXT, Tracing } from './tracing.js';
 import { AgentTransport, taskMessage } from './transport.js';
 

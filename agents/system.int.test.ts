@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../lib/config.js';
 import { createKafka } from '../lib/kafka.js';
-import { testConfig, testLogger, uniqueToken } from '../lib/test-support.js';
+import { testConfig, testLogger, uniqueToken } from '../lib/test-support/helpers.js';
 import type { AgentMessage } from '../schemas/records.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
 import { JobClient } from './client.js';
@@ -10,7 +10,7 @@ import { OfflineProvider } from './llm/offline.js';
 import { OpenAiCompatibleProvider } from './llm/openai.js';
 import { createPriceTable } from './llm/pricing.js';
 import { startAgentSystem, type AgentSystem } from './system.js';
-import { TopicTap } from './test-helpers.js';
+import { TopicTap } from './test-support/topic-tap.js';
 import { ROOT_CONTEXT } from './tracing.js';
 import { cancelMessage } from './transport.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleTask } from '../schemas/fixtures.js';
+import { sampleTask } from '../schemas/test-support/fixtures.js';
 import { cancelMessage, heartbeatMessage, replyMessage, taskMessage } from './transport.js';
 
 describe('message builders', () => {

@@ -1,11 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { migrate } from '../lib/migrations.js';
-import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../lib/test-support.js';
+import {
+  createTestDatabase,
+  testLogger,
+  uniqueToken,
+  type TestDatabase,
+} from '../lib/test-support/helpers.js';
 import type { RestRoute } from './module.js';
 import type { Api } from './server.js';
-import { seedRun, type Seeded } from './test/seed.js';
-import { buildTestApi } from './test/test-api.js';
+import { seedRun, type Seeded } from './test-support/seed.js';
+import { buildTestApi } from './test-support/test-api.js';
 
 /**
  * REST and GraphQL over a fresh database seeded through the table modules, read by the API as the

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { testLogger } from '../lib/test-support.js';
-import { sampleError, sampleTask } from '../schemas/fixtures.js';
+import { testLogger } from '../lib/test-support/helpers.js';
+import { sampleError, sampleTask } from '../schemas/test-support/fixtures.js';
 import { createEventStreams, streamSubscription } from './event-stream.js';
 import { HttpError } from './http/http-error.js';
 import { LiveHub, type LiveEvent } from './live-feed.js';

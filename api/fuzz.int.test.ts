@@ -2,11 +2,16 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { migrate } from '../lib/migrations.js';
-import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../lib/test-support.js';
+import {
+  createTestDatabase,
+  testLogger,
+  uniqueToken,
+  type TestDatabase,
+} from '../lib/test-support/helpers.js';
 import type { RestRoute } from './module.js';
 import type { Api } from './server.js';
-import { seedRun } from './test/seed.js';
-import { buildTestApi } from './test/test-api.js';
+import { seedRun } from './test-support/seed.js';
+import { buildTestApi } from './test-support/test-api.js';
 import {
   encodeLoosely,
   graphqlArguments,
@@ -14,7 +19,7 @@ import {
   hostileString,
   hostileValue,
   wsFrames,
-} from './test/fuzz-test-inputs.js';
+} from './test-support/fuzz-inputs.js';
 
 /**
  * The whole surface under generated hostile input (fast-check), over real sockets against a seeded

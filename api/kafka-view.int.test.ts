@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type Admin, type Consumer } from '../lib/kafka.js';
-import { createTestProducer, eventually, testConfig, testLogger, uniqueToken } from '../lib/test-support.js';
+import {
+  createTestProducer,
+  eventually,
+  testConfig,
+  testLogger,
+  uniqueToken,
+} from '../lib/test-support/helpers.js';
 import { ensureTopics } from '../lib/topics.js';
 import { queueTopic } from '../schemas/topics.js';
 import { createKafkaView } from './kafka-view.js';

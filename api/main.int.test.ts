@@ -3,7 +3,12 @@ import { clickHouseAccess, createClickHouseClient } from '../lib/clickhouse.js';
 import { TelemetryError } from '../lib/errors.js';
 import { migrate } from '../lib/migrations.js';
 import { Lifecycle } from '../lib/lifecycle.js';
-import { createTestDatabase, eventually, testLogger, type TestDatabase } from '../lib/test-support.js';
+import {
+  createTestDatabase,
+  eventually,
+  testLogger,
+  type TestDatabase,
+} from '../lib/test-support/helpers.js';
 import { startApi, type ApiHandle } from './main.js';
 
 /** The composition root against the real stack: dependency checks, metrics, the read-only user. */

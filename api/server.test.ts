@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClickHouseReader } from '../lib/clickhouse.js';
 import { ErrorCode, TelemetryError } from '../lib/errors.js';
-import { testConfig, testLogger } from '../lib/test-support.js';
+import { testConfig, testLogger } from '../lib/test-support/helpers.js';
 import type { KafkaView } from './kafka-view.js';
 import { LiveHub } from './live-feed.js';
 import { createApiMetrics } from './metrics.js';

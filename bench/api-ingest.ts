@@ -1,6 +1,6 @@
 import type { Config } from '../lib/config.js';
 import { createCodec } from '../lib/registry.js';
-import { startGroupsAtEnd } from '../lib/test-support.js';
+import { startGroupsAtEnd } from '../lib/test-support/helpers.js';
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import type { BenchEnvironment } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';

@@ -1,7 +1,7 @@
 import type { Config } from '../lib/config.js';
 import { createKafka, type Consumer } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
-import type { TestProducer } from '../lib/test-support.js';
+import type { TestProducer } from '../lib/test-support/helpers.js';
 import type { AgentMessage } from '../schemas/records.js';
 import { queueTopic } from '../schemas/topics.js';
 import { spawnBenchChild, type BenchChild } from './child.js';

@@ -2,7 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createKafkaView, type KafkaView } from '../api/kafka-view.js';
 import { diagnose } from '../api/diagnosis/diagnose.js';
 import { diagnosisSettings } from '../api/diagnosis/module.js';
-import { SCENARIO_EXPECTATIONS, SCENARIO_ROLES } from '../api/diagnosis/scenario-expectations.js';
+import {
+  SCENARIO_EXPECTATIONS,
+  SCENARIO_ROLES,
+} from '../api/diagnosis/test-support/scenario-expectations.js';
 import type { Config } from '../lib/config.js';
 import { createKafka, type Admin } from '../lib/kafka.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -15,7 +18,7 @@ import {
   createTestProducer,
   startGroupsAtEnd,
   type TestDatabase,
-} from '../lib/test-support.js';
+} from '../lib/test-support/helpers.js';
 import { ensureTopics, sharedTopics } from '../lib/topics.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
 import { benchToken } from './bench-env.js';

@@ -10,7 +10,7 @@ import { scalePhase, type ScaleOutcome } from './scale-phase.js';
 import { beginBenchRun } from './run-lock.js';
 import { createBulkProducer, encodeWorkload, produceAll } from './produce.js';
 import { int, mb, say, seconds } from './report.js';
-import { startGroupsAtEnd } from '../lib/test-support.js';
+import { startGroupsAtEnd } from '../lib/test-support/helpers.js';
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import type { Expected } from './visibility.js';
 import { sizing, WorkloadGenerator } from './workload.js';

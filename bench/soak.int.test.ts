@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { testConfig, testLogger } from '../lib/test-support.js';
+import { testConfig, testLogger } from '../lib/test-support/helpers.js';
 import { runSoak } from './soak.js';
 
 /**

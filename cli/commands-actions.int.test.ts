@@ -11,14 +11,14 @@ import {
   testLogger,
   uniqueToken,
   type TestDatabase,
-} from '../lib/test-support.js';
+} from '../lib/test-support/helpers.js';
 import { queueTopic } from '../schemas/topics.js';
 import { createActionsBackend } from '../api/actions/backend.js';
 import { createKafkaView } from '../api/kafka-view.js';
 import { LiveHub } from '../api/live-feed.js';
 import { createApiMetrics } from '../api/metrics.js';
 import { buildApi } from '../api/server.js';
-import { seedRun, type Seeded } from '../api/test/seed.js';
+import { seedRun, type Seeded } from '../api/test-support/seed.js';
 
 /**
  * `agent-telemetry act` as a script uses it: the built binary against a running API (actions on,

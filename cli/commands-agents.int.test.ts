@@ -12,9 +12,13 @@ import {
   testLogger,
   uniqueToken,
   type TestDatabase,
-} from '../lib/test-support.js';
+} from '../lib/test-support/helpers.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
-import { REPO_ROOT, runProcessorsInProcess, type RunningProcessors } from '../processors/test-harness.js';
+import {
+  REPO_ROOT,
+  runProcessorsInProcess,
+  type RunningProcessors,
+} from '../processors/test-support/harness.js';
 
 const CLI = join(REPO_ROOT, 'dist', 'cli', 'main.js');
 

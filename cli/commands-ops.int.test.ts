@@ -10,11 +10,11 @@ import {
   uniqueToken,
   type TestDatabase,
   type TestProducer,
-} from '../lib/test-support.js';
-import { sampleTask } from '../schemas/fixtures.js';
+} from '../lib/test-support/helpers.js';
+import { sampleTask } from '../schemas/test-support/fixtures.js';
 import { queueTopic } from '../schemas/topics.js';
-import { seedScenario, teamOf, workers, type Team } from '../api/diagnosis/seed-scenarios.js';
-import { Seeder } from '../api/diagnosis/seed.js';
+import { seedScenario, teamOf, workers, type Team } from '../api/diagnosis/test-support/seed-scenarios.js';
+import { Seeder } from '../api/diagnosis/test-support/seed.js';
 
 /**
  * The people CLI as a script uses it: the built binary against a fresh database holding the

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMcpServer } from '../api/mcp/server.js';
 import type { Api } from '../api/server.js';
-import { buildTestApi } from '../api/test/test-api.js';
+import { buildTestApi } from '../api/test-support/test-api.js';
 import { AgentTimesResponseSchema, TaskTimeSchema, TraceTimeSchema } from '../api/timing/schemas.js';
 import type { Config } from '../lib/config.js';
 import { createSchemaRegistry } from '../lib/registry.js';
@@ -21,7 +21,7 @@ import {
   uniqueToken,
   type TestDatabase,
   type TestProducer,
-} from '../lib/test-support.js';
+} from '../lib/test-support/helpers.js';
 import {
   countRows,
   createTopics,
@@ -29,9 +29,9 @@ import {
   deleteTopics,
   runProcessorsInProcess,
   type RunningProcessors,
-} from '../processors/test-harness.js';
+} from '../processors/test-support/harness.js';
 import { RecordKind, SchemaCodec } from '../schemas/codec.js';
-import { sampleResult, sampleTask } from '../schemas/fixtures.js';
+import { sampleResult, sampleTask } from '../schemas/test-support/fixtures.js';
 import type { AgentMessage } from '../schemas/records.js';
 import { loadSchemaText } from '../schemas/schema-files.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';

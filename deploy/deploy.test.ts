@@ -21,8 +21,8 @@ import {
   selectedTemplates,
   type Container,
   type PodTemplate,
-} from './checks.js';
-import { importsOutsideDependencies, lintDockerfile } from './dockerfile.js';
+} from './test-support/checks.js';
+import { importsOutsideDependencies, lintDockerfile } from './test-support/dockerfile.js';
 import {
   K8S_DIR,
   KUBERNETES_VERSION,
@@ -35,7 +35,7 @@ import {
   type K8sObject,
   type Overlay,
   type Rendered,
-} from './manifests.js';
+} from './test-support/manifests.js';
 
 /**
  * The container image and the Kubernetes manifests, checked without a cluster: every overlay is

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../lib/test-support.js';
-import { containerEnvironment, find, podTemplate, type Container } from './checks.js';
-import { K8S_DIR, REPO_ROOT, render, toolsBin, type K8sObject } from './manifests.js';
+import { createTestDatabase, type TestDatabase } from '../lib/test-support/helpers.js';
+import { containerEnvironment, find, podTemplate, type Container } from './test-support/checks.js';
+import { K8S_DIR, REPO_ROOT, render, toolsBin, type K8sObject } from './test-support/manifests.js';
 
 /**
  * The init Job of the Kubernetes manifests, run as the cluster runs it: the `migrate` container's

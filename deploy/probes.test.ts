@@ -5,7 +5,7 @@ import { commandOf, livenessUrl, runHealthcheck } from '../cli/commands-deploy.j
 import { loadConfig, type Config } from '../lib/config.js';
 import { startProbeServer } from '../lib/http-probe-server.js';
 import { createLogger } from '../lib/logger.js';
-import { PROBE_ROUTES } from './checks.js';
+import { PROBE_ROUTES } from './test-support/checks.js';
 
 /**
  * The probe routes the manifests use exist on the real probe server of the processors, and the

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, TelemetryError } from './errors.js';
 import { loadMigrations, migrate, type Migration } from './migrations.js';
-import { createTestDatabase, testLogger, type TestDatabase } from './test-support.js';
+import { createTestDatabase, testLogger, type TestDatabase } from './test-support/helpers.js';
 
 describe('ClickHouse migrations against the real server', () => {
   let db: TestDatabase;

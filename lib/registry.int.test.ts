@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSchemaRegistry } from './registry.js';
-import { testConfig, uniqueToken } from './test-support.js';
+import { testConfig, uniqueToken } from './test-support/helpers.js';
 import { CodecError } from '../schemas/codec-errors.js';
 import { RecordKind, SchemaCodec, defaultRecordSpecs, type RecordSpec } from '../schemas/codec.js';
-import { sampleError, sampleResult, sampleTask } from '../schemas/fixtures.js';
+import { sampleError, sampleResult, sampleTask } from '../schemas/test-support/fixtures.js';
 import { loadSchemaText } from '../schemas/schema-files.js';
 
 const config = testConfig();

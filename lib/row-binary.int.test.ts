@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clickHouseAccess, createClickHouseClient, type ClickHouseAccess } from './clickhouse.js';
-import { createTestDatabase, type TestDatabase } from './test-support.js';
+import { createTestDatabase, type TestDatabase } from './test-support/helpers.js';
 
 const DDL = (table: string): string => `
   CREATE TABLE ${table} (

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSchemaRegistry } from './registry.js';
-import { testConfig, uniqueToken } from './test-support.js';
+import { testConfig, uniqueToken } from './test-support/helpers.js';
 import { RecordKind, SchemaCodec } from '../schemas/codec.js';
-import { sampleResult } from '../schemas/fixtures.js';
+import { sampleResult } from '../schemas/test-support/fixtures.js';
 import type { AgentMessage } from '../schemas/records.js';
 import { loadSchemaText } from '../schemas/schema-files.js';
 

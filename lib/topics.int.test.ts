@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DLQ_TOPIC, ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
 import { createKafka } from './kafka.js';
-import { testConfig, testLogger, uniqueToken } from './test-support.js';
+import { testConfig, testLogger, uniqueToken } from './test-support/helpers.js';
 import { ensureTopics, plannedTopics } from './topics.js';
 
 describe('ensureTopics against the real broker', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sampleError, sampleResult, sampleTask } from '../schemas/fixtures.js';
+import { sampleError, sampleResult, sampleTask } from '../schemas/test-support/fixtures.js';
 import { DEAD_LETTER_COLUMNS, DEAD_LETTERS } from '../lib/tables/dead-letters.js';
 import { ERROR_FACT_COLUMNS, ERROR_FACTS } from '../lib/tables/error-facts.js';
 import { HEARTBEAT_COLUMNS, HEARTBEATS } from '../lib/tables/heartbeats.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleTask } from '../schemas/fixtures.js';
+import { sampleTask } from '../schemas/test-support/fixtures.js';
 import { RecordKind } from '../schemas/codec.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
 import type { Config } from '../lib/config.js';
 import { quoteString } from '../lib/sql.js';
-import { startClickHouseProxy, type ClickHouseProxy } from '../lib/test-clickhouse-proxy.js';
+import { startClickHouseProxy, type ClickHouseProxy } from '../lib/test-support/clickhouse-proxy.js';
 import {
   createTestDatabase,
   createTestProducer,
@@ -14,7 +14,7 @@ import {
   uniqueToken,
   type TestDatabase,
   type TestProducer,
-} from '../lib/test-support.js';
+} from '../lib/test-support/helpers.js';
 import {
   committedTotal,
   countRows,
@@ -23,7 +23,7 @@ import {
   deleteTopics,
   runProcessorsInProcess,
   type RunningProcessors,
-} from './test-harness.js';
+} from './test-support/harness.js';
 
 const token = uniqueToken();
 const agent = `it-${token}-scaled`;

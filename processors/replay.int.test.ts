@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleError, sampleResult, sampleTask } from '../schemas/fixtures.js';
+import { sampleError, sampleResult, sampleTask } from '../schemas/test-support/fixtures.js';
 import { RecordKind } from '../schemas/codec.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
 import { clickHouseAccess, createClickHouseClient } from '../lib/clickhouse.js';
@@ -14,7 +14,7 @@ import {
   uniqueToken,
   type TestDatabase,
   type TestProducer,
-} from '../lib/test-support.js';
+} from '../lib/test-support/helpers.js';
 import { replay } from './replay.js';
 import {
   committedTotal,
@@ -24,7 +24,7 @@ import {
   endTotal,
   runProcessorsInProcess,
   viewSnapshot,
-} from './test-harness.js';
+} from './test-support/harness.js';
 
 const token = uniqueToken();
 const requester = `it-${token}-lead`;

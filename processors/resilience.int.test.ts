@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleTask } from '../schemas/fixtures.js';
+import { sampleTask } from '../schemas/test-support/fixtures.js';
 import { RecordKind } from '../schemas/codec.js';
 import type { AgentMessage } from '../schemas/records.js';
 import { ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
@@ -17,7 +17,7 @@ import {
   uniqueToken,
   type TestDatabase,
   type TestProducer,
-} from '../lib/test-support.js';
+} from '../lib/test-support/helpers.js';
 import {
   REPO_ROOT,
   committedTotal,
@@ -27,7 +27,7 @@ import {
   deleteTopics,
   runProcessorsInProcess,
   stackService,
-} from './test-harness.js';
+} from './test-support/harness.js';
 
 const token = uniqueToken();
 

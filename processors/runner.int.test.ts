@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleError, sampleResult, sampleTask } from '../schemas/fixtures.js';
+import { sampleError, sampleResult, sampleTask } from '../schemas/test-support/fixtures.js';
 import { RecordKind } from '../schemas/codec.js';
 import type { AgentMessage, DetailedError } from '../schemas/records.js';
 import { DLQ_TOPIC, ERRORS_TOPIC, queueTopic } from '../schemas/topics.js';
@@ -17,7 +17,7 @@ import {
   uniqueToken,
   type TestDatabase,
   type TestProducer,
-} from '../lib/test-support.js';
+} from '../lib/test-support/helpers.js';
 import { DlqHeader } from './dead-letter.js';
 import {
   committedTotal,
@@ -30,7 +30,7 @@ import {
   shuffled,
   viewSnapshot,
   type RunningProcessors,
-} from './test-harness.js';
+} from './test-support/harness.js';
 
 const token = uniqueToken();
 const boss = `it-${token}-boss`;

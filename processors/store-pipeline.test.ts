@@ -5,7 +5,7 @@ import { createLogger } from '../lib/logger.js';
 import { DEAD_LETTERS } from '../lib/tables/dead-letters.js';
 import { MESSAGE_LOG } from '../lib/tables/message-log.js';
 import type { WrittenTable } from '../lib/tables/index.js';
-import { sampleTask } from '../schemas/fixtures.js';
+import { sampleTask } from '../schemas/test-support/fixtures.js';
 import { Batch, type DeadLetter } from './batch.js';
 import { deadLetterFor } from './dead-letter.js';
 import { mapAgentMessage } from './mappers.js';

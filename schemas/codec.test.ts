@@ -3,7 +3,7 @@ import type { SchemaRegistry } from '@kafkajs/confluent-schema-registry';
 import { describe, expect, it } from 'vitest';
 import { CodecError, CodecErrorCode } from './codec-errors.js';
 import { defaultRecordSpecs, RecordKind, SchemaCodec } from './codec.js';
-import { sampleTask } from './fixtures.js';
+import { sampleTask } from './test-support/fixtures.js';
 
 const spec = defaultRecordSpecs().find((s) => s.kind === RecordKind.AGENT_MESSAGE);
 const type = avro.Type.forSchema(JSON.parse(spec?.schemaText ?? '{}') as avro.Schema);

@@ -1,6 +1,6 @@
 import avro from 'avsc';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { sampleError, sampleResult, sampleTask } from './fixtures.js';
+import { sampleError, sampleResult, sampleTask } from './test-support/fixtures.js';
 import {
   AGENT_MESSAGE_FIELDS,
   type AgentMessage,

@@ -14,7 +14,7 @@ import {
   uniqueToken,
   type TestDatabase,
   type TestProducer,
-} from '../../lib/test-support.js';
+} from '../../lib/test-support/helpers.js';
 import { RecordKind, type SchemaCodec } from '../../schemas/codec.js';
 import type { AgentMessage } from '../../schemas/records.js';
 import { DLQ_TOPIC, DlqHeader, queueTopic } from '../../schemas/topics.js';
@@ -22,7 +22,7 @@ import { createKafkaView } from '../kafka-view.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { buildApi, type Api } from '../server.js';
-import { seedRun, type Seeded } from '../test/seed.js';
+import { seedRun, type Seeded } from '../test-support/seed.js';
 import { actionId } from './action-id.js';
 import { createActionsBackend } from './backend.js';
 import { insertActionLog } from '../../lib/tables/action-log.js';

@@ -3,17 +3,22 @@ import { clickHouseAccess, createClickHouseClient } from '../../lib/clickhouse.j
 import { createKafka } from '../../lib/kafka.js';
 import { migrate } from '../../lib/migrations.js';
 import { ALERT_STATE } from '../../lib/tables/alert-state.js';
-import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../../lib/test-support.js';
+import {
+  createTestDatabase,
+  testLogger,
+  uniqueToken,
+  type TestDatabase,
+} from '../../lib/test-support/helpers.js';
 import { diagnoseFor } from '../diagnosis/module.js';
 import { createKafkaView } from '../kafka-view.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { buildApi, type Api } from '../server.js';
-import { seedRun, type Seeded } from '../test/seed.js';
+import { seedRun, type Seeded } from '../test-support/seed.js';
 import { alertIssues } from './main.js';
 import { AlertNotifier, httpSend, webhooksOf } from './notifier.js';
 import { clickHouseAlertStore } from './store.js';
-import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from './test-support/webhook-receiver.js';
 
 /**
  * The notifier over real ClickHouse data: a seeded run whose diagnosis has critical and high issues

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { testLogger } from '../../lib/test-support.js';
+import { testLogger } from '../../lib/test-support/helpers.js';
 import { AlertNotifier, httpSend, webhooksOf, type AlertStore } from './notifier.js';
 import type { AlertIssue, AlertRecord } from './state.js';
-import { startWebhookReceiver, type WebhookReceiver } from './webhook-receiver.js';
+import { startWebhookReceiver, type WebhookReceiver } from './test-support/webhook-receiver.js';
 
 /**
  * The alert state machine against a real HTTP receiver: open, dedupe, resolve, restart, rate limit,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectAgingTasks } from './detect-performance.js';
-import { healthyFacts, NOW, THRESHOLDS, WINDOW } from './fact-fixtures.js';
+import { healthyFacts, NOW, THRESHOLDS, WINDOW } from './test-support/fact-fixtures.js';
 import type { AgentActivityFact, StuckTaskFact } from './types.js';
 
 /** Three measured agents answering within about 1.5-1.7 s (p95), and one more that is not measured yet. */

@@ -8,7 +8,7 @@ import {
   goalOf,
   longestChain,
 } from './detect-graph.js';
-import { NOW, WINDOW } from './fact-fixtures.js';
+import { NOW, WINDOW } from './test-support/fact-fixtures.js';
 import {
   DEFAULT_GRAPH_THRESHOLDS as T,
   type DelegationTask,

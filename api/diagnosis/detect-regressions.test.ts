@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectAgentRegressions, detectLlmCostRegressions } from './detect-regressions.js';
-import { NOW, WINDOW } from './fact-fixtures.js';
+import { NOW, WINDOW } from './test-support/fact-fixtures.js';
 import { DEFAULT_GRAPH_THRESHOLDS as T, type AgentTrendFact, type LlmTrendFact } from './types-graph.js';
 
 const RECENT = NOW - 30_000;

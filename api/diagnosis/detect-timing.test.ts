@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { summarizeByAgent, taskTimeOf, type TaskTime } from '../timing/breakdown.js';
 import { assessFacts } from './diagnose.js';
 import { detectLlmBound, detectQueueWait } from './detect-timing.js';
-import { emptyFacts, NOW, THRESHOLDS } from './fact-fixtures.js';
+import { emptyFacts, NOW, THRESHOLDS } from './test-support/fact-fixtures.js';
 
 const T0 = NOW - 600_000;
 

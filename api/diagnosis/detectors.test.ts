@@ -14,7 +14,7 @@ import {
   detectStuckTasks,
   detectTimeouts,
 } from './detect-performance.js';
-import { healthyFacts, MIN, NOW, THRESHOLDS, WINDOW } from './fact-fixtures.js';
+import { healthyFacts, MIN, NOW, THRESHOLDS, WINDOW } from './test-support/fact-fixtures.js';
 import type { AgentActivityFact, AgentLatencyFact, LlmUsageFact } from './types.js';
 
 describe('error spikes', () => {

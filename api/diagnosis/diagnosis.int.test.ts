@@ -7,13 +7,13 @@ import {
   testLogger,
   uniqueToken,
   type TestDatabase,
-} from '../../lib/test-support.js';
+} from '../../lib/test-support/helpers.js';
 import { createKafkaView, type KafkaView } from '../kafka-view.js';
 import { diagnose, type DiagnosisSettings } from './diagnose.js';
-import { THRESHOLDS } from './fact-fixtures.js';
+import { THRESHOLDS } from './test-support/fact-fixtures.js';
 import { toPrompt, toSummary } from './format.js';
-import { ScenarioName, seedScenario, teamOf } from './seed-scenarios.js';
-import { Seeder } from './seed.js';
+import { ScenarioName, seedScenario, teamOf } from './test-support/seed-scenarios.js';
+import { Seeder } from './test-support/seed.js';
 
 /**
  * Every fault scenario, seeded into a fresh database as the processors would have stored it, must

@@ -8,12 +8,12 @@ import {
   testLogger,
   uniqueToken,
   type TestDatabase,
-} from '../../lib/test-support.js';
+} from '../../lib/test-support/helpers.js';
 import { createKafkaView, type KafkaView } from '../kafka-view.js';
 import { diagnose, type DiagnosisSettings } from './diagnose.js';
-import { THRESHOLDS } from './fact-fixtures.js';
-import { seedHealthy, teamOf } from './seed-scenarios.js';
-import { Seeder } from './seed.js';
+import { THRESHOLDS } from './test-support/fact-fixtures.js';
+import { seedHealthy, teamOf } from './test-support/seed-scenarios.js';
+import { Seeder } from './test-support/seed.js';
 
 /**
  * The message-graph and self-relative detectors over the real queries: one database with healthy

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assessFacts, type DiagnosisSettings } from './diagnose.js';
 import { detectDeadAgents, detectEmptyGroups } from './detect-agents.js';
-import { healthyFacts, NOW, THRESHOLDS, WINDOW } from './fact-fixtures.js';
+import { healthyFacts, NOW, THRESHOLDS, WINDOW } from './test-support/fact-fixtures.js';
 import { healthScore } from './rank.js';
 import type { AgentActivityFact, ConsumerGroupFact, DetectedIssue, DiagnosisFacts } from './types.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assessFacts, presentEvidence, type DiagnosisSettings } from './diagnose.js';
-import { emptyFacts, healthyFacts, MIN, NOW, THRESHOLDS } from './fact-fixtures.js';
+import { emptyFacts, healthyFacts, MIN, NOW, THRESHOLDS } from './test-support/fact-fixtures.js';
 import { rankIssues } from './rank.js';
 import type { DetectedIssue, DiagnosisFacts } from './types.js';
 

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, type Admin } from '../../lib/kafka.js';
 import { migrate } from '../../lib/migrations.js';
-import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../../lib/test-support.js';
+import {
+  createTestDatabase,
+  testLogger,
+  uniqueToken,
+  type TestDatabase,
+} from '../../lib/test-support/helpers.js';
 import { createKafkaView } from '../kafka-view.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
@@ -13,8 +18,8 @@ import {
   DiagnosisSummarySchema,
 } from './schemas.js';
 import { DiagnosisKindsSchema } from './kinds.js';
-import { seedScenario, teamOf, type Expectation } from './seed-scenarios.js';
-import { Seeder } from './seed.js';
+import { seedScenario, teamOf, type Expectation } from './test-support/seed-scenarios.js';
+import { Seeder } from './test-support/seed.js';
 
 /** The diagnosis routes through the real API (REST router, GraphQL) over a seeded database. */
 describe('diagnosis routes', () => {

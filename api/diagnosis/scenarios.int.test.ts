@@ -10,13 +10,13 @@ import {
   testLogger,
   uniqueToken,
   type TestDatabase,
-} from '../../lib/test-support.js';
+} from '../../lib/test-support/helpers.js';
 import { ensureTopics } from '../../lib/topics.js';
 import { ERRORS_TOPIC, queueTopic } from '../../schemas/topics.js';
 import { createKafkaView, type KafkaView } from '../kafka-view.js';
 import { diagnose, type DiagnosisReport, type IssueItem } from './diagnose.js';
 import { diagnosisSettings } from './module.js';
-import { SCENARIO_EXPECTATIONS, SCENARIO_ROLES } from './scenario-expectations.js';
+import { SCENARIO_EXPECTATIONS, SCENARIO_ROLES } from './test-support/scenario-expectations.js';
 
 /**
  * Every fault scenario of the agents (`agent-telemetry agents run --scenario <name>`), run for real

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sampleError, sampleTask } from '../../schemas/fixtures.js';
-import { testConfig, testLogger } from '../../lib/test-support.js';
+import { sampleError, sampleTask } from '../../schemas/test-support/fixtures.js';
+import { testConfig, testLogger } from '../../lib/test-support/helpers.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { buildApi } from '../server.js';

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { loadConfig } from '../../lib/config.js';
 import { createLogger, redactSecrets } from '../../lib/logger.js';
-import { testConfig, testLogger } from '../../lib/test-support.js';
+import { testConfig, testLogger } from '../../lib/test-support/helpers.js';
 import { LiveHub } from '../live-feed.js';
 import { readJsonRows } from '../mcp/sql-query.js';
 import { createApiMetrics } from '../metrics.js';

@@ -8,11 +8,22 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../lib/config.js';
 import { migrate } from '../../lib/migrations.js';
-import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../../lib/test-support.js';
-import { seedScenario, teamOf, workers, type Expectation, type Team } from '../diagnosis/seed-scenarios.js';
-import { Seeder } from '../diagnosis/seed.js';
+import {
+  createTestDatabase,
+  testLogger,
+  uniqueToken,
+  type TestDatabase,
+} from '../../lib/test-support/helpers.js';
+import {
+  seedScenario,
+  teamOf,
+  workers,
+  type Expectation,
+  type Team,
+} from '../diagnosis/test-support/seed-scenarios.js';
+import { Seeder } from '../diagnosis/test-support/seed.js';
 import type { Api } from '../server.js';
-import { buildTestApi } from '../test/test-api.js';
+import { buildTestApi } from '../test-support/test-api.js';
 import { MCP_API_PATH } from './http.js';
 import { executeAsReadOnlyUser } from './sql-query.js';
 import { ToolFailure } from './tool-kit.js';

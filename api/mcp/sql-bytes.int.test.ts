@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../../lib/test-support.js';
+import { createTestDatabase, type TestDatabase } from '../../lib/test-support/helpers.js';
 import { runSqlQuery } from './sql-query.js';
 
 /**

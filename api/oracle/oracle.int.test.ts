@@ -11,16 +11,16 @@ import {
   testLogger,
   uniqueToken,
   type TestDatabase,
-} from '../../lib/test-support.js';
+} from '../../lib/test-support/helpers.js';
 import { ensureTopics } from '../../lib/topics.js';
 import { queueTopic } from '../../schemas/topics.js';
 import { createKafkaView } from '../kafka-view.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { buildApi, type Api } from '../server.js';
-import { Seeder } from '../diagnosis/seed.js';
-import { seedHealthy, teamOf, type Team } from '../diagnosis/seed-scenarios.js';
-import { startKubernetesFixture, type KubernetesFixture } from './kubernetes-fixture.js';
+import { Seeder } from '../diagnosis/test-support/seed.js';
+import { seedHealthy, teamOf, type Team } from '../diagnosis/test-support/seed-scenarios.js';
+import { startKubernetesFixture, type KubernetesFixture } from './test-support/kubernetes-fixture.js';
 import type { OracleState } from './state.js';
 import { createOracleValidator } from './validate.js';
 

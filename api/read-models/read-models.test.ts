@@ -4,7 +4,7 @@ import { decodeCursor, encodeCursor, olderThan, toPage } from './cursor.js';
 import { trendDirection } from './errors.js';
 import { errorFromRecord, errorFromRow, jsonObject, messageFromRecord } from './shapes.js';
 import { assembleTrace } from './traces.js';
-import { sampleError, sampleResult, sampleTask } from '../../schemas/fixtures.js';
+import { sampleError, sampleResult, sampleTask } from '../../schemas/test-support/fixtures.js';
 import { quoteString } from '../../lib/sql.js';
 
 describe('cursors', () => {

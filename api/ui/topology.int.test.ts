@@ -10,15 +10,20 @@ import { clickHouseAccess, createClickHouseClient, type ClickHouseClient } from 
 import type { Config } from '../../lib/config.js';
 import { createKafka, type Admin } from '../../lib/kafka.js';
 import { migrate } from '../../lib/migrations.js';
-import { createTestDatabase, testLogger, uniqueToken, type TestDatabase } from '../../lib/test-support.js';
-import { teamOf, workers, type Team } from '../diagnosis/seed-scenarios.js';
-import { Seeder } from '../diagnosis/seed.js';
+import {
+  createTestDatabase,
+  testLogger,
+  uniqueToken,
+  type TestDatabase,
+} from '../../lib/test-support/helpers.js';
+import { teamOf, workers, type Team } from '../diagnosis/test-support/seed-scenarios.js';
+import { Seeder } from '../diagnosis/test-support/seed.js';
 import { createKafkaView } from '../kafka-view.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { API_MODULES } from '../modules.js';
 import { buildApi, type Api } from '../server.js';
-import { seedDemoJob, type SeededDemo } from '../test/seed-topology.js';
+import { seedDemoJob, type SeededDemo } from '../test-support/seed-topology.js';
 import type { AgentGraph } from '../topology/agent-graph.js';
 import type { TraceWaterfall } from '../topology/waterfall.js';
 import { createUiModule, uiModule } from './module.js';

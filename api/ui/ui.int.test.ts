@@ -19,16 +19,16 @@ import {
   uniqueToken,
   type TestDatabase,
   type TestProducer,
-} from '../../lib/test-support.js';
+} from '../../lib/test-support/helpers.js';
 import { ensureTopics } from '../../lib/topics.js';
-import { sampleError } from '../../schemas/fixtures.js';
+import { sampleError } from '../../schemas/test-support/fixtures.js';
 import { ERRORS_TOPIC } from '../../schemas/topics.js';
 import { createKafkaView } from '../kafka-view.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { API_MODULES } from '../modules.js';
 import { buildApi, type Api } from '../server.js';
-import { seedRun, type Seeded } from '../test/seed.js';
+import { seedRun, type Seeded } from '../test-support/seed.js';
 import { createKafkaTap, type KafkaTap } from '../ws/kafka-tap.js';
 import { createUiModule, uiModule } from './module.js';
 

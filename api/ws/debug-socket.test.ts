@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { sampleError, sampleTask } from '../../schemas/fixtures.js';
-import { testConfig, testLogger } from '../../lib/test-support.js';
+import { sampleError, sampleTask } from '../../schemas/test-support/fixtures.js';
+import { testConfig, testLogger } from '../../lib/test-support/helpers.js';
 import { LiveHub, type LiveEvent } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';
 import { buildApi, type Api } from '../server.js';

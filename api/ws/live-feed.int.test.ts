@@ -9,9 +9,9 @@ import {
   testLogger,
   uniqueToken,
   type TestProducer,
-} from '../../lib/test-support.js';
+} from '../../lib/test-support/helpers.js';
 import { ensureTopics } from '../../lib/topics.js';
-import { sampleError, sampleTask } from '../../schemas/fixtures.js';
+import { sampleError, sampleTask } from '../../schemas/test-support/fixtures.js';
 import { ERRORS_TOPIC, queueTopic } from '../../schemas/topics.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';

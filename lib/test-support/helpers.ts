@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka as KafkaJsClient, logLevel } from 'kafkajs';
-import { clickHouseAccess, createClickHouseClient, type ClickHouseAccess } from './clickhouse.js';
-import { loadConfig, type Config } from './config.js';
-import type { RecordKind, RecordValues, SchemaCodec } from '../schemas/codec.js';
-import { createKafka } from './kafka.js';
-import { createLogger, type Logger } from './logger.js';
-import { createCodec } from './registry.js';
-import { quoteIdentifier } from './sql.js';
+import { clickHouseAccess, createClickHouseClient, type ClickHouseAccess } from '../clickhouse.js';
+import { loadConfig, type Config } from '../config.js';
+import type { RecordKind, RecordValues, SchemaCodec } from '../../schemas/codec.js';
+import { createKafka } from '../kafka.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createCodec } from '../registry.js';
+import { quoteIdentifier } from '../sql.js';
 
 /**
  * Helpers for the integration tier (`*.int.test.ts`). Every run gets unique topic and subject names and

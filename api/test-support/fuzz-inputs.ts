@@ -3,8 +3,8 @@ import fc from 'fast-check';
 /**
  * Generators of hostile input for the API's fuzz test (api/fuzz.int.test.ts): strings that break
  * quoting and encodings, numbers past every range, SQL fragments, deep nesting, and the documents,
- * frames and tool arguments built from them. "test" in the file name keeps this dev-only import of
- * fast-check out of the image's runtime dependency check (deploy/dockerfile.ts).
+ * frames and tool arguments built from them. As test support it imports fast-check, a development
+ * dependency, and stays out of the build and of the image's runtime dependency check.
  */
 
 /** Values chosen to break escaping, parsing and ranges. */

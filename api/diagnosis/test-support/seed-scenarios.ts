@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { queueTopic } from '../../schemas/topics.js';
+import { queueTopic } from '../../../schemas/topics.js';
 import { type Seeder } from './seed.js';
-import type { IssueKind } from './types.js';
+import type { IssueKind } from '../types.js';
 
 /**
  * Seeded equivalents of the agents' fault scenarios: what each leaves in ClickHouse once the

@@ -1,5 +1,5 @@
-import { CONFIG_VARIABLES, loadConfig, type Config } from '../lib/config.js';
-import { PROCESSOR_PROCESS_ENV } from '../lib/process-env.js';
+import { CONFIG_VARIABLES, loadConfig, type Config } from '../../lib/config.js';
+import { PROCESSOR_PROCESS_ENV } from '../../lib/process-env.js';
 import { isObject, type K8sObject } from './manifests.js';
 
 /**

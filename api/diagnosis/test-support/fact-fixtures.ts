@@ -1,5 +1,5 @@
-import { emptyGraphFacts } from './types-graph.js';
-import { windowOf, type DetectorThresholds, type DiagnosisFacts, type DiagnosisWindow } from './types.js';
+import { emptyGraphFacts } from '../types-graph.js';
+import { windowOf, type DetectorThresholds, type DiagnosisFacts, type DiagnosisWindow } from '../types.js';
 
 /** Fixture facts and settings for the detector tests. */
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { ClickHouseWriter } from '../../lib/clickhouse.js';
-import { DEAD_LETTERS } from '../../lib/tables/dead-letters.js';
-import { emptyTableRows, insertTableRows, type TableRows } from '../../lib/tables/index.js';
-import { insertLagSamples, type LagSampleRow } from '../../lib/tables/lag-samples.js';
-import { MESSAGE_LOG, type MessageLogRow } from '../../lib/tables/message-log.js';
-import type { AgentMessage, ErrorCategory, Priority, Severity } from '../../schemas/records.js';
-import { ERRORS_TOPIC, queueTopic } from '../../schemas/topics.js';
-import { deadLetterFor } from '../../processors/dead-letter.js';
-import { mapAgentMessage, mapDetailedError } from '../../processors/mappers.js';
+import type { ClickHouseWriter } from '../../../lib/clickhouse.js';
+import { DEAD_LETTERS } from '../../../lib/tables/dead-letters.js';
+import { emptyTableRows, insertTableRows, type TableRows } from '../../../lib/tables/index.js';
+import { insertLagSamples, type LagSampleRow } from '../../../lib/tables/lag-samples.js';
+import { MESSAGE_LOG, type MessageLogRow } from '../../../lib/tables/message-log.js';
+import type { AgentMessage, ErrorCategory, Priority, Severity } from '../../../schemas/records.js';
+import { ERRORS_TOPIC, queueTopic } from '../../../schemas/topics.js';
+import { deadLetterFor } from '../../../processors/dead-letter.js';
+import { mapAgentMessage, mapDetailedError } from '../../../processors/mappers.js';
 
 /**
  * Seeds ClickHouse for integration tests the way ingest would: AgentMessage and DetailedError

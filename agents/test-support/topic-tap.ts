@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
-import type { Config } from '../lib/config.js';
-import { createKafka, type Consumer } from '../lib/kafka.js';
-import type { Logger } from '../lib/logger.js';
-import { createCodec } from '../lib/registry.js';
-import { startGroupsAtEnd } from '../lib/test-support.js';
-import type { SchemaCodec } from '../schemas/codec.js';
-import type { AgentMessage, DetailedError } from '../schemas/records.js';
+import type { Config } from '../../lib/config.js';
+import { createKafka, type Consumer } from '../../lib/kafka.js';
+import type { Logger } from '../../lib/logger.js';
+import { createCodec } from '../../lib/registry.js';
+import { startGroupsAtEnd } from '../../lib/test-support/helpers.js';
+import type { SchemaCodec } from '../../schemas/codec.js';
+import type { AgentMessage, DetailedError } from '../../schemas/records.js';
 
 /** A decoded record seen on a topic, or the raw bytes when they do not decode. */
 export type Tapped =

@@ -2,20 +2,20 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { queueTopic } from '../schemas/topics.js';
-import type { ClickHouseReader } from '../lib/clickhouse.js';
-import type { Config } from '../lib/config.js';
-import { createKafka, type Admin } from '../lib/kafka.js';
-import { Lifecycle } from '../lib/lifecycle.js';
-import { quoteString } from '../lib/sql.js';
-import { queryTasks } from '../lib/tables/task-lifecycle.js';
-import { testLogger } from '../lib/test-support.js';
-import { ensureTopics } from '../lib/topics.js';
-import { startProcessors, type ProcessorsHandle } from './main.js';
+import { queueTopic } from '../../schemas/topics.js';
+import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import type { Config } from '../../lib/config.js';
+import { createKafka, type Admin } from '../../lib/kafka.js';
+import { Lifecycle } from '../../lib/lifecycle.js';
+import { quoteString } from '../../lib/sql.js';
+import { queryTasks } from '../../lib/tables/task-lifecycle.js';
+import { testLogger } from '../../lib/test-support/helpers.js';
+import { ensureTopics } from '../../lib/topics.js';
+import { startProcessors, type ProcessorsHandle } from '../main.js';
 
 /** Integration-test helpers for the processors: they run the real runner against the real stack. */
 
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 export interface RunningProcessors extends ProcessorsHandle {
   stop(): Promise<number>;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Deployment, HorizontalPodAutoscaler, Pod, PodMetrics } from './kubernetes.js';
+import type { Deployment, HorizontalPodAutoscaler, Pod, PodMetrics } from '../kubernetes.js';
 
 /**
  * An HTTP server that answers the few list calls the oracle makes as the Kubernetes API server

@@ -1,4 +1,4 @@
-import type { AgentMessage, DetailedError } from './records.js';
+import type { AgentMessage, DetailedError } from '../records.js';
 
 /** A TASK with every optional field set, for tests and benchmarks. */
 export function sampleTask(overrides: Partial<AgentMessage> = {}): AgentMessage {

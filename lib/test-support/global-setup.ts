@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
  * Integration-tier global setup: some tests run the real `agent-telemetry` binary from `dist/`, so
  * rebuild it when a source file is newer than the build.
  */
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = join(root, 'dist', 'cli', 'main.js');
 
 function newestSource(dir: string): number {

@@ -1,5 +1,5 @@
-import type { Team } from '../diagnosis/seed-scenarios.js';
-import type { Seeder } from '../diagnosis/seed.js';
+import type { Team } from '../diagnosis/test-support/seed-scenarios.js';
+import type { Seeder } from '../diagnosis/test-support/seed.js';
 
 /**
  * A demo job as the reference agents leave it in ClickHouse (answers carry started_at): a user's

@@ -1,7 +1,7 @@
 import { clickHouseAccess, createClickHouseClient } from '../../lib/clickhouse.js';
 import type { Config } from '../../lib/config.js';
 import { createKafka } from '../../lib/kafka.js';
-import { testLogger } from '../../lib/test-support.js';
+import { testLogger } from '../../lib/test-support/helpers.js';
 import { createKafkaView } from '../kafka-view.js';
 import { LiveHub } from '../live-feed.js';
 import { createApiMetrics } from '../metrics.js';

@@ -16,7 +16,7 @@ import { parseAllDocuments } from 'yaml';
 
 const run = promisify(execFile);
 
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const K8S_DIR = join(REPO_ROOT, 'deploy', 'k8s');
 export const OVERLAYS = ['local', 'local-ollama', 'eks'] as const;
 export type Overlay = (typeof OVERLAYS)[number];

@@ -145,7 +145,8 @@ export function lintDockerfile(text: string, repoRoot: string, cliCommands: Read
 
 /**
  * Packages the image's entry points import that `npm prune --omit=dev` would remove: bare
- * specifiers of non-test sources under `folders` that are not in package.json `dependencies`.
+ * specifiers of the sources under `folders` that are not in package.json `dependencies`, leaving out
+ * tests and `test-support/` folders (the build prunes both from dist/).
  * Type-only imports are erased by the compiler and do not count.
  */
 export function importsOutsideDependencies(
@@ -157,8 +158,9 @@ export function importsOutsideDependencies(
   const visit = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
-      if (entry.isDirectory()) visit(path);
-      else if (entry.name.endsWith('.ts') && !entry.name.includes('test')) {
+      if (entry.isDirectory()) {
+        if (entry.name !== 'test-support') visit(path);
+      } else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
         const source = readFileSync(path, 'utf8').replace(/^\s*(import|export) type [^;]*;/gm, '');
         for (const match of source.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*)'([^'.][^']*)'/g)) {
           const specifier = match[1] ?? '';
