@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 import type { Reporter } from 'vitest/node';
 
-const IGNORED = new Set(['node_modules', 'dist', '.state', '.git']);
+const IGNORED = new Set(['node_modules', 'dist', 'dist-bench', '.state', '.git']);
 
 /** The integration tests that work on a ClickHouse database: those that create one (or a bench's). */
 function clickHouseTests(dir = '.'): string[] {
@@ -25,7 +25,7 @@ const currentClickHouse = `http://127.0.0.1:${process.env.CHDB_HTTP_PORT ?? '812
 
 const integration = {
   globalSetup: ['lib/test-support/global-setup.ts'],
-  exclude: ['node_modules/**', 'dist/**', '.state/**'],
+  exclude: ['node_modules/**', 'dist/**', 'dist-bench/**', '.state/**'],
   testTimeout: 120_000,
   hookTimeout: 120_000,
   // the suites share one broker and one ClickHouse on a 2-core machine
@@ -70,7 +70,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**', '.state/**'],
+          exclude: ['**/*.int.test.ts', 'node_modules/**', 'dist/**', 'dist-bench/**', '.state/**'],
           testTimeout: 10_000,
           sequence: { groupOrder: 0 },
         },

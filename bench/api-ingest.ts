@@ -10,7 +10,7 @@ import { delta, scrapeMetrics } from './report.js';
 import { WorkloadGenerator } from './workload.js';
 
 /**
- * Ingest while the API is measured: the real processors (`node dist/cli/main.js processors`) as a
+ * Ingest while the API is measured: the real processors (`node dist-bench/cli/main.js processors`) as a
  * child, subscribed to the run's own queue topics only (and the shared errors topic from its current
  * end), fed by the ingest benchmark's paced producer at a steady rate until stopped.
  */

@@ -28,7 +28,7 @@ import { ROLES } from './workload.js';
 
 /**
  * API benchmark: a fresh database seeded server-side with N errors and M messages, the real API
- * (`node dist/cli/main.js api`) as a child reading it as the read-only user. It measures the API,
+ * (`node dist-bench/cli/main.js api`) as a child reading it as the read-only user. It measures the API,
  * not the machine's saturation: first each route idle, one client, one request at a time; then,
  * with the real processors ingesting a steady stream, an open-loop mix of every route at fixed
  * offered rates (25, 50, 100 req/s by default), each request timed from when it was due. CPU per

@@ -17,7 +17,7 @@ import { mapAgentMessage, mapDetailedError } from '../processors/mappers.js';
  * then the offsets committed. No dead-letter topic, no pause/resume: undecodable messages are
  * logged and skipped.
  *
- * Usage: node dist/bench/peer-kafkajs.js --topics a,b,c (the errors topic is always added).
+ * Usage: node dist-bench/bench/peer-kafkajs.js --topics a,b,c (the errors topic is always added).
  * Configured by the same environment as the processors. Writes JSON lines to stdout: `ready` once
  * subscribed, `stats` when it stops on SIGTERM.
  */

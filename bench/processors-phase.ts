@@ -14,7 +14,7 @@ export interface ProcessorsOutcome {
 }
 
 /**
- * The real processors (`node dist/cli/main.js processors`) in a child process: timed from /readyz
+ * The real processors (`node dist-bench/cli/main.js processors`) in a child process: timed from /readyz
  * until the workload is queryable, then the freshness run into the same process, then its peak RSS.
  */
 export async function processorsPhase(

@@ -36,6 +36,7 @@ const result = await runSoak(config, logger, {
   clickhouseService: values['clickhouse-service'],
   poisonEvery: 1_000,
   settleSeconds: 180,
+  cli: new URL('../cli/main.js', import.meta.url),
 });
 for (const check of result.checks) say(`  ${check}`);
 say(

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../lib/repo-root.js';
 import { testConfig, testLogger } from '../lib/test-support/helpers.js';
 import { runSoak } from './soak.js';
 
@@ -18,6 +21,8 @@ describe('the processors soak, short', () => {
       clickhouseService: process.env.TEST_CLICKHOUSE_SERVICE ?? 'clickhouse',
       poisonEvery: 500,
       settleSeconds: 90,
+      // the production build, which the integration tier's global setup keeps up to date
+      cli: pathToFileURL(join(repoRoot(), 'dist', 'cli', 'main.js')),
     });
     expect(
       { lost: result.lost, duplicated: result.duplicated, ok: result.ok },

@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { Config } from '../lib/config.js';
@@ -43,6 +42,8 @@ export interface SoakOptions {
   poisonEvery: number;
   /** How long to wait, after the last message, for every view to be complete. */
   settleSeconds: number;
+  /** The `agent-telemetry` entry point of the build whose processors are soaked (`cli/main.js`). */
+  cli: URL;
 }
 
 export interface SoakResult {
@@ -81,7 +82,7 @@ export async function runSoak(config: Config, logger: Logger, options: SoakOptio
     const port = await freePort();
     const child = spawnBenchChild({
       name: `processors-${children.length + 1}`,
-      script: pathToFileURL(join(repoRoot(), 'dist', 'cli', 'main.js')),
+      script: options.cli,
       args: ['processors'],
       env: {
         ...process.env,

@@ -51,6 +51,19 @@ const EXTERNAL_SECRETS: Record<Overlay, ReadonlySet<string>> = {
   eks: new Set(['telemetry-clickhouse']),
 };
 
+/**
+ * Folders the TypeScript build compiles whose code the image runs: not bench/ and docs/, which
+ * `npm run build` prunes from dist/, and not deploy/, whose code is the offline checks.
+ */
+async function runtimeFolders(): Promise<string[]> {
+  const tsconfig = JSON.parse(await readFile(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
+    include: string[];
+  };
+  return tsconfig.include.filter(
+    (entry) => !entry.includes('*') && !['bench', 'deploy', 'docs'].includes(entry),
+  );
+}
+
 /** Commands of the binary, as the CLI sources register them. */
 async function cliCommands(): Promise<Set<string>> {
   const dir = join(REPO_ROOT, 'cli');
@@ -431,16 +444,9 @@ describe('deploy/Dockerfile', () => {
     expect(findings.join('\n')).toMatch(/DL3002 Last USER should not be root/);
   }, 30_000);
 
-  it('copies every source folder the TypeScript build compiles', async () => {
-    const tsconfig = JSON.parse(await readFile(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
-      include: string[];
-    };
+  it('copies every source folder whose code the image runs', async () => {
     const text = await readFile(join(REPO_ROOT, 'deploy', 'Dockerfile'), 'utf8');
-    // deploy/ and docs/ (the documentation and the generators of its reference pages) are not built into the image
-    const imageFolders = tsconfig.include.filter(
-      (entry) => !entry.includes('*') && !['deploy', 'docs'].includes(entry),
-    );
-    for (const folder of imageFolders) {
+    for (const folder of await runtimeFolders()) {
       expect(text, folder).toMatch(new RegExp(`^COPY ${folder} \\./${folder}$`, 'm'));
     }
   });
@@ -450,15 +456,9 @@ describe('deploy/Dockerfile', () => {
       dependencies: Record<string, string>;
     };
     const dependencies = new Set(Object.keys(pkg.dependencies));
-    const tsconfig = JSON.parse(await readFile(join(REPO_ROOT, 'tsconfig.json'), 'utf8')) as {
-      include: string[];
-    };
-    // bench/ is compiled but never run in the image; deploy/ and docs/ are not copied into it
-    const runtimeFolders = tsconfig.include.filter(
-      (f) => !f.includes('*') && !['bench', 'deploy', 'docs'].includes(f),
-    );
-    expect(runtimeFolders).toEqual(expect.arrayContaining(['lib', 'processors', 'api', 'agents', 'cli']));
-    expect(importsOutsideDependencies(REPO_ROOT, runtimeFolders, dependencies)).toEqual([]);
+    const folders = await runtimeFolders();
+    expect(folders).toEqual(expect.arrayContaining(['schemas', 'lib', 'processors', 'api', 'agents', 'cli']));
+    expect(importsOutsideDependencies(REPO_ROOT, folders, dependencies)).toEqual([]);
     dependencies.delete('zod');
     expect(importsOutsideDependencies(REPO_ROOT, ['lib'], dependencies)).toContain(
       'lib/config.ts imports zod, which is not a runtime dependency',

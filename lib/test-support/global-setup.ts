@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Integration-tier global setup: some tests run the real `agent-telemetry` binary from `dist/`, so
- * rebuild it when a source file is newer than the build.
+ * rebuild it when a source file is newer than the build. The build is the production one: tests,
+ * test support and benchmarks are pruned from `dist/` as `npm run build` prunes them.
  */
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const entry = join(root, 'dist', 'cli', 'main.js');
@@ -32,6 +33,7 @@ function build(): void {
     'npx tsc -p tsconfig.json >.state/test-build.log 2>&1 || echo "test build: type errors (see .state/test-build.log)" >&2',
     'test -f dist/cli/main.js',
     'npm run --silent build:assets',
+    'npm run --silent build:prune',
   ].join(' && ');
   execFileSync('flock', [join(root, '.state', 'test-build.lock'), 'sh', '-c', script], {
     cwd: root,
@@ -40,7 +42,7 @@ function build(): void {
 }
 
 export default function setup(): void {
-  const sources = ['schemas', 'lib', 'processors', 'api', 'agents', 'cli', 'bench']
+  const sources = ['schemas', 'lib', 'processors', 'api', 'agents', 'cli']
     .map((d) => join(root, d))
     .filter(existsSync);
   const newest = Math.max(...sources.map(newestSource));
