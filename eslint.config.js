@@ -34,10 +34,47 @@ function forbiddenImports(folder, allowed) {
   }));
 }
 
-const boundaryRules = Object.entries(BOUNDARIES).map(([folder, allowed]) => ({
-  files: [`${folder}/**/*.ts`],
-  rules: { 'no-restricted-imports': ['error', { patterns: forbiddenImports(folder, allowed) }] },
-}));
+/**
+ * Test code: the tests, and the test support beside the code it supports (seeds, harnesses, fixtures,
+ * servers that stand in for a webhook endpoint or the Kubernetes API, the deployment's offline
+ * checks), in `test-support/` folders. `npm run build` prunes both from `dist/`.
+ */
+const TEST_CODE = ['**/*.test.ts', '**/test-support/**'];
+
+/** The folders whose code `dist/` ships and the image runs. */
+const PRODUCTION = ['schemas', 'lib', 'processors', 'api', 'agents', 'cli'];
+
+/** Production code may not import test code: the build prunes it, so the import would fail at run time. */
+const TEST_CODE_SPECIFIER = '(^|/)test-support/|\\.test\\.js$';
+const TEST_CODE_MESSAGE =
+  'production code may not import tests or test support (test-support/ folders): the build leaves them out of dist/.';
+const TEST_CODE_IMPORT = { regex: TEST_CODE_SPECIFIER, message: TEST_CODE_MESSAGE };
+/** The same for `import()`, which no-restricted-imports does not see. */
+const TEST_CODE_DYNAMIC_IMPORT = {
+  selector: `ImportExpression[source.value=/${TEST_CODE_SPECIFIER.replaceAll('/', '\\/')}/]`,
+  message: TEST_CODE_MESSAGE,
+};
+
+const boundaryRules = Object.entries(BOUNDARIES).flatMap(([folder, allowed]) => {
+  const patterns = forbiddenImports(folder, allowed);
+  if (!PRODUCTION.includes(folder)) {
+    return [{ files: [`${folder}/**/*.ts`], rules: { 'no-restricted-imports': ['error', { patterns }] } }];
+  }
+  return [
+    {
+      files: [`${folder}/**/*.ts`],
+      ignores: TEST_CODE,
+      rules: {
+        'no-restricted-imports': ['error', { patterns: [...patterns, TEST_CODE_IMPORT] }],
+        'no-restricted-syntax': ['error', TEST_CODE_DYNAMIC_IMPORT],
+      },
+    },
+    {
+      files: TEST_CODE.map((pattern) => `${folder}/${pattern}`),
+      rules: { 'no-restricted-imports': ['error', { patterns }] },
+    },
+  ];
+});
 
 /**
  * The API's test seeds build their ClickHouse rows with the processors' own pure functions (the
