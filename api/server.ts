@@ -103,7 +103,10 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
     metrics.requests.inc({ route, method, status: String(status) });
     metrics.duration.observe({ route, method }, seconds);
   });
-  const openApi = openApiDocument(routes, { title: 'agent-telemetry REST API', version: VERSION });
+  const openApi = openApiDocument(
+    modules.map((m) => ({ tag: m.name, routes: m.rest ?? [] })),
+    { title: 'agent-telemetry REST API', version: VERSION },
+  );
   const schema = composeSchema(modules, logger);
   const gate = createRequestGate(config, now);
   const budget = new LiveBudget(config.api.wsMaxClients);

@@ -32,7 +32,14 @@ function parameters(route: RestRoute): JsonSchema[] {
   const describe = (location: 'path' | 'query', name: string, schema: z.ZodType): JsonSchema => {
     const json = toSchema(schema, 'input');
     const optional = schema.safeParse(undefined).success;
-    return { name, in: location, required: location === 'path' || !optional, schema: json };
+    const { description, ...rest } = json;
+    return {
+      name,
+      in: location,
+      required: location === 'path' || !optional,
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
   };
   return [
     ...Object.entries(route.pathParams).map(([name, schema]) => describe('path', name, schema)),
@@ -50,16 +57,24 @@ const ERROR_BODY: JsonSchema = {
   required: ['detail'],
 };
 
+/** The routes of one API module; the module's name is their OpenAPI tag. */
+export interface TaggedRoutes {
+  tag: string;
+  routes: readonly RestRoute[];
+}
+
 /** OpenAPI 3.0 description of every registered REST route, derived from the routes themselves. */
 export function openApiDocument(
-  routes: readonly RestRoute[],
+  modules: readonly TaggedRoutes[],
   info: { title: string; version: string },
 ): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const route of routes) {
+  const tagged = modules.flatMap(({ tag, routes }) => routes.map((route) => ({ tag, route })));
+  for (const { tag, route } of tagged) {
     const operations = (paths[route.path] ??= {});
     const hasParams = Object.keys(route.pathParams).length + Object.keys(route.query).length > 0;
     operations[route.method.toLowerCase()] = {
+      tags: [tag],
       summary: route.summary,
       ...(route.description === undefined ? {} : { description: route.description }),
       operationId: `${route.method.toLowerCase()}${route.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ?? '').toUpperCase())}`,
@@ -109,6 +124,7 @@ export function openApiDocument(
   return {
     openapi: '3.0.3',
     info,
+    tags: [...new Set(tagged.map(({ tag }) => tag))].map((name) => ({ name })),
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }, {}],
     paths,

@@ -4,7 +4,9 @@ import { badParameters, type ParameterProblem } from './http-error.js';
 /**
  * Query and path parameters are validated with zod, one schema per parameter, so that a 400 names
  * exactly the parameters at fault. Every helper accepts the raw string (or its absence) and yields a
- * typed value; their JSON Schema (input side) feeds the OpenAPI description.
+ * typed value; their JSON Schema (input side) feeds the OpenAPI description, and a helper whose
+ * schema cannot say its format or default (a number or a boolean arrives as text) says it in the
+ * schema's description, which becomes the parameter's.
  */
 export type ParamSchema = z.ZodType<unknown, string | undefined>;
 export type ParamShape = Record<string, ParamSchema>;
@@ -35,7 +37,8 @@ export function intParam(fallback: number, min: number, max: number): z.ZodType<
         .max(max, `must be an integer between ${min} and ${max}`),
     )
     .optional()
-    .transform((value) => value ?? fallback);
+    .transform((value) => value ?? fallback)
+    .meta({ description: `an integer from ${min} to ${max}; default ${fallback}` });
 }
 
 /** One of `values`; absent is `undefined` unless a fallback is given. */
@@ -52,14 +55,16 @@ export function enumParamWithDefault<const T extends readonly [string, ...string
   return z
     .enum(values, { error: `must be one of ${values.join(', ')}` })
     .optional()
-    .transform((value) => value ?? fallback);
+    .transform((value) => value ?? fallback)
+    .meta({ description: `default ${fallback}` });
 }
 
 export function boolParam(fallback: boolean): z.ZodType<boolean, string | undefined> {
   return z
     .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
     .optional()
-    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'));
+    .transform((value) => (value === undefined ? fallback : value === 'true' || value === '1'))
+    .meta({ description: `true or false (1 or 0); default ${fallback}` });
 }
 
 /** An instant as ISO-8601 text or epoch milliseconds; yields epoch milliseconds. */
@@ -74,7 +79,8 @@ export function timeParam(): z.ZodType<number | undefined, string | undefined> {
       }
       return ms;
     })
-    .optional();
+    .optional()
+    .meta({ description: 'an ISO-8601 time or epoch milliseconds' });
 }
 
 /** A free-text filter with a bounded length. */
