@@ -15,9 +15,13 @@ export const ERROR_REFS_MV = 'error_refs_mv';
 
 export interface ErrorFactRow {
   error_id: string;
+  /** The Kafka topic the record was read from. */
   topic: string;
+  /** Its Kafka partition. */
   partition: number;
+  /** Its offset in that partition. */
   offset: number;
+  /** The schema registry id of the writer's schema (from the wire header). */
   schema_id: number;
   fingerprint: string;
   severity: Severity;
@@ -38,6 +42,7 @@ export interface ErrorFactRow {
   token_count: number;
   tool_name: string;
   tool_parameters: string;
+  /** DetailedError.timestamp (epoch ms), or the observed time when it could not be right (see `timestamp_original_ms`). */
   timestamp_ms: number;
   duration_before_error_ms: number;
   is_retryable: 0 | 1;
@@ -52,6 +57,7 @@ export interface ErrorFactRow {
   task_id: string;
   job_id: string;
   http_status: number;
+  /** When the processors read the record (epoch ms); the version that deduplication keeps the greatest of. */
   observed_at_ms: number;
   /** The sender's own timestamp when it could not be right and `timestamp_ms` is the observed time; else 0 (migration 0007). */
   timestamp_original_ms: number;

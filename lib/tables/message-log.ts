@@ -15,9 +15,13 @@ export const MESSAGE_REFS_MV = 'message_refs_mv';
 
 export interface MessageLogRow {
   message_id: string;
+  /** The Kafka topic the record was read from. */
   topic: string;
+  /** Its Kafka partition. */
   partition: number;
+  /** Its offset in that partition. */
   offset: number;
+  /** The schema registry id of the writer's schema (from the wire header). */
   schema_id: number;
   source_agent: string;
   target_agent: string;
@@ -33,7 +37,9 @@ export interface MessageLogRow {
   max_retries: number;
   deadline_ms: number;
   job_id: string;
+  /** AgentMessage.timestamp (epoch ms), or the observed time when it could not be right (see `sent_at_original_ms`). */
   sent_at_ms: number;
+  /** When the processors read the record (epoch ms); the version that deduplication keeps the greatest of. */
   observed_at_ms: number;
   /** The sender's own timestamp when it could not be right and `sent_at_ms` is the observed time; else 0 (migration 0007). */
   sent_at_original_ms: number;
