@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { cell, code, page, table } from './markdown.js';
+import { cell, code, page, plain, table } from './markdown.js';
 
 describe('markdown', () => {
   it('keeps a table intact whatever the cell holds', () => {
     expect(cell('a|b\nc')).toBe('a\\|b c');
     expect(cell(undefined)).toBe('');
     expect(table(['x', 'y'], [[cell('1'), cell('a|b')]])).toBe('| x | y |\n| --- | --- |\n| 1 | a\\|b |');
+  });
+
+  it('keeps placeholders such as <agent> visible', () => {
+    expect(plain('agent-queue-<agent>')).toBe('agent-queue-&lt;agent>');
   });
 
   it('quotes code that holds backticks', () => {

@@ -16,6 +16,14 @@ export function cell(value: string | number | boolean | undefined | null): strin
   return String(value).replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
+/**
+ * Text from the code (descriptions, help) that may hold placeholders such as `<agent>`: Markdown
+ * would take them for HTML tags and hide them, so `<` is escaped.
+ */
+export function plain(value: string): string {
+  return value.replace(/</g, '&lt;');
+}
+
 /** Inline code that survives backticks in the value. */
 export function code(value: string): string {
   if (value === '') return '';
