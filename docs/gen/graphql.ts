@@ -19,7 +19,7 @@ import {
 } from 'graphql';
 import { API_MODULES } from '../../api/modules.js';
 import { buildInertApi } from './inert-api.js';
-import { cell, code, page, plain, table } from './markdown.js';
+import { anchor, cell, code, page, plain, table } from './markdown.js';
 
 /** The SDL of one API module, as `api/graphql/compose.ts` joins them into the served schema. */
 export interface ModuleSdl {
@@ -57,14 +57,28 @@ function rootOwners(modules: readonly ModuleSdl[]): Map<string, string> {
 
 const BUILT_IN_SCALARS = new Set(['String', 'Int', 'Float', 'Boolean', 'ID']);
 
-function typeAnchor(name: string): string {
-  return `type-${name.toLowerCase()}`;
+/** Named type → the anchor of its section. */
+type Links = ReadonlyMap<string, string>;
+
+function kindOf(type: GraphQLNamedType): string {
+  if (isObjectType(type)) return 'type';
+  if (isInputObjectType(type)) return 'input';
+  if (isEnumType(type)) return 'enum';
+  if (isScalarType(type)) return 'scalar';
+  if (isUnionType(type)) return 'union';
+  return 'interface';
+}
+
+function typeHeading(type: GraphQLNamedType): string {
+  return `${code(type.name)} (${kindOf(type)})`;
 }
 
 /** A type reference (`[Task!]!`) with its named type linked to its section (built-in scalars stay plain). */
-function typeRef(type: string): string {
+function typeRef(type: string, links: Links): string {
   const named = type.replace(/[[\]!]/g, '');
-  return BUILT_IN_SCALARS.has(named) ? code(type) : `[${code(type)}](#${typeAnchor(named)})`;
+  const target = links.get(named);
+  if (BUILT_IN_SCALARS.has(named) || target === undefined) return code(type);
+  return `[${code(type)}](#${target})`;
 }
 
 function defaultValue(argument: GraphQLArgument | GraphQLInputField): string {
@@ -76,12 +90,12 @@ function deprecation(reason: string | null | undefined): string {
   return reason === null || reason === undefined ? '' : ` **Deprecated:** ${plain(reason)}`;
 }
 
-function argumentsTable(args: readonly GraphQLArgument[]): string {
+function argumentsTable(args: readonly GraphQLArgument[], links: Links): string {
   return table(
     ['argument', 'type', 'default', 'meaning'],
     args.map((argument) => [
       code(argument.name),
-      typeRef(String(argument.type)),
+      typeRef(String(argument.type), links),
       defaultValue(argument),
       cell(plain(argument.description ?? '') + deprecation(argument.deprecationReason)),
     ]),
@@ -92,19 +106,23 @@ function rootFieldBlock(
   root: string,
   field: GraphQLField<unknown, unknown>,
   owner: string | undefined,
+  links: Links,
 ): string {
   const lines = [
     `### ${code(`${root}.${field.name}`)}`,
     '',
-    `Returns ${typeRef(String(field.type))}${owner === undefined ? '' : ` · module ${code(owner)}`}.` +
+    `Returns ${typeRef(String(field.type), links)}${owner === undefined ? '' : ` · module ${code(owner)}`}.` +
       deprecation(field.deprecationReason),
   ];
   if (field.description !== undefined && field.description !== null) lines.push('', plain(field.description));
-  if (field.args.length > 0) lines.push('', argumentsTable(field.args));
+  if (field.args.length > 0) lines.push('', argumentsTable(field.args, links));
   return lines.join('\n');
 }
 
-function fieldsTable(fields: readonly (GraphQLField<unknown, unknown> | GraphQLInputField)[]): string {
+function fieldsTable(
+  fields: readonly (GraphQLField<unknown, unknown> | GraphQLInputField)[],
+  links: Links,
+): string {
   return table(
     ['field', 'type', 'meaning'],
     fields.map((field) => {
@@ -115,7 +133,7 @@ function fieldsTable(fields: readonly (GraphQLField<unknown, unknown> | GraphQLI
       const inputDefault = 'args' in field ? '' : defaultValue(field);
       return [
         code(field.name),
-        typeRef(String(field.type)),
+        typeRef(String(field.type), links),
         cell(
           plain(field.description ?? '') +
             args +
@@ -127,22 +145,11 @@ function fieldsTable(fields: readonly (GraphQLField<unknown, unknown> | GraphQLI
   );
 }
 
-function typeBlock(type: GraphQLNamedType): string {
-  const kind = isObjectType(type)
-    ? 'type'
-    : isInputObjectType(type)
-      ? 'input'
-      : isEnumType(type)
-        ? 'enum'
-        : isScalarType(type)
-          ? 'scalar'
-          : isUnionType(type)
-            ? 'union'
-            : 'interface';
-  const lines = [`### <a id="${typeAnchor(type.name)}"></a>${code(type.name)} (${kind})`];
+function typeBlock(type: GraphQLNamedType, links: Links): string {
+  const lines = [`### ${typeHeading(type)}`];
   if (type.description !== undefined && type.description !== null) lines.push('', plain(type.description));
   if (isObjectType(type) || isInterfaceType(type) || isInputObjectType(type)) {
-    lines.push('', fieldsTable(Object.values(type.getFields())));
+    lines.push('', fieldsTable(Object.values(type.getFields()), links));
   } else if (isEnumType(type)) {
     lines.push(
       '',
@@ -161,7 +168,7 @@ function typeBlock(type: GraphQLNamedType): string {
       '',
       `One of ${type
         .getTypes()
-        .map((member) => typeRef(member.name))
+        .map((member) => typeRef(member.name, links))
         .join(', ')}.`,
     );
   }
@@ -177,6 +184,11 @@ export function servedSchema(modules: readonly ModuleSdl[]): GraphQLSchema {
 export function renderGraphqlReference(modules: readonly ModuleSdl[]): string {
   const schema = servedSchema(modules);
   const owners = rootOwners(modules);
+  const types = Object.values(schema.getTypeMap())
+    .filter((type) => !type.name.startsWith('__') && !isSpecifiedScalarType(type))
+    .filter((type) => !(ROOTS as readonly string[]).includes(type.name))
+    .sort((a, b) => a.name.localeCompare(b.name, 'en'));
+  const links: Links = new Map(types.map((type) => [type.name, anchor(typeHeading(type))]));
   const rootTypes: [string, GraphQLObjectType | null | undefined][] = [
     ['Query', schema.getQueryType()],
     ['Mutation', schema.getMutationType()],
@@ -196,18 +208,14 @@ export function renderGraphqlReference(modules: readonly ModuleSdl[]): string {
       table(
         ['field', 'returns', 'module'],
         fields.map((field) => [
-          `[${code(field.name)}](#${`${name}${field.name}`.toLowerCase()})`,
+          `[${code(field.name)}](#${anchor(code(`${name}.${field.name}`))})`,
           code(String(field.type)),
           cell(owners.get(`${name}.${field.name}`)),
         ]),
       ),
-      ...fields.map((field) => rootFieldBlock(name, field, owners.get(`${name}.${field.name}`))),
+      ...fields.map((field) => rootFieldBlock(name, field, owners.get(`${name}.${field.name}`), links)),
     );
   }
-  const types = Object.values(schema.getTypeMap())
-    .filter((type) => !type.name.startsWith('__') && !isSpecifiedScalarType(type))
-    .filter((type) => !(ROOTS as readonly string[]).includes(type.name))
-    .sort((a, b) => a.name.localeCompare(b.name, 'en'));
-  blocks.push('## Types', ...types.map(typeBlock));
+  blocks.push('## Types', ...types.map((type) => typeBlock(type, links)));
   return page('api/**/*.graphql (the SDL of api/modules.ts)', 'GraphQL reference', blocks);
 }

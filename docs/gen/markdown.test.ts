@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cell, code, page, plain, table } from './markdown.js';
+import { anchor, cell, code, page, plain, table } from './markdown.js';
 
 describe('markdown', () => {
   it('keeps a table intact whatever the cell holds', () => {
@@ -10,6 +10,11 @@ describe('markdown', () => {
 
   it('keeps placeholders such as <agent> visible', () => {
     expect(plain('agent-queue-<agent>')).toBe('agent-queue-&lt;agent>');
+  });
+
+  it('links a heading by the anchor GitHub gives it', () => {
+    expect(anchor('`GET /api/v1/tasks/{task_id}`')).toBe('get-apiv1taskstask_id');
+    expect(anchor('`Queue` (type)')).toBe('queue-type');
   });
 
   it('quotes code that holds backticks', () => {

@@ -24,6 +24,17 @@ export function plain(value: string): string {
   return value.replace(/</g, '&lt;');
 }
 
+/**
+ * The anchor GitHub gives a heading (as `docs/links.ts` checks it): lower case, punctuation and
+ * code marks dropped, spaces turned into hyphens. Headings of a page must be unique for it to hold.
+ */
+export function anchor(heading: string): string {
+  return heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
+}
+
 /** Inline code that survives backticks in the value. */
 export function code(value: string): string {
   if (value === '') return '';

@@ -6,7 +6,7 @@ import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprot
 import { createMcpServer } from '../../api/mcp/server.js';
 import { buildInertApi } from './inert-api.js';
 import { schemaDescription, schemaProperties, schemaType } from './json-schema.js';
-import { cell, code, page, table } from './markdown.js';
+import { anchor, cell, code, page, table } from './markdown.js';
 
 /** What an MCP client sees of the server: its instructions and everything it lists. */
 export interface McpListing {
@@ -100,7 +100,7 @@ export function renderMcpReference(listing: McpListing): string {
     table(
       ['tool', 'title', 'read-only'],
       listing.tools.map((tool) => [
-        `[${code(tool.name)}](#${tool.name.toLowerCase()})`,
+        `[${code(tool.name)}](#${anchor(code(tool.name))})`,
         cell(tool.title ?? tool.annotations?.title),
         tool.annotations?.readOnlyHint === true ? 'yes' : '**no**',
       ]),

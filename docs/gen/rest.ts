@@ -1,6 +1,6 @@
 import { buildInertApi } from './inert-api.js';
 import { schemaDescription, schemaProperties, schemaType, type JsonSchema } from './json-schema.js';
-import { cell, code, page, table } from './markdown.js';
+import { anchor, cell, code, page, table } from './markdown.js';
 
 interface Parameter {
   name: string;
@@ -40,11 +40,8 @@ export async function servedOpenApi(): Promise<OpenApiDocument> {
 
 const UNTAGGED = 'other';
 
-function anchor(method: string, path: string): string {
-  return `${method}-${path}`
-    .toLowerCase()
-    .replace(/[^a-z0-9 -]/g, '')
-    .replace(/ /g, '-');
+function heading(method: string, path: string): string {
+  return code(`${method.toUpperCase()} ${path}`);
 }
 
 function body(response: Response): JsonSchema | undefined {
@@ -59,7 +56,7 @@ function bodyFields(schema: JsonSchema): string {
 }
 
 function operationBlock(method: string, path: string, operation: Operation): string {
-  const lines = [`### ${code(`${method.toUpperCase()} ${path}`)}`, '', operation.summary ?? ''];
+  const lines = [`### ${heading(method, path)}`, '', operation.summary ?? ''];
   if (operation.description !== undefined) lines.push('', operation.description);
   const parameters = operation.parameters ?? [];
   if (parameters.length > 0) {
@@ -118,7 +115,7 @@ export function renderRestReference(doc: OpenApiDocument): string {
       ['method', 'path', 'tag', 'summary'],
       operations.map(({ path, method, operation }) => [
         method.toUpperCase(),
-        `[${code(path)}](#${anchor(method, path)})`,
+        `[${code(path)}](#${anchor(heading(method, path))})`,
         operation.tags?.[0] ?? UNTAGGED,
         cell(operation.summary),
       ]),

@@ -14,7 +14,7 @@ import {
   type Table,
   type View,
 } from './ddl.js';
-import { cell, code, page, plain, table } from './markdown.js';
+import { anchor, cell, code, page, plain, table } from './markdown.js';
 import { readTableModules, type ColumnList, type TableModules } from './table-modules.js';
 
 const TABLES_DIRECTORY = new URL('../../lib/tables/', import.meta.url);
@@ -346,7 +346,7 @@ export function renderTablesReference(sources: TableSources): string {
     ['name', 'kind', 'engine', 'sorting key', 'what a row is'],
     [
       ...tables.map((t) => [
-        `[${code(t.name)}](#${t.name})`,
+        `[${code(t.name)}](#${anchor(code(t.name))})`,
         'table',
         code(engineName(t)),
         t.orderBy === undefined ? '' : code(t.orderBy),
@@ -355,7 +355,7 @@ export function renderTablesReference(sources: TableSources): string {
       ...views
         .filter((v) => !v.materialized)
         .map((v) => [
-          `[${code(v.name)}](#${v.name})`,
+          `[${code(v.name)}](#${anchor(code(v.name))})`,
           'view',
           '',
           '',
@@ -393,7 +393,7 @@ export function renderTablesReference(sources: TableSources): string {
       views
         .filter((v) => v.materialized)
         .map((v) => [
-          `[${code(v.name)}](#${v.name})`,
+          `[${code(v.name)}](#${anchor(code(v.name))})`,
           v.from.map(code).join(', '),
           code(v.to ?? ''),
           code(v.createdIn),
