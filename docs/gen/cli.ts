@@ -1,6 +1,6 @@
 import type { Argument, Command, Option } from 'commander';
 import { buildProgram } from '../../cli/program.js';
-import { cell, code, page, table } from './markdown.js';
+import { cell, code, page, plain, table } from './markdown.js';
 
 /**
  * The `agent-telemetry` command tree as `cli/main.ts` builds it, wired to nothing: a command that
@@ -57,7 +57,7 @@ function usage(path: string, command: Command): string {
 function commandBlocks(command: Command, parents: readonly string[]): string[] {
   const path = [...parents, command.name()].join(' ');
   const depth = Math.min(parents.length + 1, 4);
-  const lines = [`${'#'.repeat(depth + 1)} ${code(path)}`, '', command.description()];
+  const lines = [`${'#'.repeat(depth + 1)} ${code(path)}`, '', plain(command.description())];
   if (command.aliases().length > 0) lines.push('', `Aliases: ${command.aliases().map(code).join(', ')}.`);
   lines.push('', '```', usage(path, command), '```');
   if (command.registeredArguments.length > 0) {
@@ -69,7 +69,7 @@ function commandBlocks(command: Command, parents: readonly string[]): string[] {
           code(argumentName(argument)),
           argument.required ? 'yes' : 'no',
           defaultText(argument.defaultValue),
-          cell(`${argument.description}${choices(argument.argChoices)}`),
+          cell(plain(`${argument.description}${choices(argument.argChoices)}`)),
         ]),
       ),
     );
@@ -84,8 +84,10 @@ function commandBlocks(command: Command, parents: readonly string[]): string[] {
           code(option.flags),
           defaultText(option.defaultValue),
           cell(
-            `${option.description}${choices(option.argChoices)}${option.mandatory ? ' (required)' : ''}` +
-              (option.envVar === undefined ? '' : ` (env ${option.envVar})`),
+            plain(
+              `${option.description}${choices(option.argChoices)}${option.mandatory ? ' (required)' : ''}` +
+                (option.envVar === undefined ? '' : ` (env ${option.envVar})`),
+            ),
           ),
         ]),
       ),
@@ -103,7 +105,7 @@ function summaryRows(command: Command, parents: readonly string[]): string[][] {
   return command.commands.flatMap((sub) => {
     const path = [...parents, sub.name()].join(' ');
     const firstSentence = sub.description().split(/(?<=\.)\s|\n/)[0] ?? '';
-    return [[code(path), cell(firstSentence)], ...summaryRows(sub, [...parents, sub.name()])];
+    return [[code(path), cell(plain(firstSentence))], ...summaryRows(sub, [...parents, sub.name()])];
   });
 }
 
@@ -111,7 +113,7 @@ function summaryRows(command: Command, parents: readonly string[]): string[][] {
 export function renderCliReference(program: Command): string {
   const root = program.name();
   const blocks = [
-    `${program.description()} The one binary, ${code(root)}, built by ${code('cli/program.ts')}; ` +
+    `${plain(program.description())} The one binary, ${code(root)}, built by ${code('cli/program.ts')}; ` +
       'every command reads its configuration from the environment (see [configuration](configuration.md)) ' +
       'when it runs. `--help` after any command prints the same text as below.',
     table(['command', 'what it does'], summaryRows(program, [root])),

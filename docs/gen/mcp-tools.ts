@@ -6,7 +6,7 @@ import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprot
 import { createMcpServer } from '../../api/mcp/server.js';
 import { buildInertApi } from './inert-api.js';
 import { schemaDescription, schemaProperties, schemaType } from './json-schema.js';
-import { anchor, cell, code, page, table } from './markdown.js';
+import { anchor, cell, code, page, plain, table } from './markdown.js';
 
 /** What an MCP client sees of the server: its instructions and everything it lists. */
 export interface McpListing {
@@ -62,7 +62,7 @@ function toolBlock(tool: Tool): string {
   const title = tool.title ?? tool.annotations?.title;
   const lines = [`### ${code(tool.name)}`, ''];
   if (title !== undefined) lines.push(`**${title}**`, '');
-  lines.push(tool.description ?? '', '', `Annotations: ${hints(tool)}.`);
+  lines.push(plain(tool.description ?? ''), '', `Annotations: ${hints(tool)}.`);
   const input = schemaProperties(tool.inputSchema);
   lines.push(
     '',
@@ -75,7 +75,7 @@ function toolBlock(tool: Tool): string {
             cell(schemaType(argument.schema)),
             argument.required ? 'yes' : 'no',
             'default' in argument.schema ? code(JSON.stringify(argument.schema.default)) : '',
-            cell(schemaDescription(argument.schema)),
+            cell(plain(schemaDescription(argument.schema) ?? '')),
           ]),
         ),
   );
@@ -93,7 +93,7 @@ export function renderMcpReference(listing: McpListing): string {
       'error with its reason. Answers are JSON, trimmed to a budget of characters.',
   ];
   if (listing.instructions !== undefined) {
-    blocks.push('The instructions the server sends at initialization:', `> ${listing.instructions}`);
+    blocks.push('The instructions the server sends at initialization:', `> ${plain(listing.instructions)}`);
   }
   blocks.push(
     '## Tools',
@@ -124,7 +124,7 @@ export function renderMcpReference(listing: McpListing): string {
             code(resource.name),
             cell(resource.title),
             cell(resource.mimeType),
-            cell(resource.description),
+            cell(plain(resource.description ?? '')),
           ]),
         ),
   );

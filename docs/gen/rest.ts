@@ -1,6 +1,6 @@
 import { buildInertApi } from './inert-api.js';
 import { schemaDescription, schemaProperties, schemaType, type JsonSchema } from './json-schema.js';
-import { anchor, cell, code, page, table } from './markdown.js';
+import { anchor, cell, code, page, plain, table } from './markdown.js';
 
 interface Parameter {
   name: string;
@@ -56,8 +56,8 @@ function bodyFields(schema: JsonSchema): string {
 }
 
 function operationBlock(method: string, path: string, operation: Operation): string {
-  const lines = [`### ${heading(method, path)}`, '', operation.summary ?? ''];
-  if (operation.description !== undefined) lines.push('', operation.description);
+  const lines = [`### ${heading(method, path)}`, '', plain(operation.summary ?? '')];
+  if (operation.description !== undefined) lines.push('', plain(operation.description));
   const parameters = operation.parameters ?? [];
   if (parameters.length > 0) {
     lines.push(
@@ -71,7 +71,7 @@ function operationBlock(method: string, path: string, operation: Operation): str
             p.in,
             cell(schemaType(schema)),
             p.required === true ? 'yes' : 'no',
-            cell(p.description ?? schemaDescription(schema)),
+            cell(plain(p.description ?? schemaDescription(schema) ?? '')),
           ];
         }),
       ),
@@ -85,7 +85,7 @@ function operationBlock(method: string, path: string, operation: Operation): str
         const schema = status === '200' ? body(response) : undefined;
         const meaning =
           schema === undefined ? response.description : `${response.description}: ${bodyFields(schema)}`;
-        return [status, cell(meaning)];
+        return [status, cell(plain(meaning))];
       }),
     ),
   );
@@ -117,7 +117,7 @@ export function renderRestReference(doc: OpenApiDocument): string {
         method.toUpperCase(),
         `[${code(path)}](#${anchor(heading(method, path))})`,
         operation.tags?.[0] ?? UNTAGGED,
-        cell(operation.summary),
+        cell(plain(operation.summary ?? '')),
       ]),
     ),
   ];
