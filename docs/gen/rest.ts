@@ -1,3 +1,4 @@
+import { EVENT_STREAM_PATH } from '../../api/event-stream.js';
 import { buildInertApi } from './inert-api.js';
 import { schemaDescription, schemaProperties, schemaType, type JsonSchema } from './json-schema.js';
 import { anchor, cell, code, page, plain, table } from './markdown.js';
@@ -109,8 +110,9 @@ export function renderRestReference(doc: OpenApiDocument): string {
       `${code('api/http/openapi.ts')} derives from each API module's routes (${code('api/modules.ts')}); ` +
       'a tag is the module that serves the route. Query parameters arrive as text and are validated ' +
       'one by one: a bad value is a 400 whose `parameter` names it. With `API_AUTH_TOKEN` set, every ' +
-      'route needs `Authorization: Bearer <token>`. `/health`, `/ready`, `/metrics`, `/graphql` and the ' +
-      'WebSocket feed are served beside these routes and are not part of the document.',
+      'route needs `Authorization: Bearer <token>`. `/health`, `/ready`, `/metrics`, `/graphql`, the ' +
+      `live event stream (${code(`GET ${EVENT_STREAM_PATH}`)}) and the WebSocket feed are served beside these ` +
+      'routes and are not part of the document.',
     table(
       ['method', 'path', 'tag', 'summary'],
       operations.map(({ path, method, operation }) => [
