@@ -30,21 +30,32 @@ export const ActionChannel = { REST: 'rest', GRAPHQL: 'graphql', MCP: 'mcp', CLI
 export type ActionChannel = (typeof ActionChannel)[keyof typeof ActionChannel];
 
 export interface ActionLogRow {
+  /** One request (a UUID); its `started` row and its outcome row share it. */
   request_id: string;
+  /**
+   * The action: 32 hex digits derived from `action`, `target` and `idempotency_key`; requests for the same
+   * action share it.
+   */
   action_id: string;
+  /** `cancel_task`, `retry_task` or `replay_dead_letters`. */
   action: ActionKind;
   /** The task id, or the dead letters' selection (`topic/partition/offset`, comma-separated). */
   target: string;
+  /** Who asked, as the caller named itself; `token-holder` when not given. */
   actor: string;
+  /** What the request came through: `rest`, `graphql`, `mcp` or `cli`. */
   channel: ActionChannel;
   /** The caller's address (REST) or process (CLI). */
   client: string;
+  /** The caller's idempotency key; '' when none was given (the action's natural identity). */
   idempotency_key: string;
+  /** `started` (written before anything is produced), then `done`, `duplicate`, `refused` or `failed`. */
   outcome: ActionOutcome;
   /** JSON text: what was produced, or why not. */
   detail: string;
   /** Messages produced by this request. */
   produced: number;
+  /** When the row was written (epoch ms). */
   at_ms: number;
 }
 

@@ -4,13 +4,17 @@ import type { ClickHouseReader, ClickHouseWriter } from '../clickhouse.js';
 export const ALERT_STATE = 'alert_state';
 
 export interface AlertStateRow {
+  /** The diagnosis issue the alert is about. */
   issue_id: string;
   /** `open` or `resolved`. */
   state: string;
+  /** The issue's severity: `critical`, `high`, `medium`, `low` or `info`. */
   severity: string;
+  /** The issue's title. */
   title: string;
   /** JSON text of the issue as last seen. */
   issue: string;
+  /** When the alert opened (epoch ms). */
   opened_at_ms: number;
   /** 0 while open. */
   resolved_at_ms: number;
@@ -18,7 +22,9 @@ export interface AlertStateRow {
   delivered: string;
   /** Failed delivery attempts since the last success. */
   attempts: number;
+  /** When a failed delivery is tried again (epoch ms); 0 when nothing is waiting to be retried. */
   next_attempt_ms: number;
+  /** When this version was written (epoch ms); the version that deduplication keeps the greatest of. */
   updated_at_ms: number;
 }
 

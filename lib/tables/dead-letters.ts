@@ -4,14 +4,21 @@ import type { ClickHouseWriter } from '../clickhouse.js';
 export const DEAD_LETTERS = 'dead_letters';
 
 export interface DeadLetterRow {
+  /** The topic the poison message was read from. */
   topic: string;
+  /** Its partition. */
   partition: number;
+  /** Its offset in that partition. */
   offset: number;
+  /** Why it is poison: a codec or mapping error code (e.g. `EMPTY_VALUE`, `INVALID_RECORD`). */
   error_code: string;
+  /** A human-readable reason, at most 1000 characters. */
   reason: string;
   /** The schema id of the wire header, or -1 when there was none. */
   schema_id: number;
+  /** The size of the message's value in bytes; 0 for an empty value. */
   size_bytes: number;
+  /** When the processors read the message (epoch ms). */
   observed_at_ms: number;
 }
 

@@ -24,37 +24,59 @@ export interface ErrorFactRow {
   /** The schema registry id of the writer's schema (from the wire header). */
   schema_id: number;
   fingerprint: string;
+  /** How severe the agent judged the error; the Enum8 value orders it (1 `critical` is the most severe). */
   severity: Severity;
+  /** What kind of failure it was, as the agent classified it. */
   category: ErrorCategory;
   error_type: string;
+  /** The error's message, as the agent reported it. */
   error_message: string;
   error_code: string;
+  /** The stack trace; '' when none was sent. */
   stack_trace: string;
+  /** The W3C trace id of the work that failed; '' when none was sent. */
   trace_id: string;
+  /** The W3C span id of the operation that failed; '' when none was sent. */
   span_id: string;
+  /** The agent that reported the error (the name its queue and messages use). */
   agent_name: string;
   agent_id: string;
   operation: string;
   input_data: string;
+  /** What the operation produced before it failed; '' when none was sent. */
   partial_output: string;
+  /** The model called, for LLM errors; '' when none was sent. */
   model_name: string;
+  /** The start of the prompt, for LLM errors; '' when none was sent. */
   prompt_preview: string;
+  /** Tokens involved in the failed call; 0 when none was sent. */
   token_count: number;
+  /** The tool called, for tool errors; '' when none was sent. */
   tool_name: string;
   tool_parameters: string;
   /** DetailedError.timestamp (epoch ms), or the observed time when it could not be right (see `timestamp_original_ms`). */
   timestamp_ms: number;
+  /** How long the operation ran before it failed (ms); 0 when not sent. */
   duration_before_error_ms: number;
+  /** 1 when the agent reported the error as retryable, else 0. */
   is_retryable: 0 | 1;
+  /** Retries already made of the failed operation, as the agent reported it. */
   retry_count: number;
+  /** Retries the agent allows for the operation, as it reported it. */
   max_retries: number;
+  /** Fixes the agent suggests; empty when none. */
   suggested_fixes: string[];
+  /** Links to documents about the error; empty when none. */
   related_docs: string[];
+  /** The deployment environment the agent runs in; '' when none was sent. */
   environment: string;
+  /** The service the agent belongs to; '' when none was sent. */
   service_name: string;
+  /** The host the agent runs on; '' when none was sent. */
   host: string;
   suppressed_count: number;
   task_id: string;
+  /** The end-to-end job the failed work belongs to; '' when none was sent. */
   job_id: string;
   http_status: number;
   /** When the processors read the record (epoch ms); the version that deduplication keeps the greatest of. */
@@ -111,10 +133,15 @@ export const ERROR_FACT_COLUMNS = [
 export type ErrorRefKind = 'error' | 'task';
 
 export interface ErrorRefRow {
+  /** The id looked up: the error's own id, or the task it was reported for. */
   ref: string;
+  /** `error` when `ref` is the error's own id, `task` when it is its `task_id`. */
   ref_kind: ErrorRefKind;
+  /** The error's trace id; with `timestamp_ms` and `error_id`, its key in `errors_by_trace`. */
   trace_id: string;
+  /** The error's `timestamp_ms` (epoch ms). */
   timestamp_ms: number;
+  /** The error's id (equal to `ref` when `ref_kind` is `error`). */
   error_id: string;
 }
 

@@ -9,6 +9,7 @@ export const ERROR_GROUPS_MV = 'error_groups_mv';
 
 /** A group as its -Merge functions read it back. */
 export interface ErrorGroupRow {
+  /** The grouping key shared by the errors of the group (`error_facts.fingerprint`). */
   fingerprint: string;
   /** minMerge: the earliest error's time (epoch ms). */
   first_seen_ms: number;
@@ -20,12 +21,17 @@ export interface ErrorGroupRow {
   agents: string[];
   /** argMaxMerge, like the other sample columns: of the latest error, ties broken by error id. */
   error_type: string;
+  /** The latest error's category. */
   category: string;
   /** minMerge of the severity's rank: 1 critical, 2 error, 3 warning, 4 info. */
   top_severity: number;
+  /** The latest error's operation; '' when it had none. */
   operation: string;
+  /** The latest error's id. */
   sample_error_id: string;
+  /** The latest error's message. */
   sample_message: string;
+  /** The latest error's trace id; '' when it had none. */
   sample_trace_id: string;
 }
 

@@ -11,15 +11,27 @@ export const AGENT_LIVENESS = 'agent_liveness';
 export const AGENT_LIVENESS_MV = 'agent_liveness_mv';
 
 export interface HeartbeatRow {
+  /** The agent that sent the heartbeat (its `source_agent`). */
   agent: string;
+  /** The HEARTBEAT message's id. */
   message_id: string;
+  /**
+   * `idle`, `busy`, `draining` or `stopping`, as reported; `unknown` when the message carried no heartbeat.
+   */
   state: string;
+  /** Tasks the agent was working on; 0 when not reported. */
   in_flight: number;
+  /** Tasks the agent can work on at once; 0 when the message carried no heartbeat. */
   max_concurrency: number;
+  /** The agent's host; '' when not reported. */
   host: string;
+  /** The agent's process id; 0 when not reported. */
   pid: number;
+  /** The agent's version; '' when not reported. */
   version: string;
+  /** The message's `sent_at_ms` (epoch ms). */
   sent_at_ms: number;
+  /** When the processors read the message (epoch ms). */
   observed_at_ms: number;
 }
 
@@ -38,6 +50,7 @@ export const HEARTBEAT_COLUMNS = [
 
 /** An agent's liveness as its -Merge functions read it back; `last_*` are of its latest heartbeat. */
 export interface AgentLivenessRow {
+  /** The agent that sent the heartbeats. */
   agent: string;
   /** minMerge (epoch ms). */
   first_heartbeat_ms: number;
@@ -45,10 +58,15 @@ export interface AgentLivenessRow {
   last_heartbeat_ms: number;
   /** argMaxMerge, like the other `last_*` columns. */
   last_state: string;
+  /** `in_flight` of the latest heartbeat. */
   last_in_flight: number;
+  /** `max_concurrency` of the latest heartbeat. */
   last_max_concurrency: number;
+  /** `host` of the latest heartbeat. */
   last_host: string;
+  /** `pid` of the latest heartbeat. */
   last_pid: number;
+  /** `version` of the latest heartbeat. */
   last_version: string;
   /** uniqExactMerge: distinct heartbeat message ids. */
   heartbeats: number;

@@ -4,15 +4,26 @@ import type { ClickHouseWriter } from '../clickhouse.js';
 export const LAG_SAMPLES = 'lag_samples';
 
 export interface LagSampleRow {
+  /** The Kafka consumer group. */
   group_id: string;
+  /** An agent queue topic or the errors topic. */
   topic: string;
+  /** The topic's partition. */
   partition: number;
+  /** When the sample was taken (epoch ms), rounded down to the sampling interval. */
   sampled_at_ms: number;
+  /** The partition's end offset (the offset the next record will get). */
   end_offset: number;
   /** -1 when the group has no committed offset for the partition. */
   committed_offset: number;
+  /** `end_offset` − `committed_offset`, never below 0: records the group has yet to commit. */
   lag: number;
+  /** Members of the group when sampled. */
   members: number;
+  /**
+   * The group's state: `stable`, `empty`, `dead`, `preparing_rebalance`, `completing_rebalance` or
+   * `unknown`.
+   */
   group_state: string;
 }
 

@@ -25,7 +25,9 @@ export interface MessageLogRow {
   schema_id: number;
   source_agent: string;
   target_agent: string;
+  /** What the message is: a `task`, an answer to one (`result`, `error`), a `cancel` of one, or a `heartbeat`. */
   message_type: MessageType;
+  /** The priority the sender gave the message (`normal` unless set). */
   priority: Priority;
   trace_id: string;
   span_id: string;
@@ -35,6 +37,7 @@ export interface MessageLogRow {
   ttl_seconds: number;
   attempt: number;
   max_retries: number;
+  /** The time the requester needs the answer by (epoch ms); 0 when none. */
   deadline_ms: number;
   job_id: string;
   /** AgentMessage.timestamp (epoch ms), or the observed time when it could not be right (see `sent_at_original_ms`). */
@@ -78,10 +81,15 @@ export const MESSAGE_LOG_COLUMNS = [
 export type MessageRefKind = 'message' | 'parent';
 
 export interface MessageRefRow {
+  /** The id looked up: the message's own id, or the id of the task it answers. */
   ref: string;
+  /** `message` when `ref` is the message's own id, `parent` when it is its `parent_message_id`. */
   ref_kind: MessageRefKind;
+  /** The message's trace id; with `sent_at_ms` and `message_id`, its key in `messages_by_trace`. */
   trace_id: string;
+  /** The message's `sent_at_ms` (epoch ms). */
   sent_at_ms: number;
+  /** The message's id (equal to `ref` when `ref_kind` is `message`). */
   message_id: string;
 }
 

@@ -14,8 +14,11 @@ export const MESSAGE_ROLLUP_1M_MV = 'message_rollup_1m_mv';
 export interface MessageRollupRow {
   /** ClickHouse DateTime text, `YYYY-MM-DD hh:mm:ss` in the server's time zone. */
   minute: string;
+  /** The agent whose queue the messages were written to. */
   target_agent: string;
+  /** The agent that wrote them. */
   source_agent: string;
+  /** `task`, `result`, `error`, `heartbeat` or `cancel`. */
   message_type: MessageType;
   /** uniqExactMerge: distinct message ids. */
   messages: number;
@@ -37,8 +40,11 @@ export const ERROR_ROLLUP_1M_MV = 'error_rollup_1m_mv';
 export interface ErrorRollupRow {
   /** ClickHouse DateTime text, `YYYY-MM-DD hh:mm:ss` in the server's time zone. */
   minute: string;
+  /** The agent that reported the errors. */
   agent_name: string;
+  /** The errors' category (as text). */
   category: ErrorCategory;
+  /** The errors' severity (as text). */
   severity: Severity;
   /** uniqExactMerge: distinct error ids. */
   errors: number;

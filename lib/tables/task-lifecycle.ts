@@ -22,18 +22,37 @@ export const PRIORITY_RANK = { low: 1, normal: 2, high: 3, critical: 4 } as cons
 
 /** A task's own fields: what its TASK message gives, and what `task_lifecycle` keeps the max of. */
 interface TaskFields {
+  /**
+   * The agent the row is filed under: a TASK's target agent; a resolution is filed under both agents of the
+   * answering message.
+   */
   agent: string;
+  /** The task's message id (for a resolution, the answer's `parent_message_id`). */
   task_id: string;
+  /** 1 on the row of the TASK message itself, 0 on a resolution row. */
   has_task: 0 | 1;
+  /** The agent that sent the task (its `source_agent`); '' on resolution rows. */
   requester: string;
+  /** The agent the task was sent to (its `target_agent`, the same as `agent`); '' on resolution rows. */
   target: string;
+  /** Priority rank: 1 low, 2 normal, 3 high, 4 critical; 0 on resolution rows. */
   priority: number;
+  /** The task's 1-based attempt number; 0 on resolution rows. */
   attempt: number;
+  /** Retries the requester will make after this attempt fails; 0 on resolution rows. */
   max_retries: number;
+  /** When the task was sent (its `sent_at_ms` in `message_log`, epoch ms); 0 on resolution rows. */
   submitted_at_ms: number;
+  /**
+   * `submitted_at_ms` + `ttl_seconds` × 1000 (epoch ms); 0 when the task never expires, and on resolution
+   * rows.
+   */
   expires_at_ms: number;
+  /** The time the requester needs the answer by (epoch ms); 0 when none, and on resolution rows. */
   deadline_ms: number;
+  /** The task's W3C trace id; '' on resolution rows. */
   trace_id: string;
+  /** The end-to-end job the task belongs to; '' when none, and on resolution rows. */
   job_id: string;
 }
 
@@ -56,7 +75,9 @@ const TASK_FIELDS = [
 export interface TaskEventRow extends TaskFields {
   /** resolved_at_ms * 4 + rank, or 0 for the task row. */
   resolved_key: number;
+  /** The message id of the RESULT, ERROR or CANCEL that resolves the task; '' on the task row. */
   resolved_by: string;
+  /** When the processors read the message (epoch ms). */
   observed_at_ms: number;
 }
 
@@ -73,7 +94,12 @@ export const TASK_EVENT_COLUMNS = [
  * `resolution_key` (0: unresolved) and its `resolved_by`.
  */
 export interface TaskLifecycleRow extends TaskFields {
+  /**
+   * minIfMerge: the earliest `resolved_key` above 0, resolved_at_ms × 4 + rank (`% 4`: 1 completed, 2
+   * failed, 3 cancelled); 0 while unresolved.
+   */
   resolution_key: number;
+  /** argMinIfMerge: the message id of the answer that `resolution_key` comes from; '' while unresolved. */
   resolved_by: string;
 }
 
