@@ -58,7 +58,9 @@ const DeadLetterSchema = z.object({
   observed_at: z.string(),
 });
 
-const taskQuery = { reason: textParam(500) };
+const taskQuery = {
+  reason: textParam(500).describe('why, carried in the message produced; default `operator request`'),
+};
 const replayQuery = {
   letters: z
     .string()
@@ -69,14 +71,17 @@ const replayQuery = {
         .map((part) => part.trim())
         .filter((part) => part.length > 0),
     )
-    .optional(),
+    .optional()
+    .describe(
+      'the dead letters to replay, as topic/partition/offset, comma-separated (GET /api/v1/dead-letters lists them)',
+    ),
   since_minutes: intParam(0, 0, 10_080),
   limit: intParam(20, 1, 100),
   force: boolParam(false),
 };
 const logQuery = {
-  action: enumParam(ACTIONS),
-  target: textParam(500),
+  action: enumParam(ACTIONS).describe('only entries of this action'),
+  target: textParam(500).describe('only entries for this target: a task id, or the dead letters as recorded'),
   since_minutes: intParam(0, 0, 525_600),
   limit: intParam(50, 1, 500),
 };
@@ -214,7 +219,7 @@ export const actionsModule: ApiModuleFactory = (context) => ({
       summary:
         "Cancel a pending task: a CANCEL through its agent's own queue (the agent aborts it and tells the requester)",
       description: `${WRITE_NOTE} 404 for an unknown task, 409 when it is not pending (outcome=refused, detail.reason says why).`,
-      pathParams: { task_id: idParam() },
+      pathParams: { task_id: idParam().describe('the pending task to cancel') },
       query: taskQuery,
       response: ActionResultSchema,
       handler: async ({ path, query, request }) =>
@@ -232,7 +237,7 @@ export const actionsModule: ApiModuleFactory = (context) => ({
       summary:
         'Retry a task: its TASK produced again with the next attempt number, in the same trace and job',
       description: `${WRITE_NOTE} 404 for an unknown task, 409 when it completed. A deadline already past is dropped from the retry (detail.deadline_dropped). The new task id is detail.task_id.`,
-      pathParams: { task_id: idParam() },
+      pathParams: { task_id: idParam().describe('the task to retry (the message id of its TASK message)') },
       query: taskQuery,
       response: ActionResultSchema,
       handler: async ({ path, query, request }) =>

@@ -21,7 +21,9 @@ const diagnoseQuery = {
   time_window_minutes: intParam(15, 1, 60),
   format: enumParamWithDefault(['json', 'prompt', 'summary'], 'json'),
   max_tokens: intParam(2_000, 100, 32_000),
-  kind: kindsParam,
+  kind: kindsParam.describe(
+    'only issues of these kinds, comma-separated (GET /api/v1/claude/diagnose/kinds lists them); all when absent',
+  ),
 };
 
 const errorsQuery = {

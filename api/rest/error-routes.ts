@@ -7,15 +7,18 @@ import { CATEGORIES, SEVERITIES } from '../read-models/errors.js';
 import { ApiErrorSchema, ErrorGroupSchema, ErrorsSchema, ErrorSummarySchema } from './schemas.js';
 
 const filterQuery = {
-  trace_id: idParam().optional(),
-  severity: enumParam(SEVERITIES),
-  category: enumParam(CATEGORIES),
+  trace_id: idParam().optional().describe('only errors of this trace'),
+  severity: enumParam(SEVERITIES).describe('only errors of this severity'),
+  category: enumParam(CATEGORIES).describe('only errors of this category'),
   since: timeParam(),
   until: timeParam(),
   limit: intParam(50, 1, 500),
-  cursor: textParam(400),
+  cursor: textParam(400).describe('the `next_cursor` of the previous page; absent for the first page'),
 };
-const listQuery = { ...filterQuery, agent_name: idParam().optional() };
+const listQuery = {
+  ...filterQuery,
+  agent_name: idParam().optional().describe('only errors reported by this agent'),
+};
 
 /** Errors: listing with filters and keyset pages, one error, the summary, groups. */
 export function errorRoutes(context: ApiContext): RestRoute[] {
@@ -73,7 +76,11 @@ export function errorRoutes(context: ApiContext): RestRoute[] {
       path: '/api/v1/errors/groups',
       summary:
         'Errors grouped by fingerprint: first and last seen, count, agents, sample, trend over the last hour',
-      query: { agent_name: idParam().optional(), since: timeParam(), limit: intParam(50, 1, 500) },
+      query: {
+        agent_name: idParam().optional().describe('only groups with an error reported by this agent'),
+        since: timeParam(),
+        limit: intParam(50, 1, 500),
+      },
       response: z.object({ groups: z.array(ErrorGroupSchema) }),
       handler: async ({ query }) => ({
         groups: await errors.groups({ limit: query.limit, agent: query.agent_name, sinceMs: query.since }),
@@ -82,7 +89,7 @@ export function errorRoutes(context: ApiContext): RestRoute[] {
     defineRoute({
       path: '/api/v1/errors/agent/{agent}',
       summary: "One agent's errors, newest first (as /errors with agent_name)",
-      pathParams: { agent: idParam() },
+      pathParams: { agent: idParam().describe('the agent whose errors to list') },
       query: filterQuery,
       response: ErrorsSchema,
       handler: ({ path, query }) => list({ ...query, agent_name: path.agent }),
@@ -90,7 +97,7 @@ export function errorRoutes(context: ApiContext): RestRoute[] {
     defineRoute({
       path: '/api/v1/errors/{error_id}',
       summary: 'One error with every field; 404 {detail} when unknown',
-      pathParams: { error_id: idParam() },
+      pathParams: { error_id: idParam().describe("the error's id (`error_id`)") },
       response: z.object({ error: ApiErrorSchema }),
       handler: async ({ path }) => {
         const error = await errors.get(path.error_id);

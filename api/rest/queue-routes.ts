@@ -53,11 +53,11 @@ export function queueRoutes(context: ApiContext): RestRoute[] {
     defineRoute({
       path: '/api/v1/queues/{agent}',
       summary: "One agent's queue: its messages newest first (keyset pages), pending tasks, lag",
-      pathParams: { agent: idParam() },
+      pathParams: { agent: idParam().describe('the agent whose queue (the messages sent to it) to show') },
       query: {
-        message_type: enumParam(MESSAGE_TYPES),
+        message_type: enumParam(MESSAGE_TYPES).describe('only messages of this type'),
         limit: intParam(50, 1, 500),
-        cursor: textParam(400),
+        cursor: textParam(400).describe('the `next_cursor` of the previous page; absent for the first page'),
       },
       response: QueueSchema,
       handler: async ({ path, query }) => {
@@ -73,7 +73,7 @@ export function queueRoutes(context: ApiContext): RestRoute[] {
     defineRoute({
       path: '/api/v1/queues/{agent}/pending',
       summary: "An agent's pending tasks, oldest first, as messages and as task states",
-      pathParams: { agent: idParam() },
+      pathParams: { agent: idParam().describe('the agent whose pending tasks to list') },
       query: { limit: intParam(500, 1, 5_000) },
       response: QueuePendingSchema,
       handler: async ({ path, query }) => {
@@ -92,10 +92,10 @@ export function queueRoutes(context: ApiContext): RestRoute[] {
       path: '/api/v1/tasks/pending',
       summary: 'Pending tasks across agents, oldest first, filtered by agent, minimum priority, age, trace',
       query: {
-        agent_name: idParam().optional(),
-        min_priority: enumParam(PRIORITIES),
+        agent_name: idParam().optional().describe('only tasks sent to this agent'),
+        min_priority: enumParam(PRIORITIES).describe('only tasks of at least this priority'),
         min_age_seconds: intParam(0, 0, 31_536_000),
-        trace_id: idParam().optional(),
+        trace_id: idParam().optional().describe('only tasks of this trace'),
         limit: intParam(100, 1, 5_000),
       },
       response: z.object({ total: z.number().int(), tasks: z.array(TaskViewSchema) }),
@@ -113,7 +113,7 @@ export function queueRoutes(context: ApiContext): RestRoute[] {
     defineRoute({
       path: '/api/v1/tasks/{task_id}',
       summary: "A task's whole history: its state under every agent, its messages and its errors",
-      pathParams: { task_id: idParam() },
+      pathParams: { task_id: idParam().describe("the task's id: the message id of its TASK message") },
       response: TaskHistorySchema,
       handler: async ({ path }) => {
         const history = await tasks.history(path.task_id);

@@ -31,7 +31,7 @@ export function traceRoutes(context: ApiContext): RestRoute[] {
       summary: 'Recent traces, latest activity first: duration, agents, messages, errors, status',
       query: {
         since_minutes: windowMinutes(60),
-        agent_name: idParam().optional(),
+        agent_name: idParam().optional().describe('only traces with a message sent by or to this agent'),
         limit: intParam(50, 1, 500),
       },
       response: z.object({ traces: z.array(TraceSummarySchema), total: z.number().int() }),
@@ -47,14 +47,14 @@ export function traceRoutes(context: ApiContext): RestRoute[] {
     defineRoute({
       path: '/api/v1/traces/{trace_id}',
       summary: 'One trace: the message tree across agents, the timeline, its errors',
-      pathParams: { trace_id: idParam() },
+      pathParams: { trace_id: idParam().describe("the trace's W3C trace id") },
       response: TraceSchema,
       handler: ({ path }) => trace(path.trace_id),
     }),
     defineRoute({
       path: '/api/v1/traces/{trace_id}/timeline',
       summary: "A trace's messages and errors in time order, with offsets from its start",
-      pathParams: { trace_id: idParam() },
+      pathParams: { trace_id: idParam().describe("the trace's W3C trace id") },
       response: z.object({
         trace_id: z.string(),
         duration_ms: z.number(),
@@ -68,7 +68,7 @@ export function traceRoutes(context: ApiContext): RestRoute[] {
     defineRoute({
       path: '/api/v1/traces/{trace_id}/graph',
       summary: 'Who sent what to whom in a trace: agents as nodes, message counts by type as edges',
-      pathParams: { trace_id: idParam() },
+      pathParams: { trace_id: idParam().describe("the trace's W3C trace id") },
       response: z.object({
         trace_id: z.string(),
         nodes: z.array(z.object({ agent_name: z.string(), errors: z.number().int() })),
@@ -97,7 +97,7 @@ export function traceRoutes(context: ApiContext): RestRoute[] {
     defineRoute({
       path: '/api/v1/traces/{trace_id}/errors',
       summary: "A trace's errors, oldest first",
-      pathParams: { trace_id: idParam() },
+      pathParams: { trace_id: idParam().describe("the trace's W3C trace id") },
       response: z.object({ trace_id: z.string(), total: z.number().int(), errors: z.array(ApiErrorSchema) }),
       handler: async ({ path }) => {
         const view = await trace(path.trace_id);
@@ -127,7 +127,7 @@ export function traceRoutes(context: ApiContext): RestRoute[] {
       path: '/api/v1/claude/context/{trace_id}',
       summary:
         'What to know to debug one trace: summary, timeline, its errors and their groups, its pending tasks',
-      pathParams: { trace_id: idParam() },
+      pathParams: { trace_id: idParam().describe("the trace's W3C trace id") },
       response: z.object({
         trace: TraceSummarySchema,
         timeline: z.array(TimelineEntrySchema),

@@ -36,7 +36,7 @@ export const timingModule: ApiModuleFactory = (context) => {
         description:
           "queued = sent → started, working = started → answered (started from the answer's started_at). When the answer does not report started_at " +
           '(older or other producers), split is "unknown" and queued, working and other are null rather than guessed.',
-        pathParams: { task_id: idParam() },
+        pathParams: { task_id: idParam().describe("the task's id: the message id of its TASK message") },
         response: TaskTimeSchema,
         handler: async ({ path }) => {
           const time = await model.task(path.task_id);
@@ -51,14 +51,17 @@ export const timingModule: ApiModuleFactory = (context) => {
         description:
           'time_window_minutes (1-1440, default 15); agent_name keeps one agent. split_unknown counts tasks whose answers do not report started_at: ' +
           'their queued/working/other are left out of the percentiles.',
-        query: { time_window_minutes: windowParam, agent_name: idParam().optional() },
+        query: {
+          time_window_minutes: windowParam,
+          agent_name: idParam().optional().describe('only this worker agent'),
+        },
         response: AgentTimesResponseSchema,
         handler: ({ query }) => agentTimes(query.time_window_minutes, query.agent_name),
       }),
       defineRoute({
         path: '/api/v1/traces/{trace_id}/time',
         summary: 'The time breakdown of every task of a trace, with per-agent summaries and totals',
-        pathParams: { trace_id: idParam() },
+        pathParams: { trace_id: idParam().describe("the trace's W3C trace id") },
         response: TraceTimeSchema,
         handler: async ({ path }) => {
           const time = await model.trace(path.trace_id);

@@ -101,7 +101,7 @@ export function createUiModule(options: UiModuleOptions): ApiModuleFactory {
         defineRoute({
           path: '/ui/{asset}',
           summary: "The dashboard's script and style sheet",
-          pathParams: { asset: z.string() },
+          pathParams: { asset: z.string().describe('app.js, app.css, or their source maps (.map)') },
           response: z.string(),
           handler: async ({ path, request }) => {
             const type = Object.hasOwn(ASSET_TYPES, path.asset) ? ASSET_TYPES[path.asset] : undefined;
