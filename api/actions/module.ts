@@ -81,7 +81,9 @@ const replayQuery = {
 };
 const logQuery = {
   action: enumParam(ACTIONS).describe('only entries of this action'),
-  target: textParam(500).describe('only entries for this target: a task id, or the dead letters as recorded'),
+  target: textParam(500).describe(
+    'only entries for this target: a task id, or one dead letter as topic/partition/offset',
+  ),
   since_minutes: intParam(0, 0, 525_600),
   limit: intParam(50, 1, 500),
 };

@@ -39,13 +39,13 @@ export interface ActionLogRow {
   action_id: string;
   /** `cancel_task`, `retry_task` or `replay_dead_letters`. */
   action: ActionKind;
-  /** The task id, or the dead letters' selection (`topic/partition/offset`, comma-separated). */
+  /** The task id, or one dead letter as `topic/partition/offset` (each replayed letter is its own action). */
   target: string;
   /** Who asked, as the caller named itself; `token-holder` when not given. */
   actor: string;
   /** What the request came through: `rest`, `graphql`, `mcp` or `cli`. */
   channel: ActionChannel;
-  /** The caller's address (REST) or process (CLI). */
+  /** The caller's User-Agent (REST; the CLI sends `agent-telemetry-cli`), or `graphql` or `mcp`. */
   client: string;
   /** The caller's idempotency key; '' when none was given (the action's natural identity). */
   idempotency_key: string;
