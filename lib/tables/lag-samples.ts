@@ -14,7 +14,7 @@ export interface LagSampleRow {
   sampled_at_ms: number;
   /** The partition's end offset (the offset the next record will get). */
   end_offset: number;
-  /** -1 when the group has no committed offset for the partition. */
+  /** The group's committed offset on the partition; partitions where it never committed are not sampled. */
   committed_offset: number;
   /** `end_offset` − `committed_offset`, never below 0: records the group has yet to commit. */
   lag: number;
