@@ -204,6 +204,23 @@ function filledBy(schema: Schema, name: string): string[] {
     .map((v) => `${code(v.name)} from ${v.from.map(code).join(', ')}`);
 }
 
+/**
+ * What a column holds: the DDL comment, then the table module's TSDoc, or else the `doc` of the
+ * record field of its name (with the field named).
+ */
+function columnMeanings(
+  c: Column,
+  list: ColumnList,
+  record: { record: string; docs: Map<string, string> } | undefined,
+): string[] {
+  const fromRecord = record?.docs.get(c.name);
+  const own = list.meanings.get(c.name);
+  return [
+    c.comment,
+    own ?? (fromRecord === undefined ? undefined : `${fromRecord} (${record?.record ?? ''}.${c.name})`),
+  ].filter((m) => m !== undefined);
+}
+
 function tableSection(schema: Schema, t: Table, list: ColumnList, sources: TableSources): string {
   const docs = sources.modules;
   const record = sources.records.get(t.copyOf ?? t.name);
@@ -261,14 +278,7 @@ function tableSection(schema: Schema, t: Table, list: ColumnList, sources: Table
             : c.defaultKind === 'DEFAULT'
               ? `Default ${code(c.defaultExpression ?? '')}.`
               : `${c.defaultKind} ${code(c.defaultExpression ?? '')}: computed by the server, not in ${code('SELECT *')}; name it.`;
-        const fromRecord = record?.docs.get(c.name);
-        const own = list.meanings.get(c.name);
-        const meaning = [
-          c.comment,
-          own ?? (fromRecord === undefined ? undefined : `${fromRecord} (${record?.record ?? ''}.${c.name})`),
-        ]
-          .filter((m) => m !== undefined)
-          .map((m) => cell(plain(m)));
+        const meaning = columnMeanings(c, list, record).map((m) => cell(plain(m)));
         return [
           code(c.name),
           cell(code(c.type)),
@@ -413,4 +423,52 @@ export function renderTablesReference(sources: TableSources): string {
     ),
   ];
   return page('schemas/migrations/*.sql and lib/tables/*.ts', 'ClickHouse tables', blocks);
+}
+
+/** A table's or view's note and its columns' meanings, as the table reference gives them. */
+export interface TableMeaning {
+  note: string;
+  columns: Record<string, string>;
+}
+
+/**
+ * Every table and view with its note and the meanings of its columns (those with one), the same
+ * texts as `docs/reference/tables.md`: what `lib/tables/meanings.ts` holds for the API to serve.
+ */
+export function tableMeanings(sources: TableSources): Record<string, TableMeaning> {
+  const schema = schemaFromMigrations(sources.migrations);
+  const lists = columnListsByTable(schema, sources.modules);
+  const note = (name: string, comment: string | undefined): string =>
+    withoutName(sources.modules.names.get(name) ?? comment ?? '')
+      .replace(/\s+/g, ' ')
+      .trim();
+  const out: Record<string, TableMeaning> = {};
+  for (const t of [...schema.tables.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    const list = lists.get(t.name);
+    if (list === undefined) throw new DdlError(`table ${t.name}: no column list`);
+    const record = sources.records.get(t.copyOf ?? t.name);
+    const columns: Record<string, string> = {};
+    for (const c of t.columns) {
+      const meaning = columnMeanings(c, list, record).join(' ');
+      if (meaning !== '') columns[c.name] = meaning;
+    }
+    out[t.name] = { note: note(t.name, t.comment), columns };
+  }
+  for (const v of [...schema.views.values()].filter((view) => !view.materialized)) {
+    out[v.name] = { note: note(v.name, v.comment), columns: {} };
+  }
+  return out;
+}
+
+/** `lib/tables/meanings.ts`: `tableMeanings` as a module the API imports (formatted by the caller). */
+export function renderTableMeaningsModule(sources: TableSources): string {
+  return [
+    '// Generated from the migrations and the table modules by `npm run docs` (docs/gen/tables.ts); do not edit by hand.',
+    '',
+    '/** Each table and view: what a row is, and what each column holds (columns without a meaning are left out). */',
+    'export const TABLE_MEANINGS: Readonly<',
+    '  Record<string, { readonly note: string; readonly columns: Readonly<Record<string, string>> }>',
+    `> = ${JSON.stringify(tableMeanings(sources), null, 2)};`,
+    '',
+  ].join('\n');
 }

@@ -1,6 +1,6 @@
 import type { ClickHouseWriter } from '../clickhouse.js';
 
-/** `lag_samples` (migration 0005): consumer lag per group, topic and partition over time. */
+/** `lag_samples` (migration 0005): consumer lag per group, topic and partition, sampled every LAG_SAMPLE_INTERVAL_MS. */
 export const LAG_SAMPLES = 'lag_samples';
 
 export interface LagSampleRow {

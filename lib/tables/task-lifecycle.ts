@@ -7,7 +7,7 @@ import { quoteString } from '../sql.js';
  * primary key (agent, task_id) prunes the scan.
  */
 export const TASK_EVENTS = 'task_events';
-/** `task_lifecycle`: one row-set per (agent, task_id), folded from `task_events` (AggregatingMergeTree). */
+/** `task_lifecycle`: one row-set per (agent, task_id), folded from `task_events` (AggregatingMergeTree); the view `task_state` reads it. */
 export const TASK_LIFECYCLE = 'task_lifecycle';
 /** The materialized view that folds `task_events` into `task_lifecycle`. */
 export const TASK_LIFECYCLE_MV = 'task_lifecycle_mv';
