@@ -34,7 +34,11 @@ export interface Machine {
 
 export interface Commit {
   sha: string;
-  /** Changes outside the result files and the page rendered from them, uncommitted at the start. */
+  /**
+   * Whether tracked files other than the result files and the page rendered from them had
+   * uncommitted changes at the start (untracked files do not count: a run uses one only through a
+   * tracked file that changed).
+   */
   dirty: boolean;
 }
 
@@ -169,6 +173,7 @@ export function describeCommit(root: string): Commit | null {
     const changes = git(
       'status',
       '--porcelain',
+      '--untracked-files=no',
       '--',
       '.',
       `:(exclude)${RESULTS_FOLDER}`,
