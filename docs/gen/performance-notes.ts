@@ -79,12 +79,12 @@ const INGEST: BenchNotes = {
       'stacks). The peer runs with Node’s defaults.',
     '- **The price** of the heap limit is CPU: V8 collects more often, which shows in the ' +
       'processors’ µs of CPU per message next to the peer’s.',
-    '- **A second process** gains little with 1 KB messages on one small machine: both insert into ' +
-      'the same ClickHouse on the same cores, and the rebalance as the second one joins revokes the ' +
-      'first one’s partitions. With 100 KB payloads a process spends much of its time waiting for ' +
-      'ClickHouse to parse large inserts, so two processes overlap their inserts and gain more. On ' +
-      'a cluster, processors scale with partitions until ClickHouse’s insert and merge capacity is ' +
-      'the limit: give ClickHouse its own cores before adding processors.',
+    '- **A second process** helps where one spends its time waiting: with 100 KB payloads a process ' +
+      'waits for ClickHouse to parse large inserts, so a second one overlaps its inserts with the ' +
+      'first one’s. With 1 KB messages on a small machine both compete with ClickHouse for the same ' +
+      'cores, and the rebalance as the second one joins revokes the first one’s partitions. On a ' +
+      'cluster, processors scale with partitions until ClickHouse’s insert and merge capacity is the ' +
+      'limit: give ClickHouse its own cores before adding processors.',
   ],
 };
 
@@ -152,9 +152,9 @@ const DIAGNOSIS: BenchNotes = {
     },
   },
   reading: [
-    'Detection time is bounded below by the evidence a detector needs (a backlog must age, a rate ' +
-      'must differ from its baseline) and by the one-second polling; the diagnosis reads ClickHouse ' +
-      'while the processors insert on the same cores.',
+    'Detection time runs from the first faulty message to the first report: it holds the time ' +
+      'until the evidence a detector needs is there, the processors’ insert and the one-second ' +
+      'polling. The diagnosis reads ClickHouse on the same cores as the inserts of every case.',
   ],
 };
 
