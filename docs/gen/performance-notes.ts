@@ -79,12 +79,13 @@ const INGEST: BenchNotes = {
       'stacks). The peer runs with Node’s defaults.',
     '- **The price** of the heap limit is CPU: V8 collects more often, which shows in the ' +
       'processors’ µs of CPU per message next to the peer’s.',
-    '- **A second process** helps where one spends its time waiting: with 100 KB payloads a process ' +
-      'waits for ClickHouse to parse large inserts, so a second one overlaps its inserts with the ' +
-      'first one’s. With 1 KB messages on a small machine both compete with ClickHouse for the same ' +
-      'cores, and the rebalance as the second one joins revokes the first one’s partitions. On a ' +
-      'cluster, processors scale with partitions until ClickHouse’s insert and merge capacity is the ' +
-      'limit: give ClickHouse its own cores before adding processors.',
+    '- **A second process** adds throughput when one process spends its time waiting rather than ' +
+      'computing (with 100 KB payloads it waits for ClickHouse to parse large inserts) and cores are ' +
+      'to spare. On a small machine both compete with ClickHouse for the same cores, and the ' +
+      'rebalance as the second one joins revokes the first one’s partitions, so the scale-out ' +
+      'figures can fall below one process alone. On a cluster, processors scale with partitions ' +
+      'until ClickHouse’s insert and merge capacity is the limit: give ClickHouse its own cores ' +
+      'before adding processors.',
   ],
 };
 
