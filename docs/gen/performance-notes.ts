@@ -34,7 +34,7 @@ const INGEST: BenchNotes = {
     'Produces a workload into queue topics of its own (by default 200,000 messages of about 1 KB: ' +
       '40 % tasks, 35 % results with LLM usage, 10 % heartbeats, 15 % errors with stack traces), ' +
       'then times two consumers on it, one after the other, from their readiness until every message ' +
-      'is queryable in ClickHouse: the real processors (`node dist/cli/main.js processors`, started ' +
+      'is queryable in ClickHouse: the real processors (`agent-telemetry processors`, started ' +
       'with the settings of `lib/process-env.ts` as in production) and a peer, a plain KafkaJS ' +
       'consumer with the same codec, mappers and batching. Then it sends a steady rate into the ' +
       'running processors and times each message from its send to the first ClickHouse poll that ' +
@@ -67,15 +67,16 @@ const INGEST: BenchNotes = {
   reading: [
     '- **The machine.** Kafka, the registry, ClickHouse and the consumer under test share the ' +
       'cores; each phase’s `phase cpu` line shows how. Their CPU per message together bounds the ' +
-      'rate, so the rate says as much about the machine and its load as about the code; the ratio ' +
-      'to the peer, measured on the same machine and workload minutes apart, says more about the code.',
+      'rate, so the rate says as much about the machine and its load as about the code. The ratio ' +
+      'to the peer, measured on the same machine and workload a minute apart, depends less on the ' +
+      'machine, though a change of load between the two phases still moves it.',
     '- **Memory.** The V8 heap limit (`--max-old-space-size=192`) keeps V8 from growing its heap, ' +
       'and the Buffers it has not collected yet, far past what the processors hold; ' +
       '`MALLOC_ARENA_MAX=2` keeps librdkafka’s threads from fragmenting the native heap into an ' +
       'arena each; librdkafka prefetches 4 MiB (queued and per fetch) instead of 64 and 50 MiB; and ' +
       'insert bodies are encoded piece by piece as the request takes them, so a batch of 100 KB ' +
-      'payloads is never whole in memory. The output’s `memory` lines split the RSS at its highest ' +
-      'sample into the JavaScript heap, Buffers outside it and the rest (librdkafka’s queues, code, ' +
+      'payloads is never whole in memory. The output’s line `at the highest sampled RSS` splits the ' +
+      'RSS into the JavaScript heap, Buffers outside it and the rest (librdkafka’s queues, code, ' +
       'stacks). The peer runs with Node’s defaults.',
     '- **The price** of the heap limit is CPU: V8 collects more often, which shows in the ' +
       'processors’ µs of CPU per message next to the peer’s.',
@@ -96,7 +97,7 @@ const API: BenchNotes = {
   about: [
     'Measures the API, not the machine’s saturation. It seeds a fresh database server-side with ' +
       '1,000,000 errors and 1,000,000 messages over the last 3 days (denser recently, as a store ' +
-      'fills), merges it, starts the API (`node dist/cli/main.js api`) as the read-only user, and ' +
+      'fills), merges it, starts the API (`agent-telemetry api`) as the read-only user, and ' +
       'asks every REST and GraphQL route idle: one client, one request at a time, with p50, p99 and ' +
       'max against the targets and the CPU per request of the API process and the ClickHouse server ' +
       '(from `/proc`). Then, with the processors ingesting 2,000 msg/s into the same database, an ' +
