@@ -23,6 +23,7 @@ import { fmtMs, summarize } from './api-stats.js';
 import { setUpBench, type BenchEnvironment } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
 import { int, say, seconds } from './report.js';
+import { recordBenchRun, type Recording } from './results.js';
 import { beginBenchRun } from './run-lock.js';
 import { ROLES } from './workload.js';
 
@@ -225,8 +226,9 @@ async function runBench(run: Run): Promise<Outcome> {
   }
 }
 
-async function main(): Promise<number> {
+async function main(recording: Recording): Promise<number> {
   const options = parseApiBenchOptions(process.argv.slice(2));
+  recording.setOptions(options);
   const { config, logger, abort, token } = await beginBenchRun();
   say(
     `api benchmark ${token}: ${int(options.errors)} errors, ${int(options.messages)} messages; ` +
@@ -274,9 +276,12 @@ function describe(error: unknown): string {
   return lines.join('\n  caused by: ');
 }
 
+const recording = recordBenchRun('api', process.argv.slice(2), process.env);
+let exitCode = 1;
 try {
-  process.exitCode = await main();
+  exitCode = await main(recording);
 } catch (error) {
   process.stderr.write(`bench: ${describe(error)}\n`);
-  process.exitCode = 1;
 }
+process.exitCode = exitCode;
+recording.finish(exitCode);

@@ -34,6 +34,7 @@ import {
 } from './diagnosis-score.js';
 import { healthySynthetic, syntheticCases, type SyntheticCase } from './diagnosis-synthetic.js';
 import { say } from './report.js';
+import { recordBenchRun } from './results.js';
 
 /**
  * Diagnosis scorecard: every agents fault scenario and every synthetic message-graph fault run for
@@ -227,9 +228,13 @@ function line(r: CaseResult): string {
 
 /** `--only a,b`: run only these scenarios (names, `healthy`, `mixed-1`, `mixed-2`); for a quick look. */
 function onlyOption(argv: readonly string[]): (name: string) => boolean {
-  const at = argv.indexOf('--only');
-  const list = at < 0 ? undefined : (argv[at + 1] ?? '').split(',');
+  const list = onlyList(argv);
   return (name) => list === undefined || list.includes(name);
+}
+
+function onlyList(argv: readonly string[]): string[] | undefined {
+  const at = argv.indexOf('--only');
+  return at < 0 ? undefined : (argv[at + 1] ?? '').split(',');
 }
 
 async function main(): Promise<void> {
@@ -330,4 +335,12 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+const recording = recordBenchRun('diagnosis', process.argv.slice(2), process.env);
+recording.setOptions({ only: onlyList(process.argv.slice(2)) ?? 'every case' });
+try {
+  await main();
+  recording.finish(0);
+} catch (error) {
+  recording.finish(1);
+  throw error;
+}

@@ -11,6 +11,7 @@ import { beginBenchRun } from './run-lock.js';
 import { createBulkProducer, encodeWorkload, produceAll } from './produce.js';
 import { int, mb, say, seconds } from './report.js';
 import { startGroupsAtEnd } from '../lib/test-support/helpers.js';
+import { recordBenchRun, type Recording } from './results.js';
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import type { Expected } from './visibility.js';
 import { sizing, WorkloadGenerator } from './workload.js';
@@ -120,8 +121,9 @@ function figure(value: number | string): string {
   return Number.isNaN(Number(value)) ? 'n/a' : String(value);
 }
 
-async function main(): Promise<number> {
+async function main(recording: Recording): Promise<number> {
   const options = parseBenchOptions(process.argv.slice(2));
+  recording.setOptions(options);
   const { config, logger, abort, token } = await beginBenchRun();
   const consumers = loadConfig({ ...process.env, ...CONSUMER_TUNING }).processors;
   say(
@@ -174,9 +176,12 @@ async function main(): Promise<number> {
   return 0;
 }
 
+const recording = recordBenchRun('ingest', process.argv.slice(2), process.env);
+let exitCode = 1;
 try {
-  process.exitCode = await main();
+  exitCode = await main(recording);
 } catch (error) {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
 }
+process.exitCode = exitCode;
+recording.finish(exitCode);

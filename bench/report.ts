@@ -2,8 +2,23 @@ import { readFileSync } from 'node:fs';
 
 /** Output helpers of the benchmark: figures go to stdout, one readable line each. */
 
+const captures = new Set<string[]>();
+
 export function say(line: string): void {
   process.stdout.write(`${line}\n`);
+  for (const lines of captures) lines.push(line);
+}
+
+/** The lines said from now until `stop()` (bench/results.ts keeps them in the run's result file). */
+export interface OutputCapture {
+  readonly lines: readonly string[];
+  stop(): void;
+}
+
+export function captureOutput(): OutputCapture {
+  const lines: string[] = [];
+  captures.add(lines);
+  return { lines, stop: () => void captures.delete(lines) };
 }
 
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { say } from './report.js';
+import { recordBenchRun } from './results.js';
 import { beginBenchRun } from './run-lock.js';
 import { runSoak, SOAK_FAULTS, type SoakFault } from './soak.js';
 
@@ -27,6 +28,8 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+const recording = recordBenchRun('soak', process.argv.slice(2), process.env);
+recording.setOptions(values);
 const { config, logger } = await beginBenchRun();
 const result = await runSoak(config, logger, {
   rate: Number(values.rate),
@@ -43,4 +46,5 @@ say(
   `RESULT produced=${result.produced} lost=${result.lost} duplicated=${result.duplicated} ` +
     `dead_lettered=${result.deadLettered} max_rss_mb=${result.maxRssMb}`,
 );
+recording.finish(result.ok ? 0 : 1);
 process.exit(result.ok ? 0 : 1);

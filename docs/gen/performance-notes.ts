@@ -1,0 +1,194 @@
+/**
+ * The hand-written part of `docs/performance.md`: per benchmark, what it measures, the targets of
+ * its RESULT figures and what limits them. The figures themselves come from `bench/results/`.
+ */
+
+/** A RESULT figure's target: its wording and whether a value meets it. */
+export interface Target {
+  text: string;
+  met(value: number): boolean;
+}
+
+export interface BenchNotes {
+  /** The benchmark's name in its result files. */
+  bench: string;
+  title: string;
+  /** The npm script that runs it. */
+  script: string;
+  /** What it measures: Markdown blocks before the runs. */
+  about: readonly string[];
+  /** Per RESULT figure: what it is, and its target when it has one. */
+  figures: Readonly<Record<string, { meaning: string; target?: Target }>>;
+  /** Reading the figures, what limits them: Markdown blocks after the runs. */
+  reading: readonly string[];
+}
+
+const atLeast = (limit: number, text: string): Target => ({ text, met: (value) => value >= limit });
+const atMost = (limit: number, text: string): Target => ({ text, met: (value) => value <= limit });
+
+const INGEST: BenchNotes = {
+  bench: 'ingest',
+  title: 'Ingest',
+  script: 'bench:ingest',
+  about: [
+    'Produces a workload into queue topics of its own (by default 200,000 messages of about 1 KB: ' +
+      '40 % tasks, 35 % results with LLM usage, 10 % heartbeats, 15 % errors with stack traces), ' +
+      'then times two consumers on it, one after the other, from their readiness until every message ' +
+      'is queryable in ClickHouse: the real processors (`agent-telemetry processors`, started ' +
+      'with the settings of `lib/process-env.ts` as in production) and a peer, a plain KafkaJS ' +
+      'consumer with the same codec, mappers and batching. Then it sends a steady rate into the ' +
+      'running processors and times each message from its send to the first ClickHouse poll that ' +
+      'sees it (freshness), and reads the processors’ peak resident memory. With `--processors P` ' +
+      'the same workload runs again into P processes in one consumer group. `--payload-bytes ' +
+      '102400` gives every task and result a 100 KB payload; the peer batches by count, and its ' +
+      'inserts of 5,000 such messages fail, so those runs leave it out (`--no-peer`). Phases and ' +
+      'output lines: [bench/README.md](../bench/README.md).',
+  ],
+  figures: {
+    ingest_msgs_per_s: {
+      meaning: 'messages stored per second by one processors process',
+      target: atLeast(30_000, '≥ 30,000'),
+    },
+    peer_msgs_per_s: { meaning: 'the same for the peer (n/a without it)' },
+    ratio: { meaning: 'processors over peer', target: atLeast(2, '≥ 2') },
+    freshness_p99_ms: {
+      meaning: 'p99 from send to queryable at the freshness rate',
+      target: atMost(1_000, '≤ 1,000'),
+    },
+    rss_mb: { meaning: 'peak resident memory of the processors process, MiB', target: atMost(256, '≤ 256') },
+    processes: { meaning: 'processes of the scale-out phase' },
+    scaled_msgs_per_s: { meaning: 'messages stored per second by them together' },
+    per_process_msgs_per_s: { meaning: 'by each of them' },
+    scaled_rss_mb: {
+      meaning: 'the highest peak resident memory among them, MiB',
+      target: atMost(256, '≤ 256'),
+    },
+  },
+  reading: [
+    '- **The machine.** Kafka, the registry, ClickHouse and the consumer under test share the ' +
+      'cores; each phase’s `phase cpu` line shows how. Their CPU per message together bounds the ' +
+      'rate, so the rate says as much about the machine and its load as about the code. The ratio ' +
+      'to the peer, measured on the same machine and workload a minute apart, depends less on the ' +
+      'machine, though a change of load between the two phases still moves it.',
+    '- **Memory.** The V8 heap limit (`--max-old-space-size=192`) keeps V8 from growing its heap, ' +
+      'and the Buffers it has not collected yet, far past what the processors hold; ' +
+      '`MALLOC_ARENA_MAX=2` keeps librdkafka’s threads from fragmenting the native heap into an ' +
+      'arena each; librdkafka prefetches 4 MiB (queued and per fetch) instead of 64 and 50 MiB; and ' +
+      'insert bodies are encoded piece by piece as the request takes them, so a batch of 100 KB ' +
+      'payloads is never whole in memory. The output’s line `at the highest sampled RSS` splits the ' +
+      'RSS into the JavaScript heap, Buffers outside it and the rest (librdkafka’s queues, code, ' +
+      'stacks). The peer runs with Node’s defaults.',
+    '- **The price** of the heap limit is CPU: V8 collects more often, which shows in the ' +
+      'processors’ µs of CPU per message next to the peer’s.',
+    '- **A second process** adds throughput when one process spends its time waiting rather than ' +
+      'computing (with 100 KB payloads it waits for ClickHouse to parse large inserts) and cores are ' +
+      'to spare. On a small machine both compete with ClickHouse for the same cores, and the ' +
+      'rebalance as the second one joins revokes the first one’s partitions, so the scale-out ' +
+      'figures can fall below one process alone. On a cluster, processors scale with partitions ' +
+      'until ClickHouse’s insert and merge capacity is the limit: give ClickHouse its own cores ' +
+      'before adding processors.',
+  ],
+};
+
+const API: BenchNotes = {
+  bench: 'api',
+  title: 'API',
+  script: 'bench:api',
+  about: [
+    'Measures the API, not the machine’s saturation. It seeds a fresh database server-side with ' +
+      '1,000,000 errors and 1,000,000 messages over the last 3 days (denser recently, as a store ' +
+      'fills), merges it, starts the API (`agent-telemetry api`) as the read-only user, and ' +
+      'asks every REST and GraphQL route idle: one client, one request at a time, with p50, p99 and ' +
+      'max against the targets and the CPU per request of the API process and the ClickHouse server ' +
+      '(from `/proc`). Then, with the processors ingesting 2,000 msg/s into the same database, an ' +
+      'open-loop mix of every route at fixed offered rates of 25, 50 and 100 req/s, each request ' +
+      'timed from when it was due, so that a stall shows as latency; an answer later than 10 s is an ' +
+      'error. Routes and output: [bench/README.md](../bench/README.md).',
+  ],
+  figures: {
+    idle_p99_ms: {
+      meaning: 'p99 over every idle request (targets per route: ≤ 20 ms by id, ≤ 50 ms for lists)',
+    },
+    p99_at_50rps_ms: { meaning: 'p99 over the REST and GraphQL mix at 50 req/s', target: atMost(50, '≤ 50') },
+    graphql_p99_at_50rps_ms: { meaning: 'p99 of its GraphQL requests', target: atMost(80, '≤ 80') },
+    cpu_ms_per_req: { meaning: 'idle CPU per request, API and ClickHouse, ms', target: atMost(5, '≤ 5') },
+  },
+  reading: [
+    '- **Diagnosis dominates.** `/claude/diagnose` runs about 30 queries over its window and costs ' +
+      'seconds of ClickHouse CPU on this seed, which is densest in the last minutes; the mix asks ' +
+      'for it every 19th request. Views served from the read cache (queues, pending, summaries, ' +
+      'groups, agents) answer in milliseconds; lookups by id read a few granules by key; the ' +
+      'filtered error lists count distinct errors over the filter.',
+    '- **Under ingest on a small machine** the two cores are oversubscribed by the diagnoses and ' +
+      'the inserts: every read that reaches ClickHouse queues behind them and may time out at 10 s, ' +
+      'so the mix’s p99 there is the timeout while the cached views stay fast. The per-route tables ' +
+      'show which is which.',
+    '- **CPU per request** weighs every idle request alike, so it depends on `--idle-requests`. ' +
+      'ClickHouse’s share is the whole server’s (the stack’s 18.16 keeps no query log): other ' +
+      'clients of the same server count too.',
+  ],
+};
+
+const DIAGNOSIS: BenchNotes = {
+  bench: 'diagnosis',
+  title: 'Diagnosis scorecard',
+  script: 'bench:diagnosis',
+  about: [
+    'Runs every agents fault scenario and a synthetic producer of message-graph faults (fresh agent ' +
+      'names, each with a real consumer group; healthy history first, then live traffic turned ' +
+      'faulty) against Kafka, the processors and ClickHouse 18.16, each case alone, then two mixes, ' +
+      'plus a healthy run. Per case: whether the right issue was reported, its rank among the ' +
+      'issues naming the case’s agents, and the seconds from the fault’s onset to the first report. ' +
+      '`--only a,b` runs some cases.',
+  ],
+  figures: {
+    scenarios: { meaning: 'cases run' },
+    detected: { meaning: 'cases whose right issue was reported' },
+    top1: { meaning: 'cases where it ranked first among the issues naming the case’s agents' },
+    detect_p95_s: {
+      meaning: 'p95 seconds from onset to first report (an undetected case counts as the whole wait)',
+    },
+    false_alarms: {
+      meaning: 'medium or worse issues about the healthy run’s agents',
+      target: atMost(0, '0'),
+    },
+  },
+  reading: [
+    'Detection time runs from the first faulty message to the first report: it holds the time ' +
+      'until the evidence a detector needs is there, the processors’ insert and the one-second ' +
+      'polling. The diagnosis reads ClickHouse on the same cores as the inserts of every case.',
+  ],
+};
+
+const SOAK: BenchNotes = {
+  bench: 'soak',
+  title: 'Soak',
+  script: 'soak',
+  about: [
+    'The processors’ fault suite. Three processor processes in one group, behind a proxy in front ' +
+      'of ClickHouse, take a producer at a fixed rate (by default 500 msg/s of the ingest mix for ' +
+      '240 s, one poison message in a thousand) while, in turn: one processor is SIGKILLed and a ' +
+      'new one started; ClickHouse is stopped (60 s by default); the broker is stopped and started; ' +
+      'a fourth processor joins and two leave while the proxy holds every insert past the revoke ' +
+      'timeout. Then it waits for the views and checks each against what was produced. It restarts ' +
+      'services, so it runs on a stack nobody else is using. The integration tier runs a shorter ' +
+      'version (`bench/soak.int.test.ts`) on both ClickHouse engines.',
+  ],
+  figures: {
+    produced: { meaning: 'messages produced' },
+    lost: { meaning: 'produced but missing from a view', target: atMost(0, '0') },
+    duplicated: { meaning: 'counted more than once in a view', target: atMost(0, '0') },
+    dead_lettered: { meaning: 'messages in the dead-letter table: the poison ones' },
+    max_rss_mb: {
+      meaning: 'highest peak resident memory of any processor process, MiB',
+      target: atMost(256, '≤ 256'),
+    },
+  },
+  reading: [
+    'The run exits 1 when a view does not match what was produced; the checks above the RESULT ' +
+      'line say which view and by how much.',
+  ],
+};
+
+/** The benchmarks in the page's order. */
+export const BENCH_NOTES: readonly BenchNotes[] = [INGEST, API, DIAGNOSIS, SOAK];
