@@ -114,15 +114,22 @@ const API: BenchNotes = {
     cpu_ms_per_req: { meaning: 'idle CPU per request, API and ClickHouse, ms', target: atMost(5, '≤ 5') },
   },
   reading: [
-    '- **Diagnosis dominates.** `/claude/diagnose` runs about 30 queries over its window and costs ' +
-      'seconds of ClickHouse CPU on this seed, which is densest in the last minutes; the mix asks ' +
-      'for it every 19th request. Views served from the read cache (queues, pending, summaries, ' +
-      'groups, agents) answer in milliseconds; lookups by id read a few granules by key; the ' +
-      'filtered error lists count distinct errors over the filter.',
-    '- **Under ingest on a small machine** the two cores are oversubscribed by the diagnoses and ' +
-      'the inserts: every read that reaches ClickHouse queues behind them and may time out at 10 s, ' +
-      'so the mix’s p99 there is the timeout while the cached views stay fast. The per-route tables ' +
-      'show which is which.',
+    '- **The diagnosis is shared.** `/claude/diagnose` runs about 30 queries over its window and ' +
+      'costs seconds of ClickHouse CPU on this seed, which is densest in the last minutes. Callers ' +
+      'within the read cache’s period (`API_CACHE_TTL_MS`, or twice the last diagnosis’s time) ' +
+      'share one report, so the mix, which asks for it every 19th request, pays for one diagnosis ' +
+      'per period. Views served from the read cache (queues, pending, summaries, groups, agents) ' +
+      'answer in milliseconds; lookups by id read a few granules by key; the filtered error lists ' +
+      'count distinct errors over the filter.',
+    '- **Under ingest on a small machine** the reads that reach ClickHouse time out at 10 s, lookups ' +
+      'by id included, while the cached views stay fast (the per-route tables show which is which). ' +
+      'Sampling `system.processes` during the 25 req/s phase shows why: the API’s ClickHouse ' +
+      'connections (10, the client’s default pool) are always all busy with scans of the whole store ' +
+      '(the diagnosis’s merge of task states over 1.2 M rows, the pending overview, the filtered ' +
+      'error counts), which take 3 to 30 s while 2,000 msg/s are inserted on the same two cores, and ' +
+      'a lookup waits behind them for a connection. ClickHouse 18.16 does not stop a query whose ' +
+      'client went away, so a query abandoned at the 10 s timeout runs on to the read-only ' +
+      'profile’s `max_execution_time` (30 s).',
     '- **CPU per request** weighs every idle request alike, so it depends on `--idle-requests`. ' +
       'ClickHouse’s share is the whole server’s (the stack’s 18.16 keeps no query log): other ' +
       'clients of the same server count too.',
