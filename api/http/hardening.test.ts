@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -257,15 +258,29 @@ describe('WebSocket upgrades', () => {
 });
 
 describe('start-up, the metrics port and subscribe frames', () => {
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        server.close(() => {
-          resolve(typeof address === 'object' && address !== null ? address.port : 0);
-        });
+  /**
+   * A free port below the kernel's ephemeral range, so that no `listen(0)` (the API's own port, other
+   * test files' servers) can take it between this check and the API binding it.
+   */
+  const freePortBelowEphemeral = async (): Promise<number> => {
+    const range = await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '32768');
+    const low = Number(range.trim().split(/\s+/)[0]) || 32768;
+    for (;;) {
+      const port = 10_000 + Math.floor(Math.random() * (low - 10_000));
+      const free = await new Promise<boolean>((resolve) => {
+        const server = createServer()
+          .once('error', () => {
+            resolve(false);
+          })
+          .listen(port, '127.0.0.1', () => {
+            server.close(() => {
+              resolve(true);
+            });
+          });
       });
-    });
+      if (free) return port;
+    }
+  };
 
   it('says at start-up that it listens on loopback only without a token, and never logs the token', async () => {
     const lines: string[] = [];
@@ -283,7 +298,7 @@ describe('start-up, the metrics port and subscribe frames', () => {
   });
 
   it('serves /metrics without a token on its own port, and only /metrics there', async () => {
-    const metricsPort = await freePort();
+    const metricsPort = await freePortBelowEphemeral();
     started = api({ API_AUTH_TOKEN: token, API_HOST: '127.0.0.1', API_METRICS_PORT: String(metricsPort) });
     const port = await started.start();
     const scrape = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
