@@ -3,6 +3,7 @@ import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { MIGRATIONS_TABLE } from '../../lib/migrations.js';
 import { quoteString } from '../../lib/sql.js';
 import { TABLE_MEANINGS } from '../../lib/tables/meanings.js';
+import { TABLE_READING_NOTES } from '../../lib/tables/reading.js';
 import type { ApiContext } from '../module.js';
 import { callApi } from './tool-kit.js';
 
@@ -27,10 +28,7 @@ export async function tableReference(reader: ClickHouseReader): Promise<string> 
   const lines = [
     '# agent-telemetry ClickHouse tables',
     '',
-    'Times are epoch milliseconds in UInt64 columns named *_ms (toDateTime(intDiv(x, 1000)) to display). ' +
-      "Absent optional values are '' and 0, not NULL. " +
-      'Add FINAL to ReplacingMergeTree tables and read AggregatingMergeTree tables with the -Merge functions for exact answers. ' +
-      'Queries must run on ClickHouse 18.16: no DateTime64, JSONExtract, Map/JSON types or {name:Type} parameters.',
+    ...TABLE_READING_NOTES.map((note) => `- ${note}`),
     '',
   ];
   for (const table of tables) {

@@ -15,6 +15,7 @@ import {
   type View,
 } from './ddl.js';
 import { anchor, cell, code, page, plain, table } from './markdown.js';
+import { TABLE_READING_NOTES } from '../../lib/tables/reading.js';
 import { readTableModules, type ColumnList, type TableModules } from './table-modules.js';
 
 const TABLES_DIRECTORY = new URL('../../lib/tables/', import.meta.url);
@@ -379,15 +380,7 @@ export function renderTablesReference(sources: TableSources): string {
       `The schema is replayed from the migrations (${code('schemas/migrations/*.sql')}, in order, ALTERs included); ` +
       `the meanings come from the table modules (${code('lib/tables/*.ts')}), whose column lists must equal ` +
       'the stored columns of their table, or this page is not generated.',
-    [
-      'Reading them:',
-      '',
-      '- Times are epoch milliseconds in `UInt64` columns named `*_ms`; `toDateTime(intDiv(x, 1000))` shows one as a date.',
-      "- Absent optional values are `''` (strings) and `0` (numbers), not NULL.",
-      '- `ReplacingMergeTree` tables keep one row per sorting key only after background merges: add `FINAL` for exact counts.',
-      '- `AggregatingMergeTree` tables hold partial aggregates: read them with the `-Merge` functions and `GROUP BY` their key.',
-      '- Queries meant to run on every supported server must also run on ClickHouse 18.16: no `DateTime64`, `JSONExtract*`, `Map`/`JSON` types or `{name:Type}` parameters.',
-    ].join('\n'),
+    ['Reading them:', '', ...TABLE_READING_NOTES.map((note) => `- ${note}`)].join('\n'),
     overview,
     '## Tables',
     ...tables.map((t) => {
