@@ -1,6 +1,6 @@
 import {
-  clickHouseAccess,
   createClickHouseClient,
+  lanedReader,
   type ClickHouseClient,
   type ClickHouseReader,
 } from '../lib/clickhouse.js';
@@ -34,19 +34,34 @@ async function isReadOnly(reader: ClickHouseReader): Promise<boolean> {
   return rows[0] !== undefined && rows[0].value !== '0';
 }
 
-/** ClickHouse as the API's user (`API_CLICKHOUSE_USER`, a read-only profile): the API never writes. */
-export function createReadOnlyClickHouseClient(config: Config): ClickHouseClient {
-  return createClickHouseClient(
-    {
-      ...config,
-      clickhouse: {
-        ...config.clickhouse,
-        username: config.api.clickhouseUser,
-        password: config.api.clickhousePassword,
+/**
+ * ClickHouse as the API's user (`API_CLICKHOUSE_USER`, a read-only profile: the API never writes),
+ * through one pool for the reads callers wait on and one for the views they share (see
+ * lib/query-scope.ts), each closed by the lifecycle.
+ */
+export function openReadOnlyReader(config: Config, lifecycle: Lifecycle): ClickHouseReader {
+  const open = (name: string, maxOpenConnections: number): ClickHouseClient => {
+    const client = createClickHouseClient(
+      {
+        ...config,
+        clickhouse: {
+          ...config.clickhouse,
+          username: config.api.clickhouseUser,
+          password: config.api.clickhousePassword,
+        },
       },
-    },
-    { requestTimeoutMs: 15_000 },
-  );
+      { requestTimeoutMs: 15_000, maxOpenConnections },
+    );
+    lifecycle.add(name, () => client.close());
+    return client;
+  };
+  return lanedReader({
+    request: open('clickhouse-requests', config.api.clickhouseConnections),
+    shared: open('clickhouse-shared', config.api.clickhouseSharedConnections),
+    control: open('clickhouse-control', 1),
+    requestConnections: config.api.clickhouseConnections,
+    requestQueueMs: config.api.clickhouseQueueMs,
+  });
 }
 
 /**
@@ -55,9 +70,7 @@ export function createReadOnlyClickHouseClient(config: Config): ClickHouseClient
  * them in reverse order: the server first, then the tap, the admin and the ClickHouse client.
  */
 export async function startApi(config: Config, logger: Logger, lifecycle: Lifecycle): Promise<ApiHandle> {
-  const client = createReadOnlyClickHouseClient(config);
-  lifecycle.add('clickhouse', () => client.close());
-  const reader = clickHouseAccess(client);
+  const reader = openReadOnlyReader(config, lifecycle);
   try {
     if (!(await isReadOnly(reader))) {
       logger.warn(

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClickHouseReader } from '../lib/clickhouse.js';
 import { ErrorCode, TelemetryError } from '../lib/errors.js';
+import { currentQueryScope } from '../lib/query-scope.js';
 import { testConfig, testLogger } from '../lib/test-support/helpers.js';
 import type { KafkaView } from './kafka-view.js';
 import { LiveHub } from './live-feed.js';
@@ -203,6 +204,68 @@ describe('OpenAPI', () => {
       // headers (the writes' Idempotency-Key and X-Actor) are not route parameters
       const names = operation?.parameters.filter((p) => p.in !== 'header').map((p) => p.name) ?? [];
       expect(names.sort()).toEqual([...Object.keys(route.pathParams), ...Object.keys(route.query)].sort());
+    }
+  });
+});
+
+describe('a caller that goes away', () => {
+  /** A reader whose queries wait until their caller's scope is aborted, and record what they saw. */
+  function waitingReader() {
+    const seen: { lane: string; aborted: Promise<void> | undefined }[] = [];
+    const reader: ClickHouseReader = {
+      query<T>(): Promise<T[]> {
+        const { lane, signal } = currentQueryScope();
+        const aborted =
+          signal === undefined
+            ? undefined
+            : new Promise<void>((resolve) => {
+                signal.addEventListener(
+                  'abort',
+                  () => {
+                    resolve();
+                  },
+                  { once: true },
+                );
+              });
+        seen.push({ lane, aborted });
+        return new Promise<T[]>((_resolve, reject) => {
+          void aborted?.then(() => {
+            reject(new TelemetryError(ErrorCode.ABANDONED, 'stopped'));
+          });
+        });
+      },
+    };
+    return { reader, seen };
+  }
+
+  it.each([
+    [
+      'REST',
+      (port: number) =>
+        fetch(`http://127.0.0.1:${port}/api/v1/errors/e-1`, { signal: AbortSignal.timeout(300) }),
+    ],
+    [
+      'GraphQL',
+      (port: number) =>
+        fetch(`http://127.0.0.1:${port}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ error(id: "e-1") { error_id } }' }),
+          signal: AbortSignal.timeout(300),
+        }),
+    ],
+  ])('stops the queries of a %s request whose client closed the connection', async (_kind, request) => {
+    const { reader, seen } = waitingReader();
+    const app = api({ reader, env: { API_PORT: '0', API_HOST: '127.0.0.1' } });
+    const port = await app.start();
+    try {
+      await expect(request(port)).rejects.toThrow();
+      expect(seen.length).toBeGreaterThan(0);
+      // every query of the request ran in its scope, on the request lane, and was told to stop
+      for (const query of seen) expect(query.lane).toBe('request');
+      for (const query of seen) await query.aborted;
+    } finally {
+      await app.stop();
     }
   });
 });

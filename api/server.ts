@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createYoga, type Plugin } from 'graphql-yoga';
+import { inRequestScope } from '../lib/query-scope.js';
 import type { ClickHouseReader } from '../lib/clickhouse.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
@@ -209,7 +210,12 @@ export function buildApi(config: Config, deps: ApiDeps): Api {
       req.resume();
       return;
     }
-    void yoga(req, res);
+    // the queries of a caller that goes away before its answer is written are stopped
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    inRequestScope(gone.signal, () => void yoga(req, res));
   };
 
   return {

@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
+import { Semaphore, withTimeout } from 'async-mutex';
 import { createClient, ClickHouseError, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from './config.js';
 import { ErrorCode, TelemetryError } from './errors.js';
+import { currentQueryScope } from './query-scope.js';
 import { compileRowEncoder, UnsupportedColumnTypeError, type RowBinaryEncoder } from './row-binary.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
@@ -30,6 +33,8 @@ export interface ClickHouseClientOptions {
   database?: string;
   /** Per-request timeout. Default 30 s. */
   requestTimeoutMs?: number;
+  /** Connections open at once; more requests wait for one. Default 10 (the client's). */
+  maxOpenConnections?: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export function createClickHouseClient(
     password: config.clickhouse.password,
     database: options.database ?? config.clickhouse.database,
     request_timeout: options.requestTimeoutMs ?? 30_000,
+    ...(options.maxOpenConnections === undefined ? {} : { max_open_connections: options.maxOpenConnections }),
     application: config.kafka.clientId,
     compression: { request: false, response: false },
     keep_alive: { enabled: true },
@@ -210,20 +216,119 @@ export function clickHouseAccess(
         throw toClickHouseTelemetryError(error, `insert into ${table}`);
       }
     },
-    async query<T>(sql: string): Promise<T[]> {
-      try {
-        const result = await client.query({ query: sql, format: 'JSONEachRow' });
-        return await result.json<T>();
-      } catch (error) {
-        throw toClickHouseTelemetryError(error, 'query');
-      }
-    },
+    query: <T>(sql: string) => queryRows<T>(client, sql),
     async command(sql) {
       try {
         await client.command({ query: sql });
       } catch (error) {
         throw toClickHouseTelemetryError(error, 'command');
       }
+    },
+  };
+}
+
+async function queryRows<T>(
+  client: ClickHouseClient,
+  sql: string,
+  signal?: AbortSignal,
+  queryId?: string,
+): Promise<T[]> {
+  try {
+    const result = await client.query({
+      query: sql,
+      format: 'JSONEachRow',
+      ...(signal === undefined ? {} : { abort_signal: signal }),
+      ...(queryId === undefined ? {} : { query_id: queryId }),
+    });
+    return await result.json<T>();
+  } catch (error) {
+    throw toClickHouseTelemetryError(error, 'query');
+  }
+}
+
+/** The clients of a {@link lanedReader}: one pool per lane, and one connection to stop queries. */
+export interface ReaderLanes {
+  request: ClickHouseClient;
+  shared: ClickHouseClient;
+  /** Sends `KILL QUERY` for an abandoned query, on servers that do not stop it themselves. */
+  control: ClickHouseClient;
+  /** Queries of the request lane running at once (its client's connections). */
+  requestConnections: number;
+  /** How long a request-lane query waits for a connection before it is refused as busy. */
+  requestQueueMs: number;
+}
+
+/**
+ * A reader that sends each query through the pool of its scope's lane (lib/query-scope.ts):
+ *
+ * - The request lane runs at most `requestConnections` queries; the next wait for one at most
+ *   `requestQueueMs`, then fail as CLICKHOUSE_UNAVAILABLE (the API's 503 with Retry-After). Under
+ *   more reads than ClickHouse answers, callers get a quick "busy" instead of a queue that grows
+ *   until every caller times out.
+ * - A caller that goes away stops its queries: the request is aborted (a query still waiting is
+ *   never sent) and, on a server that goes on with a read whose client closed the connection
+ *   (every release without `cancel_http_readonly_queries_on_client_close`, ClickHouse 18.16 among
+ *   them, or a profile that leaves it off), a `KILL QUERY` by its id follows. A stopped query
+ *   throws ABANDONED.
+ */
+export function lanedReader(lanes: ReaderLanes): ClickHouseReader {
+  let stopsItself: Promise<boolean> | undefined;
+  const serverStopsAbandonedReads = (): Promise<boolean> => {
+    stopsItself ??= queryRows<{ value: string }>(
+      lanes.control,
+      "SELECT value FROM system.settings WHERE name = 'cancel_http_readonly_queries_on_client_close'",
+    ).then(
+      (rows) => rows[0]?.value === '1',
+      () => {
+        stopsItself = undefined;
+        return false;
+      },
+    );
+    return stopsItself;
+  };
+  const kill = async (queryId: string): Promise<void> => {
+    if (await serverStopsAbandonedReads()) return;
+    await lanes.control.command({ query: `KILL QUERY WHERE query_id = ${quoteString(queryId)} ASYNC` });
+  };
+  const busy = new Error('no request connection in time');
+  const requestSlots = withTimeout(new Semaphore(lanes.requestConnections), lanes.requestQueueMs, busy);
+  const isAborted = (signal: AbortSignal): boolean => signal.aborted;
+  const abandoned = () =>
+    new TelemetryError(ErrorCode.ABANDONED, 'query stopped: its caller went away', { retryable: false });
+
+  const request = async <T>(sql: string, signal: AbortSignal | undefined): Promise<T[]> => {
+    let release: () => void;
+    try {
+      [, release] = await requestSlots.acquire();
+    } catch (error) {
+      if (error !== busy) throw error;
+      throw new TelemetryError(
+        ErrorCode.CLICKHOUSE_UNAVAILABLE,
+        `ClickHouse busy: all ${lanes.requestConnections} request connections in use for ${lanes.requestQueueMs} ms`,
+        { details: { lane: 'request' } },
+      );
+    }
+    try {
+      if (signal === undefined) return await queryRows<T>(lanes.request, sql);
+      if (signal.aborted) throw abandoned();
+      const queryId = randomUUID();
+      try {
+        return await queryRows<T>(lanes.request, sql, signal, queryId);
+      } catch (error) {
+        // read again: the signal may have been aborted while the query ran
+        if (!isAborted(signal)) throw error;
+        // best effort: a query that already ended matches nothing
+        void kill(queryId).catch(() => undefined);
+        throw abandoned();
+      }
+    } finally {
+      release();
+    }
+  };
+  return {
+    query<T>(sql: string): Promise<T[]> {
+      const { lane, signal } = currentQueryScope();
+      return lane === 'request' ? request<T>(sql, signal) : queryRows<T>(lanes.shared, sql);
     },
   };
 }

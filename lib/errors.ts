@@ -40,6 +40,8 @@ export const ErrorCode = {
   BAD_INPUT: 'BAD_INPUT',
   /** The component is closing; the operation was abandoned on purpose. */
   CLOSING: 'CLOSING',
+  /** The caller went away: the operation (a query) was stopped on purpose, nobody reads its answer. */
+  ABANDONED: 'ABANDONED',
   /** An operation ran past its deadline. */
   TIMEOUT: 'TIMEOUT',
   /** A local service of the stack could not be started or reached. */

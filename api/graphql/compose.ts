@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { GraphQLSchema } from 'graphql';
 import { createGraphQLError, createSchema } from 'graphql-yoga';
 import type { Logger } from '../../lib/logger.js';
-import { isUnavailable } from '../../lib/errors.js';
+import { ErrorCode, isUnavailable, TelemetryError } from '../../lib/errors.js';
 import { HttpError } from '../http/http-error.js';
 import type { ApiModule, FieldResolver, SubscriptionResolver } from '../module.js';
 
@@ -32,6 +32,12 @@ function toGraphQLError(error: unknown, logger: Logger, field: string): unknown 
         ...(error.parameter === undefined ? {} : { argument: error.parameter }),
         http: { status: error.status },
       },
+    });
+  }
+  if (error instanceof TelemetryError && error.code === ErrorCode.ABANDONED) {
+    logger.debug({ err: error, field }, 'request abandoned by its caller');
+    return createGraphQLError('the client closed the request', {
+      extensions: { code: 'ABANDONED', http: { status: 499 } },
     });
   }
   if (isUnavailable(error)) {

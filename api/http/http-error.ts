@@ -1,5 +1,5 @@
 import type { Logger } from '../../lib/logger.js';
-import { isUnavailable } from '../../lib/errors.js';
+import { ErrorCode, isUnavailable, TelemetryError } from '../../lib/errors.js';
 
 /**
  * An answer other than 200 that a route decides on purpose: a bad parameter (400, naming it), an
@@ -70,6 +70,11 @@ export function errorResponse(
     if (error.parameter !== undefined) body.parameter = error.parameter;
     if (error.problems.length > 1) body.problems = error.problems;
     return jsonResponse(body, error.status);
+  }
+  if (error instanceof TelemetryError && error.code === ErrorCode.ABANDONED) {
+    // the caller is gone: nobody reads this answer, and it is no fault of the server
+    logger.debug({ ...context, err: error }, 'request abandoned by its caller');
+    return jsonResponse({ detail: 'the client closed the request' }, 499);
   }
   if (isUnavailable(error)) {
     logger.warn({ ...context, err: error, code: error.code }, 'dependency unavailable');

@@ -1,7 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 // eslint-disable-next-line import-x/no-unresolved -- the SDK's `./*` export maps types to `*.js.d.ts`; tsc and Node resolve it
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { clickHouseAccess } from '../../lib/clickhouse.js';
 import type { Config } from '../../lib/config.js';
 import { ErrorCode, TelemetryError } from '../../lib/errors.js';
 import { createKafka } from '../../lib/kafka.js';
@@ -10,7 +9,7 @@ import type { Logger } from '../../lib/logger.js';
 import { checkBearer, foreignRequest, hostAllowed, originAllowed } from '../http/guards.js';
 import { jsonResponse } from '../http/http-error.js';
 import { createKafkaView, type KafkaView } from '../kafka-view.js';
-import { createReadOnlyClickHouseClient } from '../main.js';
+import { openReadOnlyReader } from '../main.js';
 import { createActionsBackend } from '../actions/backend.js';
 import { createCodec } from '../../lib/registry.js';
 import { LiveHub } from '../live-feed.js';
@@ -42,8 +41,7 @@ export async function openApiInProcess(
   lifecycle: Lifecycle,
   options: { actions?: boolean } = {},
 ): Promise<Api> {
-  const client = createReadOnlyClickHouseClient(config);
-  lifecycle.add('clickhouse', () => client.close());
+  const reader = openReadOnlyReader(config, lifecycle);
   const admin = createKafka(config, logger, 'mcp').admin();
   let kafka: KafkaView;
   let timer: NodeJS.Timeout | undefined;
@@ -70,7 +68,6 @@ export async function openApiInProcess(
   } finally {
     clearTimeout(timer);
   }
-  const reader = clickHouseAccess(client);
   // the MCP server acts as the API does, under the same switch; the people CLI only reads
   const actions =
     options.actions === true

@@ -1,3 +1,5 @@
+import { inSharedScope } from '../../lib/query-scope.js';
+
 /**
  * A stale-while-revalidate cache for the read models' whole-system views (queues, pending counts,
  * error summary and groups, agents, error totals): the views every dashboard and assistant asks for
@@ -14,7 +16,9 @@
  *   the last value for up to `maxStaleMs` instead of failing with it.
  * - A failed load is not cached: the caller that waited gets the error; a failed refresh keeps the
  *   old value until it is too stale.
- * - `ttlMs` 0 turns the cache off: every call loads.
+ * - `ttlMs` 0 turns the cache off: every call loads, as its caller's own work.
+ * - A load runs in the shared query scope (lib/query-scope.ts): its queries take the API's shared
+ *   ClickHouse pool, and are not stopped when the caller that started it goes away.
  *
  * Lookups by id, cursors and lists narrowed by the caller are not cached: they go to ClickHouse.
  */
@@ -108,7 +112,9 @@ export class ReadCache {
     const pending = (async () => {
       const started = this.#now();
       try {
-        const value = await load();
+        // shared work: its queries take the shared pool, and the caller that started it going away
+        // does not stop it for the others
+        const value = await inSharedScope(load);
         entry.value = value;
         entry.loadedAt = this.#now();
         entry.loadMs = entry.loadedAt - started;

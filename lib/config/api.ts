@@ -26,6 +26,15 @@ export const apiSlice = defineSlice({
       .default('telemetry_ro')
       .describe('the read-only ClickHouse user the API reads as (a warning is logged if it can write)'),
     API_CLICKHOUSE_PASSWORD: z.string().default('').describe("the API's ClickHouse user's password"),
+    API_CLICKHOUSE_CONNECTIONS: positiveInt(8, 1_000).describe(
+      'ClickHouse connections for the reads a caller waits on (lookups, filtered lists, `sql_query`); a caller that goes away stops its queries',
+    ),
+    API_CLICKHOUSE_QUEUE_MS: positiveInt(3_000, 600_000).describe(
+      'how long a read a caller waits on waits for one of those connections; then it is answered 503 with `Retry-After` (ClickHouse busy) instead of joining a queue that outgrows every timeout',
+    ),
+    API_CLICKHOUSE_SHARED_CONNECTIONS: positiveInt(3, 1_000).describe(
+      'ClickHouse connections for the views callers share (the read cache, the diagnosis): whole-store scans wait for one of these instead of taking the connections of lookups',
+    ),
     API_AUTH_TOKEN: z
       .string()
       .min(16, 'at least 16 characters')
@@ -109,6 +118,9 @@ export const apiSlice = defineSlice({
     allowedHosts: e.API_ALLOWED_HOSTS,
     clickhouseUser: e.API_CLICKHOUSE_USER,
     clickhousePassword: e.API_CLICKHOUSE_PASSWORD,
+    clickhouseConnections: e.API_CLICKHOUSE_CONNECTIONS,
+    clickhouseQueueMs: e.API_CLICKHOUSE_QUEUE_MS,
+    clickhouseSharedConnections: e.API_CLICKHOUSE_SHARED_CONNECTIONS,
     authToken: e.API_AUTH_TOKEN,
     corsOrigins: e.API_CORS_ORIGINS,
     corsCredentials: e.API_CORS_CREDENTIALS === 'true',
