@@ -65,6 +65,25 @@ describe('ReadCache', () => {
     expect(await cache.get('k', load)).toBe(2);
   });
 
+  it('serves a value past maxStaleMs while its refresh is still running, up to three times that', async () => {
+    let now = 0;
+    const cache = new ReadCache({ ttlMs: 100, maxStaleMs: 500, now: () => now });
+    expect(await cache.get('k', () => Promise.resolve(1))).toBe(1);
+    now = 400;
+    let finish: (value: number) => void = () => undefined;
+    const slow = () => new Promise<number>((resolve) => (finish = resolve));
+    // stale: served, and one refresh starts
+    expect(await cache.get('k', slow)).toBe(1);
+    now = 1_400;
+    // past maxStaleMs, but the refresh runs: still served, no second load
+    expect(await cache.get('k', () => Promise.resolve(99))).toBe(1);
+    now = 1_600;
+    // past three times: the caller waits for the running refresh
+    const waiting = cache.get('k', () => Promise.resolve(99));
+    finish(2);
+    expect(await waiting).toBe(2);
+  });
+
   it('does not cache a failure, and keeps the old value when a refresh fails', async () => {
     let now = 0;
     const cache = new ReadCache({ ttlMs: 100, now: () => now });

@@ -11,7 +11,8 @@ import { inSharedScope } from '../../lib/query-scope.js';
  *   recomputed back to back, which would keep the server busy with refreshes alone.
  * - An older one is still served, at once, while one background load refreshes it; a value older
  *   than `maxStaleMs` (a minute by default, or ten of its loads) is not served, and the caller
- *   waits for the load. So an answer is at most its TTL plus one load old while callers keep
+ *   waits for the load, unless that refresh is still running: then the value is served up to three
+ *   times that age (a refresh that fails ends at once, so an outage still reaches the caller). So an answer is at most its TTL plus one load old while callers keep
  *   asking and the store answers; when the store is overloaded or down, answers keep coming from
  *   the last value for up to `maxStaleMs` instead of failing with it.
  * - A failed load is not cached: the caller that waited gets the error; a failed refresh keeps the
@@ -22,6 +23,9 @@ import { inSharedScope } from '../../lib/query-scope.js';
  *
  * Lookups by id, cursors and lists narrowed by the caller are not cached: they go to ClickHouse.
  */
+/** How many times its stale limit a value is served while its refresh is still running. */
+const REFRESHING_STALE_FACTOR = 3;
+
 export interface ReadCacheOptions {
   ttlMs: number;
   /** The oldest value served while it is being refreshed. Default: 10 × ttlMs, at least a minute. */
@@ -87,7 +91,11 @@ export class ReadCache {
         this.#stats.hits++;
         return entry.value as T;
       }
-      if (age <= Math.max(this.#maxStaleMs, 10 * entry.loadMs)) {
+      const staleLimit = Math.max(this.#maxStaleMs, 10 * entry.loadMs);
+      // a refresh already running (the server is slow, not down: a failed one ends at once) keeps
+      // the old value served a while longer instead of making every caller wait for it
+      const refreshing = entry.pending !== undefined && age <= REFRESHING_STALE_FACTOR * staleLimit;
+      if (age <= staleLimit || refreshing) {
         this.#stats.stale++;
         if (entry.pending === undefined) {
           this.#stats.refreshes++;
