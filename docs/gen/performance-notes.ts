@@ -121,15 +121,22 @@ const API: BenchNotes = {
       'per period. Views served from the read cache (queues, pending, summaries, groups, agents) ' +
       'answer in milliseconds; lookups by id read a few granules by key; the filtered error lists ' +
       'count distinct errors over the filter.',
-    '- **Under ingest on a small machine** the reads that reach ClickHouse time out at 10 s, lookups ' +
-      'by id included, while the cached views stay fast (the per-route tables show which is which). ' +
-      'Sampling `system.processes` during the 25 req/s phase shows why: the API’s ClickHouse ' +
-      'connections (10, the client’s default pool) are always all busy with scans of the whole store ' +
-      '(the diagnosis’s merge of task states over 1.2 M rows, the pending overview, the filtered ' +
-      'error counts), which take 3 to 30 s while 2,000 msg/s are inserted on the same two cores, and ' +
-      'a lookup waits behind them for a connection. ClickHouse 18.16 does not stop a query whose ' +
-      'client went away, so a query abandoned at the 10 s timeout runs on to the read-only ' +
-      'profile’s `max_execution_time` (30 s).',
+    '- **Under ingest on a small machine** ClickHouse has little CPU left for reads: during the mix ' +
+      'the processors’ inserts and merges, Kafka, the producer and the API share two cores (load ' +
+      'average 17 to 30), and a lookup that needs 5 to 15 ms of ClickHouse CPU spends hundreds of ' +
+      'milliseconds waiting for a core (`OSCPUWaitMicroseconds` in the query log). What the API ' +
+      'controls is how it behaves there. Reads a caller waits on and the shared views take separate ' +
+      'pools (`API_CLICKHOUSE_CONNECTIONS`, `API_CLICKHOUSE_SHARED_CONNECTIONS`), so the whole-store ' +
+      'scans of the diagnosis and the pending overview cannot hold every connection; a read that ' +
+      'finds every request connection busy for `API_CLICKHOUSE_QUEUE_MS` (3 s) is answered 503 at ' +
+      'once instead of queueing past the client’s timeout; a client that leaves stops its queries ' +
+      '(ClickHouse 18.16 keeps running an abandoned read, so the API sends `KILL QUERY`). Before ' +
+      'these, every lookup and filtered list timed out at 10 s from 25 req/s on: the connections were ' +
+      'all held by scans and by queries of requests long abandoned. The errors in the mix table are ' +
+      'now those 503s; their share is the offered rate the machine cannot answer.',
+    '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
+      'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
+      'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core).',
     '- **CPU per request** weighs every idle request alike, so it depends on `--idle-requests`. ' +
       'ClickHouse’s share is the whole server’s (the stack’s 18.16 keeps no query log): other ' +
       'clients of the same server count too.',
