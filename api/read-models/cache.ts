@@ -1,5 +1,8 @@
 import { inSharedScope } from '../../lib/query-scope.js';
 
+/** How many times its stale limit a value is served while its refresh is still running. */
+const REFRESHING_STALE_FACTOR = 3;
+
 /**
  * A stale-while-revalidate cache for the read models' whole-system views (queues, pending counts,
  * error summary and groups, agents, error totals): the views every dashboard and assistant asks for
@@ -12,9 +15,10 @@ import { inSharedScope } from '../../lib/query-scope.js';
  * - An older one is still served, at once, while one background load refreshes it; a value older
  *   than `maxStaleMs` (a minute by default, or ten of its loads) is not served, and the caller
  *   waits for the load, unless that refresh is still running: then the value is served up to three
- *   times that age (a refresh that fails ends at once, so an outage still reaches the caller). So an answer is at most its TTL plus one load old while callers keep
- *   asking and the store answers; when the store is overloaded or down, answers keep coming from
- *   the last value for up to `maxStaleMs` instead of failing with it.
+ *   times that age (a refresh that fails ends at once, so an outage still reaches the caller). So
+ *   an answer is at most its TTL plus one load old while callers keep asking and the store
+ *   answers; when the store is overloaded or down, answers keep coming from the last value for up
+ *   to `maxStaleMs` instead of failing with it.
  * - A failed load is not cached: the caller that waited gets the error; a failed refresh keeps the
  *   old value until it is too stale.
  * - `ttlMs` 0 turns the cache off: every call loads, as its caller's own work.
@@ -23,9 +27,6 @@ import { inSharedScope } from '../../lib/query-scope.js';
  *
  * Lookups by id, cursors and lists narrowed by the caller are not cached: they go to ClickHouse.
  */
-/** How many times its stale limit a value is served while its refresh is still running. */
-const REFRESHING_STALE_FACTOR = 3;
-
 export interface ReadCacheOptions {
   ttlMs: number;
   /** The oldest value served while it is being refreshed. Default: 10 × ttlMs, at least a minute. */
