@@ -21,9 +21,6 @@ export function tapGroupId(): string {
   return `telemetry-api-live-${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
-/** The longest a record waits in the broker for the tap's next fetch (see the consumer's settings). */
-export const LIVE_FETCH_WAIT_MS = 200;
-
 export interface KafkaTap {
   readonly groupId: string;
   /** Resolves once partitions are assigned (records produced after that are delivered). */
@@ -63,7 +60,7 @@ export function createKafkaTap(options: {
     // a fetch waits for 256 KiB or 200 ms, whichever comes first: answered at the first byte, a
     // tap on a busy cluster fetches a few records per round trip, and its broker thread spent 16 to
     // 23 % of a core at 2,000 msg/s (3 % batched); a live view can wait 200 ms
-    'fetch.wait.max.ms': LIVE_FETCH_WAIT_MS,
+    'fetch.wait.max.ms': 200,
     'fetch.min.bytes': 256 * 1024,
     'queued.max.messages.kbytes': 8_192,
     rebalance_cb: (error: KafkaJS.KafkaJSError, assignment: KafkaJS.TopicPartition[]) => {
