@@ -14,9 +14,20 @@ import {
 
 /** Detectors over liveness: dead and silent agents, consumer groups without members, lag trends. */
 
-/** Own heartbeat intervals of silence, and the least silence, after which an agent with work is down. */
-const OWN_BEATS_MISSED = 2.5;
-const MIN_OWN_SILENCE_MS = 8_000;
+/**
+ * How long an agent with work waiting may be silent before it is down, from its own beats: half an
+ * interval longer than the longest gap it showed in the window (a late beat it already had), at
+ * least 1.5 intervals and 6 s, and at most 2.5 intervals (or 8 s). A regular 5 s beat is missed
+ * after 7.5 s; an agent whose beats were once 7 s apart gets 9.5 s. The limit adapts to the agent's
+ * arrival history instead of one fixed timeout (the idea of the phi accrual detectors of Akka and
+ * Cassandra, reduced to the longest gap seen). 0 when the interval is unknown.
+ */
+export function ownSilenceLimitMs(intervalMs: number, longestGapMs = 0): number {
+  if (intervalMs <= 0) return 0;
+  const least = Math.max(1.5 * intervalMs, 6_000);
+  const most = Math.max(2.5 * intervalMs, 8_000);
+  return Math.min(most, Math.max(least, longestGapMs + intervalMs / 2));
+}
 
 /**
  * An agent whose last heartbeat is older than `heartbeatTimeoutS` is dead when it still had work
@@ -37,11 +48,10 @@ export function detectDeadAgents(
   for (const f of facts) {
     const hasWork = f.pending_tasks > 0 || f.tasks_received_window > 0;
     const interval = f.heartbeat_interval_ms ?? 0;
-    // an agent with work waiting that missed more than two of its own beats is down, before the timeout
+    const silenceLimit = ownSilenceLimitMs(interval, f.heartbeat_longest_gap_ms);
+    // an agent with work waiting that missed its own beats is down, before the configured timeout
     const missedOwnBeats =
-      f.pending_tasks > 0 &&
-      interval > 0 &&
-      f.last_heartbeat_ms < freshest - Math.max(OWN_BEATS_MISSED * interval, MIN_OWN_SILENCE_MS);
+      f.pending_tasks > 0 && silenceLimit > 0 && f.last_heartbeat_ms < freshest - silenceLimit;
     if (f.last_heartbeat_ms > 0 && (f.last_heartbeat_ms < deadline || missedOwnBeats)) {
       const recent = f.last_heartbeat_ms >= window.baselineFromMs;
       if (!hasWork && !recent) continue;
@@ -67,6 +77,7 @@ export function detectDeadAgents(
           last_state: f.last_state,
           heartbeat_timeout_s: t.heartbeatTimeoutS,
           heartbeat_interval_ms: interval,
+          own_silence_limit_ms: silenceLimit,
           pending_tasks: f.pending_tasks,
           tasks_received_window: f.tasks_received_window,
           messages_sent_window: f.sent_window,

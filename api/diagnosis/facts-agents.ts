@@ -37,9 +37,11 @@ export async function fetchActivity(
     reader.query<{ agent: string; n: number | string }>(`
       SELECT target_agent AS agent, uniqExact(message_id) AS n FROM ${MESSAGE_LOG}
       WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} GROUP BY target_agent LIMIT 10000`),
-    // the usual gap between an agent's beats in the window: their span over their count, from 2 beats on
-    reader.query<{ agent: string; interval_ms: number | string }>(`
-      SELECT source_agent AS agent, (max(sent_at_ms) - min(sent_at_ms)) / (uniqExact(message_id) - 1) AS interval_ms
+    // the usual gap between an agent's beats in the window (their span over their count, from 2 beats
+    // on) and the longest one (how late a beat of this agent has been)
+    reader.query<{ agent: string; interval_ms: number | string; longest_gap_ms: number | string }>(`
+      SELECT source_agent AS agent, (max(sent_at_ms) - min(sent_at_ms)) / (uniqExact(message_id) - 1) AS interval_ms,
+             arrayReduce('max', arrayDifference(arraySort(groupArray(sent_at_ms)))) AS longest_gap_ms
       FROM ${MESSAGE_LOG} WHERE message_type = 'heartbeat' AND ${inWindow('sent_at_ms', w)}
       GROUP BY source_agent HAVING uniqExact(message_id) >= 2 LIMIT 10000`),
   ]);
@@ -53,6 +55,7 @@ export async function fetchActivity(
   return [...agents].sort().map((agent) => {
     const beat = liveness.find((r) => r.agent === agent);
     const out = sent.find((r) => r.agent === agent);
+    const gaps = beats.find((r) => r.agent === agent);
     return {
       agent,
       last_heartbeat_ms: num(beat?.last_ms),
@@ -63,7 +66,8 @@ export async function fetchActivity(
       last_sent_ms: num(out?.last_ms),
       tasks_sent_window: num(out?.tasks_n),
       oldest_pending_ms: oldestPending.get(agent) ?? 0,
-      heartbeat_interval_ms: Math.round(num(beats.find((r) => r.agent === agent)?.interval_ms)),
+      heartbeat_interval_ms: Math.round(num(gaps?.interval_ms)),
+      heartbeat_longest_gap_ms: num(gaps?.longest_gap_ms),
     };
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assessFacts, type DiagnosisSettings } from './diagnose.js';
-import { detectDeadAgents, detectEmptyGroups } from './detect-agents.js';
+import { detectDeadAgents, detectEmptyGroups, ownSilenceLimitMs } from './detect-agents.js';
 import { healthyFacts, NOW, THRESHOLDS, WINDOW } from './test-support/fact-fixtures.js';
 import { healthScore } from './rank.js';
 import type { AgentActivityFact, ConsumerGroupFact, DetectedIssue, DiagnosisFacts } from './types.js';
@@ -146,6 +146,28 @@ describe('an agent that missed its own heartbeats', () => {
 
   it('is measured against the freshest beat, so a lagging ingest kills nobody', () => {
     expect(detectDeadAgents([beat('a', 20_000, 1), beat('b', 24_000, 1)], WINDOW, THRESHOLDS)).toEqual([]);
+  });
+
+  it('is down after 1.5 regular intervals, and later for an agent whose beats were late before', () => {
+    const regular = { ...beat('regular', 7_600, 1), heartbeat_longest_gap_ms: 5_000 };
+    const jittery = { ...beat('jittery', 7_600, 1), heartbeat_longest_gap_ms: 7_000 };
+    const issues = detectDeadAgents([beat('alive', 0, 1), regular, jittery], WINDOW, THRESHOLDS);
+    expect(issues.map((i) => i.id)).toEqual(['dead_agent:regular']);
+    expect(issues[0]?.evidence.own_silence_limit_ms).toBe(7_500);
+    const later = { ...jittery, last_heartbeat_ms: NOW - 10_000 };
+    expect(detectDeadAgents([beat('alive', 0, 1), later], WINDOW, THRESHOLDS).map((i) => i.id)).toEqual([
+      'dead_agent:jittery',
+    ]);
+  });
+
+  it('bounds the silence by its own interval', () => {
+    expect(ownSilenceLimitMs(0, 9_000)).toBe(0);
+    expect(ownSilenceLimitMs(5_000, 5_000)).toBe(7_500);
+    expect(ownSilenceLimitMs(5_000, 7_000)).toBe(9_500);
+    expect(ownSilenceLimitMs(5_000, 60_000)).toBe(12_500);
+    expect(ownSilenceLimitMs(1_000, 1_000)).toBe(6_000);
+    expect(ownSilenceLimitMs(1_000, 30_000)).toBe(8_000);
+    expect(ownSilenceLimitMs(30_000, 30_000)).toBe(45_000);
   });
 
   it('waits for the configured timeout when nothing waits for the agent', () => {

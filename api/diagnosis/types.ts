@@ -124,6 +124,8 @@ export interface AgentActivityFact {
   oldest_pending_ms?: number;
   /** The agent's usual gap between heartbeats (0 or absent: unknown, fewer than 2 beats). */
   heartbeat_interval_ms?: number;
+  /** The longest gap between two of its heartbeats in the window (0 or absent: unknown). */
+  heartbeat_longest_gap_ms?: number;
 }
 
 /** The agent's consumer group as the Kafka admin API sees it now. */
