@@ -178,6 +178,16 @@ async function runCases(
       ...synthetic.map((c) => syntheticWatch(run, c, () => driver?.onsetMs)),
     ];
     const results = await observe(ctx, watched, agentRuns.length > 0 ? AGENTS_WAIT_MS : SYNTHETIC_WAIT_MS);
+    // a miss says whether the fault ever acted and what the agents process said, so a broken run is
+    // not read as a blind diagnosis
+    for (const [i, child] of children.entries()) {
+      const missed = results.find((r) => r.scenario === agentRuns[i]?.scenario && r.detectS === undefined);
+      if (missed === undefined) continue;
+      const onset = await watched.find((w) => w.scenario === missed.scenario)?.onsetMs();
+      say(
+        `${run} ${missed.scenario}: not detected; ${onset === undefined ? 'no task reached the faulty agent' : `onset ${new Date(onset).toISOString()}`}; agents process ${child.running() ? 'running' : 'exited'}; its last stderr lines:\n${child.stderrTail() || '(none)'}`,
+      );
+    }
     if (run.startsWith('mixed')) {
       const url = `${ctx.apiBase}/api/v1/claude/diagnose?format=summary`;
       const response = await fetch(url);

@@ -3,10 +3,10 @@
  * its RESULT figures and what limits them. The figures themselves come from `bench/results/`.
  */
 
-/** A RESULT figure's target: its wording and whether a value meets it. */
+/** A RESULT figure's target: its wording and whether a value meets it (given the run's other figures). */
 export interface Target {
   text: string;
-  met(value: number): boolean;
+  met(value: number, figures: Readonly<Record<string, unknown>>): boolean;
 }
 
 export interface BenchNotes {
@@ -25,6 +25,11 @@ export interface BenchNotes {
 
 const atLeast = (limit: number, text: string): Target => ({ text, met: (value) => value >= limit });
 const atMost = (limit: number, text: string): Target => ({ text, met: (value) => value <= limit });
+/** Equal to another figure of the same run (every case, for example). */
+const allOf = (figure: string, text: string): Target => ({
+  text,
+  met: (value, figures) => value === figures[figure],
+});
 
 const INGEST: BenchNotes = {
   bench: 'ingest',
@@ -157,10 +162,14 @@ const DIAGNOSIS: BenchNotes = {
   ],
   figures: {
     scenarios: { meaning: 'cases run' },
-    detected: { meaning: 'cases whose right issue was reported' },
-    top1: { meaning: 'cases where it ranked first among the issues naming the case’s agents' },
+    detected: { meaning: 'cases whose right issue was reported', target: allOf('scenarios', 'every case') },
+    top1: {
+      meaning: 'cases where it ranked first among the issues naming the case’s agents',
+      target: allOf('scenarios', 'every case'),
+    },
     detect_p95_s: {
       meaning: 'p95 seconds from onset to first report (an undetected case counts as the whole wait)',
+      target: atMost(10, '≤ 10'),
     },
     false_alarms: {
       meaning: 'medium or worse issues about the healthy run’s agents',
@@ -171,6 +180,14 @@ const DIAGNOSIS: BenchNotes = {
     'Detection time runs from the first faulty message to the first report: it holds the time ' +
       'until the evidence a detector needs is there, the processors’ insert and the one-second ' +
       'polling. The diagnosis reads ClickHouse on the same cores as the inserts of every case.',
+    'Two cases wait for evidence that comes late by nature. A crashed agent is down once it has ' +
+      'been silent for 1.5 of its own heartbeat intervals (more if its beats were ever late): 7.5 s ' +
+      'after its last beat for the reference agents’ 5 s beat, and that beat can come just before ' +
+      'the crash, so `crashing-agent` is reported 8–10 s after its task arrived. A hung handler ' +
+      'looks like a slow one until something gives up on it: `stuck-task` becomes `stuck_tasks` when ' +
+      'the requester’s 10 s step timeout abandons the task (10–12 s after onset); from about 3 s the ' +
+      'reviewer is already reported as possibly slow (`slow_agent`, low), which the scorecard does ' +
+      'not count as the finding.',
   ],
 };
 

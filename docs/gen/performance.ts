@@ -101,7 +101,11 @@ function figuresTable(notes: BenchNotes, record: BenchRecord): string {
     const about = notes.figures[name];
     const target = about?.target;
     const verdict =
-      target === undefined || typeof value !== 'number' ? '' : target.met(value) ? 'met' : 'missed';
+      target === undefined || typeof value !== 'number'
+        ? ''
+        : target.met(value, record.result.figures)
+          ? 'met'
+          : 'missed';
     return [code(name), cell(showFigure(value)), cell(target?.text), verdict, cell(about?.meaning)];
   });
   return table(['figure', 'value', 'target', '', 'meaning'], rows);
