@@ -26,6 +26,7 @@ import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './chi
 import { startAgents, startSynthetic } from './diagnosis-drivers.js';
 import {
   falseAlarms,
+  percentile,
   rankOf,
   resultLine,
   type CaseExpectation,
@@ -88,10 +89,13 @@ async function observe(ctx: Ctx, cases: readonly Watched[], waitMs: number): Pro
     top: '',
   }));
   const began = Date.now();
+  const took: number[] = [];
   for (;;) {
     for (const s of state) s.onset ??= await s.c.onsetMs();
+    const asked = Date.now();
     const items = await issuesNow(ctx);
     const at = Date.now();
+    took.push(at - asked);
     for (const s of state) {
       s.rank = rankOf(items, s.c);
       s.top = items.find((i) => i.affected_components.some((a) => s.c.agents.includes(a)))?.id ?? '-';
@@ -102,6 +106,10 @@ async function observe(ctx: Ctx, cases: readonly Watched[], waitMs: number): Pro
     if (state.every((s) => s.rank === 1) || over) break;
     await sleep(POLL_MS);
   }
+  // a detection time holds the diagnosis's own time: on a loaded machine it is seconds
+  say(
+    `${cases[0]?.run ?? ''} ${cases.map((c) => c.scenario).join(',')}: ${took.length} diagnoses, each ${(percentile(took, 0.5) / 1000).toFixed(1)} s (p50), ${(Math.max(...took) / 1000).toFixed(1)} s (max)`,
+  );
   return state.map((s) => ({
     run: s.c.run,
     scenario: s.c.scenario,

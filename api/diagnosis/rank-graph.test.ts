@@ -154,10 +154,24 @@ describe('an agent that missed its own heartbeats', () => {
     const issues = detectDeadAgents([beat('alive', 0, 1), regular, jittery], WINDOW, THRESHOLDS);
     expect(issues.map((i) => i.id)).toEqual(['dead_agent:regular']);
     expect(issues[0]?.evidence.own_silence_limit_ms).toBe(7_500);
-    const later = { ...jittery, last_heartbeat_ms: NOW - 10_000 };
+    const later = { ...jittery, last_heartbeat_ms: NOW - 10_000, last_sent_ms: NOW - 10_000 };
     expect(detectDeadAgents([beat('alive', 0, 1), later], WINDOW, THRESHOLDS).map((i) => i.id)).toEqual([
       'dead_agent:jittery',
     ]);
+  });
+
+  it('takes any message as a sign of life and as the freshest evidence of ingest', () => {
+    const answering = { ...beat('answering', 9_000, 1), last_sent_ms: NOW - 500 };
+    const crashed = beat('crashed', 8_100, 1);
+    expect(detectDeadAgents([answering, crashed], WINDOW, THRESHOLDS).map((i) => i.id)).toEqual([
+      'dead_agent:crashed',
+    ]);
+  });
+
+  it('never measures from later than now, so a clock running ahead makes nobody silent', () => {
+    expect(detectDeadAgents([beat('ahead', -60_000, 1), beat('b', 1_000, 1)], WINDOW, THRESHOLDS)).toEqual(
+      [],
+    );
   });
 
   it('bounds the silence by its own interval', () => {
