@@ -11,6 +11,7 @@ const message = (id: string, source: string, target: string): LiveEvent => ({
   topic: `agent-queue-${target}`,
   partition: 0,
   offset: '1',
+  timeMs: 1_796_000_000_000,
   value: sampleTask({ message_id: id, source_agent: source, target_agent: target }),
 });
 const error = (id: string, agent: string): LiveEvent => ({
@@ -18,6 +19,7 @@ const error = (id: string, agent: string): LiveEvent => ({
   topic: 'agent-telemetry-errors',
   partition: 0,
   offset: '1',
+  timeMs: 1_796_000_000_000,
   value: sampleError({ error_id: id, agent_name: agent }),
 });
 

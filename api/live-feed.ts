@@ -1,9 +1,12 @@
 import type { AgentMessage, DetailedError } from '../schemas/records.js';
 
-/** One record observed on Kafka by the API's own tap, with where it came from. */
+/**
+ * One record observed on Kafka by the API's own tap, with where it came from and `timeMs`, the time
+ * it is stored under (its sender's timestamp unless that cannot be right, `schemas/times.ts`).
+ */
 export type LiveEvent =
-  | { kind: 'message'; topic: string; partition: number; offset: string; value: AgentMessage }
-  | { kind: 'error'; topic: string; partition: number; offset: string; value: DetailedError };
+  | { kind: 'message'; topic: string; partition: number; offset: string; timeMs: number; value: AgentMessage }
+  | { kind: 'error'; topic: string; partition: number; offset: string; timeMs: number; value: DetailedError };
 
 export type LiveListener = (event: LiveEvent) => void;
 

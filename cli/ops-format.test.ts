@@ -195,6 +195,7 @@ describe('watch', () => {
     topic: 'agent-queue-reviewer',
     partition: 0,
     offset: '1',
+    timeMs: NOW,
     value: {
       message_id: 'm1',
       source_agent: 'orchestrator',
@@ -227,6 +228,11 @@ describe('watch', () => {
     expect(matchesWatch(message, { type: 'result' })).toBe(false);
     expect(matchesWatch(message, { type: 'errors' })).toBe(false);
     expect(matchesWatch(message, { trace: 'tr', type: 'task' })).toBe(true);
+  });
+
+  it('dates a record by the time it is stored under, whatever its sender wrote', () => {
+    const skewed = { ...message, value: { ...message.value, timestamp: 1e19 } };
+    expect(formatLiveEvent(skewed)).toMatch(/^2026-11-24T04:00:00.000Z TASK /);
   });
 });
 

@@ -272,13 +272,13 @@ export function formatTrace(trace: TraceView): string {
   return `${head}\n\n${table(['at', 'what', 'agent', 'summary'], rows, 100)}`;
 }
 
-/** One line per live record, as `watch` prints it. */
+/** One line per live record, as `watch` prints it, dated by the time it is stored under. */
 export function formatLiveEvent(event: LiveEvent): string {
   if (event.kind === 'error') {
     const e = event.value;
-    return `${new Date(e.timestamp).toISOString()} ERROR   ${e.severity} ${e.agent_name}: ${e.error_type}: ${e.error_message.replace(/\s+/g, ' ').slice(0, 160)} trace=${e.trace_id ?? '-'}`;
+    return `${new Date(event.timeMs).toISOString()} ERROR   ${e.severity} ${e.agent_name}: ${e.error_type}: ${e.error_message.replace(/\s+/g, ' ').slice(0, 160)} trace=${e.trace_id ?? '-'}`;
   }
   const m = event.value;
   const type = m.message_type.toUpperCase().padEnd(7);
-  return `${new Date(m.timestamp).toISOString()} ${type} ${m.source_agent} → ${m.target_agent} id=${m.message_id}${m.reason === null || m.reason === '' ? '' : ` reason=${m.reason}`} trace=${m.trace_id}`;
+  return `${new Date(event.timeMs).toISOString()} ${type} ${m.source_agent} → ${m.target_agent} id=${m.message_id}${m.reason === null || m.reason === '' ? '' : ` reason=${m.reason}`} trace=${m.trace_id}`;
 }

@@ -43,7 +43,7 @@ export async function watch(deps: OpsDeps, flags: WatchFlags): Promise<void> {
     { LiveHub },
     { createKafkaTap },
     { createApiMetrics },
-    { messageFromRecord, errorFromRecord },
+    { liveMessage, liveError },
   ] = await Promise.all([
     import('../lib/kafka.js'),
     import('../lib/registry.js'),
@@ -65,8 +65,8 @@ export async function watch(deps: OpsDeps, flags: WatchFlags): Promise<void> {
       flags.json === true
         ? JSON.stringify(
             event.kind === 'error'
-              ? { kind: 'error', ...errorFromRecord(event.value) }
-              : { kind: 'message', ...messageFromRecord(event.value, event.topic) },
+              ? { kind: 'error', ...liveError(event) }
+              : { kind: 'message', ...liveMessage(event) },
           )
         : formatLiveEvent(event);
     deps.out.write(`${line}\n`);

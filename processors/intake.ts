@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CodecError } from '../schemas/codec-errors.js';
 import { type DecodedAny, RecordKind, type SchemaCodec } from '../schemas/codec.js';
 import { ERRORS_TOPIC } from '../schemas/topics.js';
+import { recordReferenceTime } from '../schemas/times.js';
 import { ErrorCode, TelemetryError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Taken } from './batch.js';
 import { deadLetterFor, type PoisonCause } from './dead-letter.js';
-import { InvalidRecordError, mapAgentMessage, mapDetailedError, plausibleTime } from './mappers.js';
+import { InvalidRecordError, mapAgentMessage, mapDetailedError } from './mappers.js';
 import type { ProcessorMetrics } from './metrics.js';
 import { PoisonGuard } from './poison-guard.js';
 
@@ -111,8 +112,7 @@ export class Intake {
         offset,
         schemaId: decoded.schemaId,
         observedAtMs,
-        // a record timestamp that is unset (-1) or itself cannot be right is no reference
-        recordedAtMs: plausibleTime(recorded, observedAtMs).atMs,
+        recordedAtMs: recordReferenceTime(recorded, observedAtMs),
       };
       const rows =
         decoded.kind === RecordKind.AGENT_MESSAGE

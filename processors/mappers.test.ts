@@ -8,13 +8,7 @@ import { LLM_CALL_COLUMNS, LLM_CALLS } from '../lib/tables/llm-calls.js';
 import { MESSAGE_LOG, MESSAGE_LOG_COLUMNS } from '../lib/tables/message-log.js';
 import { TASK_EVENT_COLUMNS, TASK_EVENTS } from '../lib/tables/task-lifecycle.js';
 import { deadLetterFor } from './dead-letter.js';
-import {
-  InvalidRecordError,
-  mapAgentMessage,
-  mapDetailedError,
-  plausibleTime,
-  type Source,
-} from './mappers.js';
+import { InvalidRecordError, mapAgentMessage, mapDetailedError, type Source } from './mappers.js';
 
 const source: Source = {
   topic: 'agent-queue-researcher',
@@ -218,20 +212,6 @@ describe('the rows the processors write', () => {
 describe('timestamps a sender clock cannot have meant', () => {
   const observedAtMs = 1_796_000_000_000;
   const at = { ...source, observedAtMs };
-
-  it('keep a plausible timestamp, and store the observed time for one before 2000 or over a day ahead', () => {
-    expect(plausibleTime(observedAtMs - 5_000, observedAtMs)).toEqual({
-      atMs: observedAtMs - 5_000,
-      originalMs: 0,
-    });
-    expect(plausibleTime(1_796_000_000, observedAtMs)).toEqual({
-      atMs: observedAtMs,
-      originalMs: 1_796_000_000,
-    });
-    const ahead = observedAtMs + 2 * 86_400_000;
-    expect(plausibleTime(ahead, observedAtMs)).toEqual({ atMs: observedAtMs, originalMs: ahead });
-    expect(plausibleTime(observedAtMs + 3_600_000, observedAtMs).originalMs).toBe(0);
-  });
 
   it('date every row of a message, and an error, by the stored time, keeping the sender value', () => {
     const seconds = 1_796_000_000; // seconds sent as milliseconds: 1970

@@ -1,4 +1,5 @@
 import type { AgentMessage, DetailedError } from '../schemas/records.js';
+import { EARLIEST_PLAUSIBLE_MS, plausibleTime } from '../schemas/times.js';
 import { errorFingerprint } from '../lib/fingerprint.js';
 import { ERROR_FACTS } from '../lib/tables/error-facts.js';
 import { HEARTBEATS } from '../lib/tables/heartbeats.js';
@@ -43,30 +44,6 @@ const RESOLUTIONS: Partial<Record<AgentMessage['message_type'], Resolution>> = {
   error: 'failed',
   cancel: 'cancelled',
 };
-
-/** 2000-01-01: no agent message or error is older. */
-const EARLIEST_PLAUSIBLE_MS = 946_684_800_000;
-/** How far ahead of its observation a sender's clock may run before its timestamp is not trusted. */
-const LATEST_PLAUSIBLE_AHEAD_MS = 86_400_000;
-
-/**
- * The time a record is stored under: its own timestamp when that can be right (from 2000 up to a
- * day after `referenceMs`, when Kafka recorded it), else the reference time. A clock bug or seconds sent as
- * milliseconds would date the record decades away and scatter a batch over more monthly partitions
- * than one insert may touch; the sender's value is kept in a column of its own (migration 0007).
- */
-export function plausibleTime(
-  timestampMs: number,
-  observedAtMs: number,
-): { atMs: number; originalMs: number } {
-  const plausible =
-    Number.isFinite(timestampMs) &&
-    timestampMs >= EARLIEST_PLAUSIBLE_MS &&
-    timestampMs <= observedAtMs + LATEST_PLAUSIBLE_AHEAD_MS;
-  return plausible
-    ? { atMs: timestampMs, originalMs: 0 }
-    : { atMs: observedAtMs, originalMs: Math.max(0, Math.trunc(timestampMs)) };
-}
 
 /**
  * The stored start of work: the sender's `started_at` when it can be right (from 2000 and not after

@@ -6,7 +6,7 @@ import type { LiveEvent } from '../live-feed.js';
 import type { ApiContext, ResolverMap } from '../module.js';
 import { CATEGORIES, SEVERITIES } from '../read-models/errors.js';
 import { MESSAGE_TYPES } from '../read-models/messages.js';
-import { errorFromRecord, messageFromRecord } from '../read-models/shapes.js';
+import { liveError, liveMessage } from '../read-models/shapes.js';
 import { PRIORITIES } from '../read-models/tasks.js';
 import { parseArgs } from './args.js';
 
@@ -183,7 +183,7 @@ export function coreResolvers(context: ApiContext): ResolverMap {
             event.kind === 'error' &&
             (wanted.length === 0 || wanted.includes(event.value.agent_name)) &&
             (severities.length === 0 || severities.includes(event.value.severity))
-              ? errorFromRecord(event.value)
+              ? liveError(event)
               : undefined,
           );
         },
@@ -198,7 +198,7 @@ export function coreResolvers(context: ApiContext): ResolverMap {
               wanted.includes(event.value.source_agent) ||
               wanted.includes(event.value.target_agent)) &&
             (types.length === 0 || types.includes(event.value.message_type))
-              ? messageFromRecord(event.value, event.topic)
+              ? liveMessage(event)
               : undefined,
           );
         },

@@ -62,6 +62,7 @@ describe('GraphQL subscriptions', () => {
       topic: 'agent-telemetry-errors',
       partition: 0,
       offset: '1',
+      timeMs: 1_796_000_000_000,
       value: sampleError({ error_id: id, agent_name: agent, severity }),
     });
     const task = (id: string, target: string, type: 'task' | 'result') => ({
@@ -69,6 +70,7 @@ describe('GraphQL subscriptions', () => {
       topic: `agent-queue-${target}`,
       partition: 0,
       offset: '1',
+      timeMs: 1_796_000_000_000,
       value: sampleTask({ message_id: id, target_agent: target, message_type: type }),
     });
     hub.publish(error('e-writer', 'writer', 'critical'));

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { HttpError } from '../http/http-error.js';
 import { decodeCursor, encodeCursor, olderThan, toPage } from './cursor.js';
 import { trendDirection } from './errors.js';
-import { errorFromRecord, errorFromRow, jsonObject, messageFromRecord } from './shapes.js';
+import {
+  errorFromRecord,
+  errorFromRow,
+  jsonObject,
+  liveError,
+  liveMessage,
+  messageFromRecord,
+} from './shapes.js';
 import { assembleTrace } from './traces.js';
 import { sampleError, sampleResult, sampleTask } from '../../schemas/test-support/fixtures.js';
 import { quoteString } from '../../lib/sql.js';
@@ -71,6 +78,20 @@ describe('shapes', () => {
       timestamp_original_ms: 0,
     };
     expect(errorFromRow(row)).toEqual(errorFromRecord(record));
+  });
+
+  it('show a live record under the time it is stored under, and no deadline a date cannot hold', () => {
+    const at = { topic: 'agent-queue-coder', partition: 0, offset: '7', timeMs: 1_796_000_000_000 };
+    const task = sampleTask({ timestamp: 1e19, deadline: 1e18 });
+    expect(liveMessage({ kind: 'message', ...at, value: task })).toMatchObject({
+      timestamp: '2026-11-30T00:53:20.000Z',
+      deadline: null,
+    });
+    const error = sampleError({ timestamp: -5 });
+    expect(liveError({ kind: 'error', ...at, value: error }).timestamp).toBe('2026-11-30T00:53:20.000Z');
+    expect(messageFromRecord(sampleTask({ deadline: 1_796_000_060_000 })).deadline).toBe(
+      '2026-11-30T00:54:20.000Z',
+    );
   });
 
   it('turn JSON text into objects and keep what is not an object', () => {

@@ -2,6 +2,8 @@ import type { ErrorFactRow } from '../../lib/tables/error-facts.js';
 import type { MessageLogRow } from '../../lib/tables/message-log.js';
 import type { AgentMessage, DetailedError } from '../../schemas/records.js';
 import { queueTopic } from '../../schemas/topics.js';
+import { senderDate } from '../../schemas/times.js';
+import type { LiveEvent } from '../live-feed.js';
 
 /**
  * The contract's JSON shapes (shared/reference/rest-contract.md): AgentMessage and DetailedError
@@ -108,7 +110,7 @@ export function messageFromRow(row: WireRow<MessageLogRow>): ApiMessage {
     ttl_seconds: ttl > 0 ? ttl : null,
     attempt: Number(row.attempt),
     max_retries: Number(row.max_retries),
-    deadline: deadline > 0 ? isoTime(deadline) : null,
+    deadline: senderDate(deadline)?.toISOString() ?? null,
     job_id: orNull(row.job_id),
     queue_topic: row.topic,
   };
@@ -133,10 +135,19 @@ export function messageFromRecord(
     ttl_seconds: value.ttl_seconds ?? null,
     attempt: value.attempt,
     max_retries: value.max_retries,
-    deadline: value.deadline === null ? null : isoTime(value.deadline),
+    deadline: senderDate(value.deadline ?? 0)?.toISOString() ?? null,
     job_id: orNull(value.job_id),
     queue_topic: topic,
   };
+}
+
+/** A live record as the API shows it: dated by the time it is stored under. */
+export function liveMessage(event: Extract<LiveEvent, { kind: 'message' }>): ApiMessage {
+  return messageFromRecord({ ...event.value, timestamp: event.timeMs }, event.topic);
+}
+
+export function liveError(event: Extract<LiveEvent, { kind: 'error' }>): ApiError {
+  return errorFromRecord({ ...event.value, timestamp: event.timeMs });
 }
 
 const objectOrNull = (text: string | null): Record<string, unknown> | null =>

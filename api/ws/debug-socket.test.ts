@@ -73,6 +73,7 @@ const message = (source: string, target: string, id: string, trace = 'trace-1'):
   topic: `agent-queue-${target}`,
   partition: 0,
   offset: '1',
+  timeMs: 1_796_000_000_000,
   value: sampleTask({ message_id: id, source_agent: source, target_agent: target, trace_id: trace }),
 });
 const error = (agent: string, id: string, trace = 'trace-1'): LiveEvent => ({
@@ -80,6 +81,7 @@ const error = (agent: string, id: string, trace = 'trace-1'): LiveEvent => ({
   topic: 'agent-telemetry-errors',
   partition: 0,
   offset: '1',
+  timeMs: 1_796_000_000_000,
   value: sampleError({ error_id: id, agent_name: agent, trace_id: trace }),
 });
 

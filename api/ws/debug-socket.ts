@@ -7,7 +7,7 @@ import { RateLimiter } from '../http/guards.js';
 import type { LiveBudget } from '../http/live-budget.js';
 import type { LiveEvent, LiveFeed } from '../live-feed.js';
 import type { ApiMetrics } from '../metrics.js';
-import { errorFromRecord, messageFromRecord } from '../read-models/shapes.js';
+import { liveError, liveMessage } from '../read-models/shapes.js';
 import { ClientFrame, EMPTY_SUBSCRIPTION, matches, type Subscription } from './subscription.js';
 
 const PATH = /^\/ws\/debug\/([A-Za-z0-9][A-Za-z0-9._:-]{0,127})\/?$/;
@@ -33,10 +33,10 @@ interface Client {
 /** The push frame of a live record, serialized once and shared by every client it goes to. */
 export function pushFrame(event: LiveEvent): string {
   if (event.kind === 'message') {
-    const message = messageFromRecord(event.value, event.topic);
+    const message = liveMessage(event);
     return JSON.stringify({ type: 'agent_queue_message', ...message, queue_topic: event.topic });
   }
-  const error = errorFromRecord(event.value);
+  const error = liveError(event);
   return JSON.stringify({ type: 'error', ...error, message: error.error_message });
 }
 

@@ -6,6 +6,7 @@ import { KafkaErrorCodes, toKafkaTelemetryError, type Consumer, type Kafka } fro
 import type { Logger } from '../../lib/logger.js';
 import type { SchemaCodec } from '../../schemas/codec.js';
 import { ERRORS_TOPIC, QUEUE_TOPIC_PATTERN } from '../../schemas/topics.js';
+import { storedTime } from '../../schemas/times.js';
 import type { LiveHub } from '../live-feed.js';
 import type { ApiMetrics } from '../metrics.js';
 
@@ -77,12 +78,20 @@ export function createKafkaTap(options: {
     if (message.value === null) return;
     try {
       const decoded = codec.tryDecodeCached(message.value) ?? (await codec.decodeAny(message.value));
+      const at = { topic, partition, offset: message.offset };
+      // shown under the time the processors store it under, not a sender clock's impossible one
+      const timeMs = (sent: number) => storedTime(sent, Number(message.timestamp), Date.now());
       if (decoded.kind === 'AgentMessage' && topic !== ERRORS_TOPIC) {
         metrics.liveEvents.inc({ kind: 'message' });
-        hub.publish({ kind: 'message', topic, partition, offset: message.offset, value: decoded.value });
+        hub.publish({
+          kind: 'message',
+          ...at,
+          timeMs: timeMs(decoded.value.timestamp),
+          value: decoded.value,
+        });
       } else if (decoded.kind === 'DetailedError' && topic === ERRORS_TOPIC) {
         metrics.liveEvents.inc({ kind: 'error' });
-        hub.publish({ kind: 'error', topic, partition, offset: message.offset, value: decoded.value });
+        hub.publish({ kind: 'error', ...at, timeMs: timeMs(decoded.value.timestamp), value: decoded.value });
       } else {
         metrics.liveEvents.inc({ kind: 'unexpected_record' });
       }
