@@ -16,17 +16,16 @@ import {
 
 /**
  * How long an agent with work waiting may be silent before it is down, from its own beats: half an
- * interval longer than the longest gap it showed in the window (a late beat it already had), at
- * least 1.5 intervals and 6 s, and at most 2.5 intervals (or 8 s). A regular 5 s beat is missed
- * after 7.5 s; an agent whose beats were once 7 s apart gets 9.5 s. The limit adapts to the agent's
- * arrival history instead of one fixed timeout (the idea of the phi accrual detectors of Akka and
- * Cassandra, reduced to the longest gap seen). 0 when the interval is unknown.
+ * interval longer than the longest gap it showed in the window (a late beat it already had), and
+ * at least 1.5 intervals and 6 s. A regular 5 s beat is missed after 7.5 s; an agent whose beats
+ * were once 7 s apart gets 9.5 s, and one that does not beat while it works (a blocking handler)
+ * gets its longest task; `DIAGNOSIS_HEARTBEAT_TIMEOUT_S` still applies to all. The limit adapts to
+ * the agent's arrival history instead of one fixed timeout (the idea of the phi accrual detectors
+ * of Akka and Cassandra, reduced to the longest gap seen). 0 when the interval is unknown.
  */
 export function ownSilenceLimitMs(intervalMs: number, longestGapMs = 0): number {
   if (intervalMs <= 0) return 0;
-  const least = Math.max(1.5 * intervalMs, 6_000);
-  const most = Math.max(2.5 * intervalMs, 8_000);
-  return Math.min(most, Math.max(least, longestGapMs + intervalMs / 2));
+  return Math.max(1.5 * intervalMs, 6_000, longestGapMs + intervalMs / 2);
 }
 
 /**

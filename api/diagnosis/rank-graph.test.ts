@@ -174,13 +174,13 @@ describe('an agent that missed its own heartbeats', () => {
     );
   });
 
-  it('bounds the silence by its own interval', () => {
+  it('grows with the longest gap the agent showed, from 1.5 intervals and 6 s', () => {
     expect(ownSilenceLimitMs(0, 9_000)).toBe(0);
     expect(ownSilenceLimitMs(5_000, 5_000)).toBe(7_500);
     expect(ownSilenceLimitMs(5_000, 7_000)).toBe(9_500);
-    expect(ownSilenceLimitMs(5_000, 60_000)).toBe(12_500);
+    expect(ownSilenceLimitMs(5_000, 60_000)).toBe(62_500);
     expect(ownSilenceLimitMs(1_000, 1_000)).toBe(6_000);
-    expect(ownSilenceLimitMs(1_000, 30_000)).toBe(8_000);
+    expect(ownSilenceLimitMs(1_000, 30_000)).toBe(30_500);
     expect(ownSilenceLimitMs(30_000, 30_000)).toBe(45_000);
   });
 
