@@ -9,6 +9,8 @@ import {
 } from '../lib/test-support/helpers.js';
 import { ensureTopics } from '../lib/topics.js';
 import { queueTopic } from '../schemas/topics.js';
+import { fetchStoredQueues } from './diagnosis/facts-agents.js';
+import type { AgentActivityFact } from './diagnosis/types.js';
 import { createKafkaView } from './kafka-view.js';
 
 /** Live lag from the Kafka admin API: end offsets, the agent group's commits and its members. */
@@ -72,5 +74,30 @@ describe('KafkaView', () => {
 
     expect(await view.groupLag(groupId, `${topic}-absent`)).toBeUndefined();
     await view.check();
+  });
+
+  it('tells when a group had stored the whole queue of an agent whose beats are judged', async () => {
+    const view = createKafkaView(admin, { cacheMs: 0 });
+    const judged: AgentActivityFact = {
+      agent,
+      last_heartbeat_ms: 1,
+      last_state: 'busy',
+      sent_window: 1,
+      tasks_received_window: 1,
+      pending_tasks: 1,
+      last_sent_ms: 1,
+      heartbeat_interval_ms: 5_000,
+    };
+    // the group above committed 2 of 5: not all stored
+    expect(await fetchStoredQueues(view, groupId, [judged])).toEqual(new Map());
+    await consumer.commitOffsets([{ topic, partition: 0, offset: '5' }]);
+    const asked = Date.now();
+    const stored = await fetchStoredQueues(view, groupId, [
+      judged,
+      { ...judged, agent: 'idle', pending_tasks: 0 },
+    ]);
+    expect([...stored.keys()]).toEqual([agent]);
+    expect(stored.get(agent)).toBeGreaterThanOrEqual(asked - 250);
+    expect(stored.get(agent)).toBeLessThanOrEqual(Date.now() - 250);
   });
 });

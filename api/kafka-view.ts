@@ -31,6 +31,8 @@ export interface GroupLag {
   lag: number;
   members: number;
   group_state: string;
+  /** When the offsets were asked for (epoch ms): the answer holds for records produced before. */
+  fetched_at_ms: number;
 }
 
 /** Live consumer-group facts from the Kafka admin API, for what ClickHouse samples lag behind. */
@@ -90,6 +92,7 @@ export function createKafkaView(
   }
 
   async function load(groupId: string, topic: string): Promise<GroupLag | undefined> {
+    const fetchedAt = Date.now();
     try {
       let ends: Awaited<ReturnType<Admin['fetchTopicOffsets']>>;
       try {
@@ -126,6 +129,7 @@ export function createKafkaView(
         lag: partitions.reduce((sum, p) => sum + p.lag, 0),
         members: group?.members.length ?? 0,
         group_state: groupStateName(group?.state),
+        fetched_at_ms: fetchedAt,
       };
     } catch (error) {
       throw toKafkaTelemetryError(error, `consumer lag of ${groupId} on ${topic}`);

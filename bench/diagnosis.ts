@@ -260,10 +260,11 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: 'warn', component: 'bench-diagnosis' });
   const token = benchToken();
   const db = await createTestDatabase('bdiag');
-  const config = db.config;
+  const processorGroup = `bench-diag-${token}`;
+  // the diagnosis judges the processors' progress by their group, as the API does
+  const config = { ...db.config, processors: { ...db.config.processors, groupId: processorGroup } };
   const admin: Admin = createKafka(config, logger, `bench-diagnosis-${token}`).admin();
   await admin.connect();
-  const processorGroup = `bench-diag-${token}`;
   const alone = syntheticCases(`${token}s`);
   const mixed = syntheticCases(`${token}m`);
   const pick = (names: string[]) => mixed.filter((c) => names.includes(c.name));

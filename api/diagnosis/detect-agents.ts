@@ -42,12 +42,8 @@ export function detectDeadAgents(
   const issues: DetectedIssue[] = [];
   const deadline = window.toMs - t.heartbeatTimeoutS * 1000;
   // the freshest message of any agent (a beat, a task, an answer): ingest delays every agent's
-  // messages alike, so measuring against it does not take a lagging pipeline for dead agents; never
-  // past now, so a sender whose clock runs ahead does not make the others look silent
-  const freshest = Math.min(
-    window.toMs,
-    Math.max(0, ...facts.map((f) => Math.max(f.last_heartbeat_ms, f.last_sent_ms))),
-  );
+  // messages alike, so measuring against it does not take a lagging pipeline for dead agents
+  const freshest = Math.max(0, ...facts.map((f) => Math.max(f.last_heartbeat_ms, f.last_sent_ms)));
   for (const f of facts) {
     const hasWork = f.pending_tasks > 0 || f.tasks_received_window > 0;
     const interval = f.heartbeat_interval_ms ?? 0;
@@ -55,7 +51,10 @@ export function detectDeadAgents(
     // an agent with work waiting that missed its own beats, and sent nothing else since, is down
     // before the configured timeout
     const lastSign = Math.max(f.last_heartbeat_ms, f.last_sent_ms);
-    const missedOwnBeats = f.pending_tasks > 0 && silenceLimit > 0 && lastSign < freshest - silenceLimit;
+    // or against the time by which its queue was known stored, when the processors had caught up;
+    // never past now, so a sender whose clock runs ahead does not make the others look silent
+    const reference = Math.min(window.toMs, Math.max(freshest, f.queue_stored_through_ms ?? 0));
+    const missedOwnBeats = f.pending_tasks > 0 && silenceLimit > 0 && lastSign < reference - silenceLimit;
     if (f.last_heartbeat_ms > 0 && (f.last_heartbeat_ms < deadline || missedOwnBeats)) {
       const recent = f.last_heartbeat_ms >= window.baselineFromMs;
       if (!hasWork && !recent) continue;

@@ -36,6 +36,8 @@ export interface DiagnosisSettings {
   agents: readonly string[];
   /** Message-graph and self-relative regression settings (default `DEFAULT_GRAPH_THRESHOLDS`). */
   graph?: GraphThresholds;
+  /** The processors' consumer group (PROCESSOR_GROUP_ID): when it has stored an agent's whole queue. */
+  processorsGroupId?: string;
 }
 
 export interface SuggestedAction {
@@ -235,7 +237,12 @@ export async function diagnose(
   const window = windowOf(request.nowMs, request.minutes, settings.baselineWindows);
   const graphSettings = settings.graph ?? DEFAULT_GRAPH_THRESHOLDS;
   const [{ facts, gaps }, recent, totals, slowTraces] = await Promise.all([
-    collectFacts(sources, window, settings.thresholds.stuckAfterS, settings.agents, graphSettings),
+    collectFacts(sources, window, {
+      stuckAfterS: settings.thresholds.stuckAfterS,
+      configuredAgents: settings.agents,
+      graphThresholds: graphSettings,
+      processorsGroupId: settings.processorsGroupId,
+    }),
     fetchRecentErrors(sources.reader, window),
     fetchTotals(sources.reader, window),
     fetchSlowTraces(sources.reader, window),

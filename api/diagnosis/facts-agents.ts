@@ -86,6 +86,7 @@ export interface GroupLagSource {
         members: number;
         group_state: string;
         partitions?: readonly { committed_offset: number }[];
+        fetched_at_ms?: number;
       }
     | undefined
   >;
@@ -125,6 +126,36 @@ export async function fetchGroups(
     }),
   );
   return groups.flat();
+}
+
+/** How long a record may take from an agent's send to its queue's end offset (its producer's batching). */
+const PRODUCE_MARGIN_MS = 250;
+
+/**
+ * For every agent with pending work and a known heartbeat interval (those whose missed beats the
+ * diagnosis judges), when the processors' group (`processorsGroupId`) had stored its whole queue:
+ * the time the offsets were asked for, less the producer's batching, when nothing was left to
+ * commit. Then the agent's silence can be measured against that time instead of against the
+ * freshest message of the others, which stands still when every other agent is quiet too.
+ */
+export async function fetchStoredQueues(
+  kafka: GroupLagSource,
+  processorsGroupId: string,
+  activity: readonly AgentActivityFact[],
+): Promise<Map<string, number>> {
+  const judged = activity
+    .filter((a) => a.pending_tasks > 0 && (a.heartbeat_interval_ms ?? 0) > 0)
+    .slice(0, MAX_GROUP_LOOKUPS);
+  const stored = new Map<string, number>();
+  await Promise.all(
+    judged.map(async (a) => {
+      const asked = Date.now();
+      const lag = await kafka.groupLag(processorsGroupId, queueTopic(a.agent));
+      if (lag !== undefined && lag.lag === 0)
+        stored.set(a.agent, (lag.fetched_at_ms ?? asked - 1_000) - PRODUCE_MARGIN_MS);
+    }),
+  );
+  return stored;
 }
 
 /** Lag samples of the agents' own groups in the window, per partition, oldest first. */

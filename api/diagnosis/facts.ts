@@ -2,7 +2,13 @@ import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { isTelemetryError } from '../../lib/errors.js';
 import { toKafkaTelemetryError } from '../../lib/kafka.js';
 import type { Logger } from '../../lib/logger.js';
-import { fetchActivity, fetchGroups, fetchLagSeries, type GroupLagSource } from './facts-agents.js';
+import {
+  fetchActivity,
+  fetchGroups,
+  fetchLagSeries,
+  fetchStoredQueues,
+  type GroupLagSource,
+} from './facts-agents.js';
 import {
   fetchAgentErrors,
   fetchCriticalErrors,
@@ -37,11 +43,16 @@ export interface CollectedFacts {
 export async function collectFacts(
   sources: FactSources,
   window: DiagnosisWindow,
-  stuckAfterS: StuckThresholds,
-  configuredAgents: readonly string[],
-  graphThresholds: GraphThresholds = DEFAULT_GRAPH_THRESHOLDS,
+  options: {
+    stuckAfterS: StuckThresholds;
+    configuredAgents: readonly string[];
+    graphThresholds?: GraphThresholds;
+    /** The processors' consumer group, whose progress on a queue tells that queue is stored. */
+    processorsGroupId?: string | undefined;
+  },
 ): Promise<CollectedFacts> {
   const { reader } = sources;
+  const { stuckAfterS, configuredAgents, graphThresholds = DEFAULT_GRAPH_THRESHOLDS } = options;
   const [
     agentErrors,
     errorGroups,
@@ -74,8 +85,14 @@ export async function collectFacts(
   ]);
   const gaps: string[] = [];
   let groups: ConsumerGroupFact[] = [];
+  let stored = new Map<string, number>();
   try {
-    groups = await fetchGroups(sources.kafka, activity);
+    [groups, stored] = await Promise.all([
+      fetchGroups(sources.kafka, activity),
+      options.processorsGroupId === undefined
+        ? stored
+        : fetchStoredQueues(sources.kafka, options.processorsGroupId, activity),
+    ]);
   } catch (error) {
     const failure = isTelemetryError(error)
       ? error
@@ -92,7 +109,7 @@ export async function collectFacts(
       traceErrors,
       retries,
       stuckTasks: backlog.stuck,
-      activity,
+      activity: activity.map((a) => ({ ...a, queue_stored_through_ms: stored.get(a.agent) ?? 0 })),
       groups,
       lag,
       latency,

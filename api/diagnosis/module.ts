@@ -14,7 +14,13 @@ import { ClaudeErrorsSchema, DiagnosisResponseSchema } from './schemas.js';
 /** The diagnosis settings of a configuration. */
 export function diagnosisSettings(config: Config): DiagnosisSettings {
   const { baselineWindows, ...thresholds } = config.diagnosis;
-  return { thresholds, llmLimits: config.llmLimits, baselineWindows, agents: config.agents };
+  return {
+    thresholds,
+    llmLimits: config.llmLimits,
+    baselineWindows,
+    agents: config.agents,
+    processorsGroupId: config.processors.groupId,
+  };
 }
 
 const diagnoseQuery = {

@@ -174,6 +174,15 @@ describe('an agent that missed its own heartbeats', () => {
     );
   });
 
+  it('is measured against the time its queue was known stored, when every other agent is quiet too', () => {
+    const only = beat('only', 8_000, 1);
+    expect(detectDeadAgents([only], WINDOW, THRESHOLDS)).toEqual([]);
+    const stored = { ...only, queue_stored_through_ms: NOW - 200 };
+    expect(detectDeadAgents([stored], WINDOW, THRESHOLDS).map((i) => i.id)).toEqual(['dead_agent:only']);
+    const ahead = { ...beat('b', 7_000, 1), queue_stored_through_ms: NOW + 60_000 };
+    expect(detectDeadAgents([ahead], WINDOW, THRESHOLDS)).toEqual([]);
+  });
+
   it('grows with the longest gap the agent showed, from 1.5 intervals and 6 s', () => {
     expect(ownSilenceLimitMs(0, 9_000)).toBe(0);
     expect(ownSilenceLimitMs(5_000, 5_000)).toBe(7_500);

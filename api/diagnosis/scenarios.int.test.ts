@@ -88,7 +88,11 @@ describe('diagnosis of the agents fault scenarios', () => {
           admin,
           topics.map((topic) => ({ topic, numPartitions: 3, replicationFactor: 1 })),
         );
-        const config = testConfig({ CLICKHOUSE_DATABASE: db.name, AGENT_NAMES: names.join(',') });
+        const config = testConfig({
+          CLICKHOUSE_DATABASE: db.name,
+          AGENT_NAMES: names.join(','),
+          PROCESSOR_GROUP_ID: processorGroup,
+        });
         await startGroupsAtEnd(config, [processorGroup], [ERRORS_TOPIC]);
         const env: NodeJS.ProcessEnv = {
           ...process.env,

@@ -23,6 +23,7 @@ describe('diagnosis and oracle configuration', () => {
       llmLimits: [],
       baselineWindows: 4,
       agents: ['orchestrator', 'researcher', 'writer', 'coder', 'reviewer'],
+      processorsGroupId: 'telemetry-processors',
     });
     expect(oracleSettings(config)).toMatchObject({ discoveryMode: 'auto', systemId: 'agent-telemetry' });
     expect(config.oracle.strictSchema).toBe(true);

@@ -126,6 +126,11 @@ export interface AgentActivityFact {
   heartbeat_interval_ms?: number;
   /** The longest gap between two of its heartbeats in the window (0 or absent: unknown). */
   heartbeat_longest_gap_ms?: number;
+  /**
+   * A time by which everything the agent sent to its own queue (its HEARTBEATs) was stored: the
+   * processors had committed the whole queue when asked (0 or absent: not known, or they had not).
+   */
+  queue_stored_through_ms?: number;
 }
 
 /** The agent's consumer group as the Kafka admin API sees it now. */

@@ -17,7 +17,9 @@ export const processorsSlice = defineSlice({
       .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-"')
       .refine((group) => !group.startsWith('agent-'), 'must not be an agent group (agent-<name>)')
       .default('telemetry-processors')
-      .describe("the processors' consumer group (may not start with `agent-`)"),
+      .describe(
+        "the processors' consumer group (may not start with `agent-`); the diagnosis reads its progress too",
+      ),
     PROCESSOR_QUEUE_TOPIC_PATTERN: z
       .string()
       .refine(
