@@ -48,11 +48,11 @@ export function detectDeadAgents(
     const hasWork = f.pending_tasks > 0 || f.tasks_received_window > 0;
     const interval = f.heartbeat_interval_ms ?? 0;
     const silenceLimit = ownSilenceLimitMs(interval, f.heartbeat_longest_gap_ms);
-    // an agent with work waiting that missed its own beats, and sent nothing else since, is down
-    // before the configured timeout
+    // an agent with work waiting that sent nothing (no beat, no other message) for longer than its
+    // silence limit is down before the configured timeout. The silence runs to the freshest message
+    // of any agent, or to the time by which its queue was known stored when the processors had
+    // caught up; never past now, so a sender whose clock runs ahead makes nobody look silent
     const lastSign = Math.max(f.last_heartbeat_ms, f.last_sent_ms);
-    // or against the time by which its queue was known stored, when the processors had caught up;
-    // never past now, so a sender whose clock runs ahead does not make the others look silent
     const reference = Math.min(window.toMs, Math.max(freshest, f.queue_stored_through_ms ?? 0));
     const missedOwnBeats = f.pending_tasks > 0 && silenceLimit > 0 && lastSign < reference - silenceLimit;
     if (f.last_heartbeat_ms > 0 && (f.last_heartbeat_ms < deadline || missedOwnBeats)) {
