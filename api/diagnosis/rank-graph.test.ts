@@ -135,7 +135,7 @@ describe('an agent that missed its own heartbeats', () => {
     heartbeat_interval_ms: 5_000,
   });
 
-  it('is down once it missed more than two of its beats while work waits, before the configured timeout', () => {
+  it('is down once it missed its beats while work waits, before the configured timeout', () => {
     const issues = detectDeadAgents(
       [beat('alive', 1_000, 1), beat('crashed', 14_000, 1)],
       WINDOW,
@@ -144,7 +144,7 @@ describe('an agent that missed its own heartbeats', () => {
     expect(issues.map((i) => [i.id, i.severity])).toEqual([['dead_agent:crashed', 'critical']]);
   });
 
-  it('is measured against the freshest beat, so a lagging ingest kills nobody', () => {
+  it('is measured against the freshest message, so a lagging ingest kills nobody', () => {
     expect(detectDeadAgents([beat('a', 20_000, 1), beat('b', 24_000, 1)], WINDOW, THRESHOLDS)).toEqual([]);
   });
 
