@@ -181,13 +181,14 @@ const DIAGNOSIS: BenchNotes = {
       'until the evidence a detector needs is there, the processors’ insert and the one-second ' +
       'polling. The diagnosis reads ClickHouse on the same cores as the inserts of every case.',
     'Two cases wait for evidence that comes late by nature. A crashed agent is down once it has ' +
-      'been silent for 1.5 of its own heartbeat intervals (more if its beats were ever late): 7.5 s ' +
-      'after its last beat for the reference agents’ 5 s beat, and that beat can come just before ' +
-      'the crash, so `crashing-agent` is reported 8–10 s after its task arrived. A hung handler ' +
-      'looks like a slow one until something gives up on it: `stuck-task` becomes `stuck_tasks` when ' +
-      'the requester’s 10 s step timeout abandons the task (10–12 s after onset); from about 3 s the ' +
-      'reviewer is already reported as possibly slow (`slow_agent`, low), which the scorecard does ' +
-      'not count as the finding.',
+      'been silent for 1.5 of its own heartbeat intervals (more if its beats were ever late), ' +
+      'measured up to when the processors had stored its queue: 7.5 s after its last beat for the ' +
+      'reference agents’ 5 s beat, and that beat can come just before the crash, so ' +
+      '`crashing-agent` is reported 8–9 s after its task arrived. A hung handler looks like a slow ' +
+      'one until something gives up on it: `stuck-task` becomes `stuck_tasks` when the requester’s ' +
+      '10 s step timeout abandons the task, 10–11 s after onset, the one case over 10 s; from about ' +
+      '3 s the reviewer is already reported as possibly slow (`slow_agent`, low), which the ' +
+      'scorecard does not count as the finding.',
   ],
 };
 
