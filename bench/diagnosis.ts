@@ -106,7 +106,7 @@ async function observe(ctx: Ctx, cases: readonly Watched[], waitMs: number): Pro
     if (state.every((s) => s.rank === 1) || over) break;
     await sleep(POLL_MS);
   }
-  // a detection time holds the diagnosis's own time: on a loaded machine it is seconds
+  // a detection time holds the diagnosis's own time, so that time is printed with the run
   say(
     `${cases[0]?.run ?? ''} ${cases.map((c) => c.scenario).join(',')}: ${took.length} diagnoses, each ${(percentile(took, 0.5) / 1000).toFixed(1)} s (p50), ${(Math.max(...took) / 1000).toFixed(1)} s (max)`,
   );
