@@ -7,7 +7,8 @@ import { IssueKind } from './types.js';
 /** The issue kinds the diagnosis reports, with when each is found: `GET /api/v1/claude/diagnose/kinds`. */
 
 const FOUND_WHEN: Readonly<Record<IssueKind, string>> = {
-  dead_agent: 'no heartbeat within the timeout while work waits for the agent',
+  dead_agent:
+    'no heartbeat within the timeout, or for longer than its own beats allow, while work waits for the agent',
   silent_agent: 'tasks sent to an agent that never sent a heartbeat nor answered',
   consumer_group_empty:
     "the agent's consumer group consumed before and has no member now, with messages waiting (lost its consumer)",
