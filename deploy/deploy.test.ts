@@ -208,6 +208,8 @@ describe.each(OVERLAYS)('overlay %s', (overlay) => {
       expect(readonlyProfile[limit], limit).toBe(local[limit]);
     }
     expect(readonlyProfile.result_overflow_mode).toBe('throw');
+    expect(readonlyProfile.use_uncompressed_cache).toBe('1');
+    expect(local.use_uncompressed_cache).toBe('1');
     expect(profile('telemetry_writer')).toBe('default');
     const clickhouse = container(objects, 'StatefulSet', 'clickhouse', 'clickhouse');
     expect(clickhouse.image).toMatch(/^clickhouse\/clickhouse-server:\d+\.\d+\.\d+\.\d+$/);

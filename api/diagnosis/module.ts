@@ -64,8 +64,9 @@ const sharedReports = new WeakMap<ApiContext, ReadCache>();
 export function sharedDiagnosisFor(context: ApiContext, minutes: number): Promise<DiagnosisReport> {
   let cache = sharedReports.get(context);
   if (cache === undefined) {
-    // one entry per window length (1 to 60 minutes)
-    cache = new ReadCache({ ttlMs: context.config.api.cacheTtlMs, maxEntries: 60 });
+    // one entry per window length (1 to 60 minutes); a report is reused for twice the time it took,
+    // not ten times: how soon a new fault shows depends on it
+    cache = new ReadCache({ ttlMs: context.config.api.cacheTtlMs, maxEntries: 60, loadTimeFactor: 2 });
     sharedReports.set(context, cache);
   }
   return cache.get(cacheKey('diagnose', minutes), () => diagnoseFor(context, minutes));

@@ -9,6 +9,7 @@ import { MESSAGE_TYPES } from '../read-models/messages.js';
 import { liveError, liveMessage } from '../read-models/shapes.js';
 import { PRIORITIES } from '../read-models/tasks.js';
 import { parseArgs } from './args.js';
+import { selectedFields } from './selection.js';
 
 const entries = (record: Record<string, number>) =>
   Object.entries(record)
@@ -105,7 +106,7 @@ export function coreResolvers(context: ApiContext): ResolverMap {
         });
       },
       task: async (_parent, args) => (await tasks.history(parseArgs({ id: idParam() }, args).id)) ?? null,
-      errors: async (_parent, args) => {
+      errors: async (_parent, args, _context, info) => {
         const f = parseArgs(
           {
             severity: enumParam(SEVERITIES),
@@ -122,21 +123,22 @@ export function coreResolvers(context: ApiContext): ResolverMap {
         const { limit, cursor } = parseArgs({ limit: intParam(50, 1, 500), cursor: textParam(400) }, args);
         if (f.since !== undefined && f.until !== undefined && f.until <= f.since)
           throw badParameter('until', 'must be after since');
-        const page = await errors.list(
-          {
-            severity: f.severity,
-            category: f.category,
-            agent: f.agent,
-            traceId: f.trace_id,
-            taskId: f.task_id,
-            fingerprint: f.fingerprint,
-            sinceMs: f.since,
-            untilMs: f.until,
-          },
-          limit,
-          cursor,
-        );
-        return page;
+        const filter = {
+          severity: f.severity,
+          category: f.category,
+          agent: f.agent,
+          traceId: f.trace_id,
+          taskId: f.task_id,
+          fingerprint: f.fingerprint,
+          sinceMs: f.since,
+          untilMs: f.until,
+        };
+        // the columns of the selected fields only, and the count only when it is asked for
+        const [page, total] = await Promise.all([
+          errors.page(filter, limit, cursor, selectedFields(info, ['items'])),
+          selectedFields(info).has('total') ? errors.total(filter) : undefined,
+        ]);
+        return { ...page, total };
       },
       error: async (_parent, args) => (await errors.get(parseArgs({ id: idParam() }, args).id)) ?? null,
       errorGroups: (_parent, args) => {

@@ -87,6 +87,23 @@ function byTraceCondition(filter: Pick<ErrorFilter, 'traceId' | 'taskId'>): stri
   return undefined;
 }
 
+/** Fields of ApiError whose column has another name. */
+const FIELD_COLUMN: Readonly<Record<string, string>> = { timestamp: 'timestamp_ms' };
+
+/**
+ * The columns that `errorFromRow` needs for these fields of ApiError, with the id and time that
+ * order and page them; every column when a field is not one of ApiError's.
+ */
+export function errorColumnsFor(fields: ReadonlySet<string>): readonly string[] {
+  const wanted = new Set<string>(['error_id', 'timestamp_ms']);
+  for (const field of fields) {
+    const column = FIELD_COLUMN[field] ?? field;
+    if (!(ERROR_FACT_COLUMNS as readonly string[]).includes(column)) return ERROR_FACT_COLUMNS;
+    wanted.add(column);
+  }
+  return ERROR_FACT_COLUMNS.filter((column) => wanted.has(column));
+}
+
 const SEVERITY_BY_RANK = ['critical', 'error', 'warning', 'info'] as const;
 
 const TREND_BUCKETS = 12;
@@ -127,26 +144,41 @@ export class ErrorsReadModel {
     limit: number,
     cursorText?: string,
   ): Promise<Page<ApiError> & { total: number }> {
+    const [page, total] = await Promise.all([this.page(filter, limit, cursorText), this.total(filter)]);
+    return { ...page, total };
+  }
+
+  /**
+   * A page of {@link list} without its total. With `fields` (the caller's fields of ApiError, e.g.
+   * a GraphQL selection), only their columns are read: the wide ones (stack traces, inputs) cost
+   * most of a page's reading, and a list that shows ids, messages and times needs none of them.
+   * The fields left out come back empty.
+   */
+  async page(
+    filter: ErrorFilter,
+    limit: number,
+    cursorText?: string,
+    fields?: ReadonlySet<string>,
+  ): Promise<Page<ApiError>> {
     const cursor = decodeCursor(cursorText);
     const page = [...conditions(filter), olderThan(cursor, 'timestamp_ms', 'error_id', quoteString)];
     const narrowed = byTraceCondition(filter);
-    const [rows, total] = await Promise.all([
+    const columns = fields === undefined ? ERROR_FACT_COLUMNS : errorColumnsFor(fields);
+    const rows =
       narrowed === undefined
-        ? newestFirst<WireRow<ErrorFactRow>>(
+        ? await newestFirst<WireRow<ErrorFactRow>>(
             this.#reader,
             ERRORS,
-            ERROR_FACT_COLUMNS,
+            columns,
             page,
             limit + 1,
             cursor?.ms ?? Math.min(filter.untilMs ?? Infinity, this.#now()),
           )
-        : this.#reader.query<WireRow<ErrorFactRow>>(
-            selectByTrace(ERRORS, ERROR_FACT_COLUMNS, [narrowed, ...page], 'newest', limit + 1),
-          ),
-      this.total(filter),
-    ]);
+        : await this.#reader.query<WireRow<ErrorFactRow>>(
+            selectByTrace(ERRORS, columns, [narrowed, ...page], 'newest', limit + 1),
+          );
     const result = toPage(rows, limit, (row) => ({ ms: Number(row.timestamp_ms), id: row.error_id }));
-    return { items: result.items.map(errorFromRow), next_cursor: result.next_cursor, total };
+    return { items: result.items.map(errorFromRow), next_cursor: result.next_cursor };
   }
 
   /** Distinct errors matching the filter; the broad counts are shared through the cache. */
@@ -154,8 +186,10 @@ export class ErrorsReadModel {
     const count = async () => {
       const narrowed = byTraceCondition(filter);
       const where = [...(narrowed === undefined ? [] : [narrowed]), ...conditions(filter)];
+      // distinct ids by their 64-bit hash: half the CPU of uniqExact on the strings (which keeps
+      // 128-bit hashes of them), and two ids of a million collide with a chance of 3 in 10^8
       const rows = await this.#reader.query<{ n: string | number }>(
-        `SELECT uniqExact(error_id) AS n FROM ${narrowed === undefined ? ERROR_FACTS : ERRORS.byTrace}
+        `SELECT uniqExact(cityHash64(error_id)) AS n FROM ${narrowed === undefined ? ERROR_FACTS : ERRORS.byTrace}
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`,
       );
       return Number(rows[0]?.n ?? 0);

@@ -150,8 +150,8 @@ export function liveError(event: Extract<LiveEvent, { kind: 'error' }>): ApiErro
   return errorFromRecord({ ...event.value, timestamp: event.timeMs });
 }
 
-const objectOrNull = (text: string | null): Record<string, unknown> | null =>
-  text === null || text === '' ? null : jsonObject(text);
+const objectOrNull = (text: string | null | undefined): Record<string, unknown> | null =>
+  text === null || text === undefined || text === '' ? null : jsonObject(text);
 
 export function errorFromRow(row: WireRow<ErrorFactRow>): ApiError {
   const tokens = Number(row.token_count);
