@@ -219,7 +219,9 @@ export class ProcessorRunner {
       throw toKafkaTelemetryError(error, 'starting the processors consumer');
     }
     this.#state = RunnerState.RUNNING;
-    const tick = Math.max(10, Math.floor(this.#o.flushIntervalMs / 4));
+    // a batch's age counts from the previous store (when it was swapped in), so a steady stream is
+    // stored once per interval, and a message after a quiet spell at the next tick
+    const tick = Math.max(10, Math.min(50, Math.floor(this.#o.flushIntervalMs / 4)));
     this.#timer = setInterval(() => {
       if (this.#current.messages > 0 && this.#now() - this.#current.startedAtMs >= this.#o.flushIntervalMs) {
         this.#kickStore();

@@ -74,8 +74,13 @@ async function rowsByKeys<Row>(
   );
 }
 
-/** The windows a newest-first page is looked for in, widening until it is full; undefined: all time. */
-const RECENT_WINDOWS_MS = [3_600_000, 86_400_000, undefined] as const;
+/**
+ * The windows a newest-first page is looked for in, widening until it is full; undefined: all
+ * time. A busy store fills a page within its last minute (thousands of rows an hour: an hour's
+ * times are a quarter of a million rows to sort on a million errors); a quiet one pays one more
+ * read of a narrow range.
+ */
+const RECENT_WINDOWS_MS = [60_000, 3_600_000, 86_400_000, undefined] as const;
 
 interface KeyRow {
   trace_id: string;
@@ -101,7 +106,7 @@ export async function newestFirst<Row>(
 ): Promise<Row[]> {
   const all = where.length > 0 ? where.join(' AND ') : '1';
   let filter = all;
-  // most pages lie in the last hour or day: a time bound lets the sorting key skip the rest
+  // most pages lie in the last minute, hour or day: a time bound lets the sorting key skip the rest
   let times: { t: string | number }[] = [];
   for (const windowMs of RECENT_WINDOWS_MS) {
     const bounded =

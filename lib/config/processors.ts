@@ -41,8 +41,8 @@ export const processorsSlice = defineSlice({
     PROCESSOR_BATCH_SIZE: positiveInt(5_000, 1_000_000).describe(
       'store a batch once it holds this many messages',
     ),
-    PROCESSOR_FLUSH_INTERVAL_MS: positiveInt(200, 60_000).describe(
-      'store a non-empty batch at least this often',
+    PROCESSOR_FLUSH_INTERVAL_MS: positiveInt(1_000, 60_000).describe(
+      'store a non-empty batch at least this often (counted from the previous store: a steady stream is stored once per interval, a message after a quiet spell at once)',
     ),
     PROCESSOR_MAX_BUFFERED: positiveInt(10_000, 10_000_000).describe(
       'stop taking messages above this many in hand (stored or not yet)',
