@@ -78,7 +78,7 @@ describe('loadConfig', () => {
     expect(config.processors).toMatchObject({
       groupId: 'telemetry-processors',
       batchSize: 5000,
-      flushIntervalMs: 200,
+      flushIntervalMs: 1_000,
       maxBufferedMessages: 10_000,
       httpPort: 9464,
       poison: { maxRatio: 0.5, window: 1000, minMessages: 100 },
