@@ -52,15 +52,20 @@ export function cpuMeter(pids: { api: number | undefined; clickhouse: number | u
   };
 }
 
-/** `requests` in a row with a single client, after `warmUp` unrecorded ones. */
+/**
+ * `requests` in a row with a single client, after `warmUp` unrecorded ones; `measuring` is awaited
+ * between the two (to start a CPU meter once the warm-up's work is done).
+ */
 export async function idleRun(
   base: string,
   route: BenchRoute,
   requests: number,
   warmUp: number,
   signal: AbortSignal,
+  measuring: () => Promise<void> = () => Promise.resolve(),
 ): Promise<RouteRun> {
   for (let n = 0; n < warmUp; n++) await send(base, route.request(n), false).catch(() => undefined);
+  await measuring();
   const latenciesMs: number[] = [];
   let errors = 0;
   const started = performance.now();
