@@ -121,7 +121,7 @@ const API: BenchNotes = {
   reading: [
     '- **The diagnosis is shared.** `/claude/diagnose` runs about 30 queries over its window and ' +
       'costs seconds of ClickHouse CPU on this seed, which is densest in the last minutes. Callers ' +
-      'within the read cache’s period (`API_CACHE_TTL_MS`, or twice the last diagnosis’s time) ' +
+      'within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last diagnosis’s time) ' +
       'share one report, so the mix, which asks for it every 19th request, pays for one diagnosis ' +
       'per period. Views served from the read cache (queues, pending, summaries, groups, agents) ' +
       'answer in milliseconds; lookups by id read a few granules by key; the filtered error lists ' +
