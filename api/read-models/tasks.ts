@@ -184,13 +184,14 @@ export class TasksReadModel {
   /** The task's state under every agent, its messages and its errors; `undefined` when never seen. */
   async history(taskId: string): Promise<TaskHistory | undefined> {
     const nowMs = this.#now();
-    const [messages, errors] = await Promise.all([
+    // the three at once: the task's row is kept under its target agent (the key starts with the
+    // agent), and asked by id alone it costs a granule of the task ids per agent more (0.4 ms of
+    // ClickHouse CPU on 850,000 tasks) but not a round trip after the messages
+    const [messages, errors, rows] = await Promise.all([
       this.#messages.withAnswers(taskId, 1_000),
       this.#errors.related({ taskId }, 500),
+      queryTasks(this.#reader, { taskIds: [taskId], nowMs }),
     ]);
-    // the task's row is kept under its target (the key starts with the agent): ask there
-    const targets = [...new Set(messages.filter((m) => m.message_id === taskId).map((m) => m.target_agent))];
-    const rows = await queryTasks(this.#reader, { agents: targets, taskIds: [taskId], nowMs });
     if (rows.length === 0 && messages.length === 0 && errors.length === 0) return undefined;
     const trace =
       rows.find((r) => r.trace_id !== '')?.trace_id ??
