@@ -12,8 +12,11 @@ export interface LoggerOptions {
   secrets?: readonly string[];
 }
 
-/** A token passed in a URL's query (`?access_token=`, as WebSocket clients do). */
-const QUERY_TOKEN = /((?:access_token|token|api_key|password)=)[^&\s"]+/gi;
+/**
+ * A token passed in a URL's query (`?access_token=`, as WebSocket clients do); not a value already
+ * redacted (`API_AUTH_TOKEN=[redacted, 7 characters]` in a configuration error).
+ */
+const QUERY_TOKEN = /((?:access_token|token|api_key|password)=)(?!\[redacted)[^&\s"]+/gi;
 
 /** The line with every secret and query token replaced, whatever key or message it hides in. */
 export function redactSecrets(line: string, secrets: readonly string[]): string {

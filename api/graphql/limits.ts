@@ -34,7 +34,9 @@ function reportAs(variable: string) {
  * parsing, so a megabyte of aliases is refused before it is even a tree; then depth, aliases
  * (thousands of aliased `traces(limit: 500)` would start thousands of scans in one request) and a
  * structural cost (objects 2, scalars 1, times 1.5 per level). Introspection is exempt from depth
- * and cost (GraphiQL's own query is deep); a refusal is a 400 naming the limit and its variable.
+ * and cost (GraphiQL's own query is deep); a refusal names the limit and its variable (a 400 for
+ * `application/graphql-response+json` clients, a 200 with the error for plain JSON ones, as GraphQL
+ * over HTTP has it for a document that fails validation).
  */
 export function useQueryLimits(limits: Config['api']['graphql']): Plugin[] {
   return [

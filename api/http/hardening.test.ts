@@ -159,6 +159,11 @@ describe('binding, tokens and secrets', () => {
     expect(redacted).toContain('access_token=[redacted]&x=1');
   });
 
+  it('leaves a value the configuration error already redacted as it is (its length stays readable)', () => {
+    const line = 'API_AUTH_TOKEN=[redacted, 7 characters]: at least 16 characters';
+    expect(redactSecrets(line, [])).toBe(line);
+  });
+
   it('counts requests after authentication: requests without the token spend nothing', async () => {
     const app = api({ API_AUTH_TOKEN: token, API_RATE_LIMIT_PER_MINUTE: '2' });
     const statuses: number[] = [];
