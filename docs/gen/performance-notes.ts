@@ -119,32 +119,47 @@ const API: BenchNotes = {
     cpu_ms_per_req: { meaning: 'idle CPU per request, API and ClickHouse, ms', target: atMost(5, '≤ 5') },
   },
   reading: [
-    '- **The diagnosis is shared.** `/claude/diagnose` runs about 30 queries over its window and ' +
-      'costs seconds of ClickHouse CPU on this seed, which is densest in the last minutes. Callers ' +
-      'within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last diagnosis’s time) ' +
-      'share one report, so the mix, which asks for it every 19th request, pays for one diagnosis ' +
-      'per period. Views served from the read cache (queues, pending, summaries, groups, agents) ' +
-      'answer in milliseconds; lookups by id read a few granules by key; the filtered error lists ' +
-      'count distinct errors over the filter.',
+    '- **Where a read’s time went, and what changed.** Measured per query in ClickHouse’s query log ' +
+      '(user + system CPU) on the same seed. A page of errors read every column of six 8,192-row ' +
+      'granules: its conditions now go to `PREWHERE`, so the wide columns (stack traces, inputs) are ' +
+      'read only where a row passed (52 → 29 ms of CPU for a page of critical errors), and the ' +
+      'read-only profile reads through ClickHouse’s cache of decompressed blocks ' +
+      '(`use_uncompressed_cache`; the newest granules every list asks for are decompressed once, ' +
+      '15 ms). A GraphQL page reads only the columns of the selected fields and counts its total only ' +
+      'when `total` is selected (7 fields: 4 ms). Totals count distinct 64-bit hashes of the ids ' +
+      '(31 → 15 ms over an hour of errors). A newest page is looked for in the last minute first: an ' +
+      'hour of times is a quarter of a million rows to sort. Per request, idle: 19.0 → 7.0 ms of CPU, ' +
+      'p99 82.5 → 29.6 ms over every route (runs on `1054120` and this one, same machine).',
+    '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
+      'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
+      'Callers within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last ' +
+      'diagnosis’s time) share one report; still, its refreshes are the largest single load of the ' +
+      'mix: at 50 req/s without the diagnose route the p99 was 356 ms, with it 1,800 ms (the run ' +
+      'before reports were kept five times their time, not twice). The other shared views (queues, ' +
+      'pending, summaries, groups, totals) are reused for ten times their query time when that ' +
+      'exceeds the TTL, so a slow view spends at most a tenth of the time refreshing.',
     '- **Under ingest on a small machine** ClickHouse has little CPU left for reads: during the mix ' +
-      'the processors’ inserts and merges, Kafka, the producer and the API share two cores (load ' +
-      'average 17 to 30), and a lookup that needs 5 to 15 ms of ClickHouse CPU spends hundreds of ' +
-      'milliseconds waiting for a core (`OSCPUWaitMicroseconds` in the query log). What the API ' +
-      'controls is how it behaves there. Reads a caller waits on and the shared views take separate ' +
-      'pools (`API_CLICKHOUSE_CONNECTIONS`, `API_CLICKHOUSE_SHARED_CONNECTIONS`), so the whole-store ' +
-      'scans of the diagnosis and the pending overview cannot hold every connection; a read that ' +
-      'finds every request connection busy for `API_CLICKHOUSE_QUEUE_MS` (3 s) is answered 503 at ' +
-      'once instead of queueing past the client’s timeout; a client that leaves stops its queries ' +
-      '(ClickHouse 18.16 keeps running an abandoned read, so the API sends `KILL QUERY`). Before ' +
-      'these, every lookup and filtered list timed out at 10 s from 25 req/s on: the connections were ' +
-      'all held by scans and by queries of requests long abandoned. The errors in the mix table are ' +
-      'now those 503s; their share is the offered rate the machine cannot answer.',
+      'the processors’ inserts and merges, Kafka, the producer and the API share two cores. With ' +
+      'the processors storing every 200 ms, ingest at 2,000 msg/s alone kept ClickHouse at 64 to ' +
+      '93 % of a core merging parts; storing a steady stream once a second brought it to 32 %. Kafka ' +
+      'takes 55 to 85 % of a core, most of it serving the producer’s 500 produce requests a second ' +
+      '(librdkafka sends one per partition per linger of 5 ms), which is the workload’s, not ours. ' +
+      'What remains above the target at 50 req/s is queueing for a core: a lookup that needs 5 to ' +
+      '15 ms of CPU waits hundreds of milliseconds. The API keeps that from growing into timeouts. ' +
+      'Reads a caller waits on and the shared views take separate pools ' +
+      '(`API_CLICKHOUSE_CONNECTIONS`, `API_CLICKHOUSE_SHARED_CONNECTIONS`); a read that finds every ' +
+      'request connection busy for `API_CLICKHOUSE_QUEUE_MS` (3 s) is answered 503 at once instead of ' +
+      'queueing past the client’s timeout; a client that leaves stops its queries (ClickHouse 18.16 ' +
+      'keeps running an abandoned read, so the API sends `KILL QUERY`). The errors in the mix table ' +
+      'are those 503s; their share is the offered rate the machine cannot answer.',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
-      'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core).',
+      'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core). The processors’ ' +
+      'fetches wait for 256 KiB or 100 ms the same way.',
     '- **CPU per request** weighs every idle request alike, so it depends on `--idle-requests`. ' +
       'ClickHouse’s share is the whole server’s (the stack’s 18.16 keeps no query log): other ' +
-      'clients of the same server count too.',
+      'clients of the same server count too. Each route’s idle run starts and ends with no query of ' +
+      'the API’s user running, so a background refresh is paid by the route that started it.',
   ],
 };
 
