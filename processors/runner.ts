@@ -220,7 +220,8 @@ export class ProcessorRunner {
     }
     this.#state = RunnerState.RUNNING;
     // a batch's age counts from the previous store (when it was swapped in), so a steady stream is
-    // stored once per interval, and a message after a quiet spell at the next tick
+    // stored once per interval, and a message that comes an interval or more after the previous
+    // store at the next tick
     const tick = Math.max(10, Math.min(50, Math.floor(this.#o.flushIntervalMs / 4)));
     this.#timer = setInterval(() => {
       if (this.#current.messages > 0 && this.#now() - this.#current.startedAtMs >= this.#o.flushIntervalMs) {

@@ -10,10 +10,10 @@ const REFRESHING_STALE_FACTOR = 3;
  *
  * - Concurrent callers of one key share one load (single flight).
  * - A value younger than its TTL is served as is. The TTL is `ttlMs`, or `loadTimeFactor` (10)
- *   times the time its last load took when that is longer: a view whose query is slow (a large store, a busy server)
- *   spends at most a tenth of the time refreshing while callers keep asking, instead of keeping the
- *   server busy with refreshes alone (a 250 ms summary over a million errors, refreshed every
- *   second, would take a quarter of a core).
+ *   times the time its last load took when that is longer: a view whose query is slow (a large
+ *   store, a busy server) spends at most a tenth of the time refreshing while callers keep asking,
+ *   instead of keeping the server busy with refreshes alone (a 250 ms summary over a million
+ *   errors, refreshed every second, would take a quarter of a core).
  * - An older one is still served, at once, while one background load refreshes it; a value older
  *   than `maxStaleMs` (a minute by default, or ten of its loads) is not served, and the caller
  *   waits for the load, unless that refresh is still running: then the value is served up to three
