@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka } from '../lib/kafka.js';
-import { testConfig, testLogger, uniqueToken } from '../lib/test-support/helpers.js';
+import { eventually, testConfig, testLogger, uniqueToken } from '../lib/test-support/helpers.js';
 import { queueTopic } from '../schemas/topics.js';
 import { JobClient } from './client.js';
 import { startAgentSystem, type AgentSystem } from './system.js';
@@ -136,8 +136,14 @@ describe('OpenTelemetry export', () => {
       timeoutMs: 60_000,
     });
     expect((await job.answer).message_type).toBe('result');
-    await system.tracing.forceFlush();
-    const trace = receiver.spans.filter((s) => s.traceId === job.task.trace_id);
+    // the last hop's spans end just after the answer is in hand (on a busy machine, after it was
+    // read): flush until every Kafka consumer span of the trace has come in
+    const ofTrace = () => receiver.spans.filter((s) => s.traceId === job.task.trace_id);
+    await eventually(async () => {
+      await system.tracing.forceFlush();
+      return ofTrace().filter((s) => s.kind === 5).length >= 5;
+    }, 10_000);
+    const trace = ofTrace();
 
     for (const span of trace) {
       expect(span.traceId).toMatch(/^[0-9a-f]{32}$/);

@@ -170,10 +170,7 @@ export class ProcessorRunner {
       'topic.metadata.refresh.interval.ms': options.metadataRefreshMs,
       // eager protocol: a revoke takes every partition, so what is in hand can be stored or let go whole
       'partition.assignment.strategy': 'range,roundrobin',
-      // a fetch waits for 256 KiB or 100 ms: answered at the first byte, a busy stream is read a few
-      // records per round trip (one fetch per batch of the producers' linger)
       'fetch.wait.max.ms': 100,
-      'fetch.min.bytes': 256 * 1024,
       // librdkafka's prefetch: 4 MiB queued and 4 MiB per fetch response instead of 64 MiB and
       // 50 MiB keep the process small (a message still arrives whole whatever its size); the
       // queue holds more than one poll batch of typical messages, so consumption never waits on it

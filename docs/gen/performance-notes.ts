@@ -154,8 +154,7 @@ const API: BenchNotes = {
       'are those 503s; their share is the offered rate the machine cannot answer.',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
-      'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core). The processors’ ' +
-      'fetches wait for 256 KiB or 100 ms the same way.',
+      'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core).',
     '- **CPU per request** weighs every idle request alike, so it depends on `--idle-requests`. ' +
       'ClickHouse’s share is the whole server’s (the stack’s 18.16 keeps no query log): other ' +
       'clients of the same server count too. Each route’s idle run starts and ends with no query of ' +
