@@ -128,8 +128,8 @@ const API: BenchNotes = {
       '15 ms). A GraphQL page reads only the columns of the selected fields and counts its total only ' +
       'when `total` is selected (7 fields: 4 ms). Totals count distinct 64-bit hashes of the ids ' +
       '(31 → 15 ms over an hour of errors). A newest page is looked for in the last minute first: an ' +
-      'hour of times is a quarter of a million rows to sort. Per request, idle: 19.0 → 7.0 ms of CPU, ' +
-      'p99 82.5 → 29.6 ms over every route (runs on `1054120` and this one, same machine).',
+      'hour of times is a quarter of a million rows to sort. Per request, idle: 19.0 → 5.5 ms of CPU, ' +
+      'p99 82.5 → 24.9 ms over every route (runs on `1054120` and this one, same machine).',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
       'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
       'Callers within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last ' +
