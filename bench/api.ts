@@ -119,6 +119,8 @@ async function checkedRoutes(run: Run, base: string, ids: BenchIds): Promise<Ben
 
 async function measureIdle(
   run: Run,
+  /** A client of the server as a user that sees every query (the seeding writer). */
+  server: ClickHouseClient,
   base: string,
   routes: readonly BenchRoute[],
   pids: Pids,
@@ -128,12 +130,12 @@ async function measureIdle(
     let meter = cpuMeter(pids);
     const requests = Math.min(run.options.idleRequests, route.maxIdleRequests ?? Infinity);
     const measured = await idleRun(base, route, requests, IDLE_WARM_UP, run.signal, async () => {
-      await apiQueriesSettled(run);
+      await apiQueriesSettled(run, server);
       meter = cpuMeter(pids);
     });
     // the work the requests left running (a cached view's refresh, a diagnosis) is theirs: the
     // meter stops once it is done, and the next route starts from a quiet server
-    await apiQueriesSettled(run);
+    await apiQueriesSettled(run, server);
     figures.push({ route, run: measured, cpu: meter.read() });
     say(`  ${route.name}: idle p99 ${fmtMs(summarize(measured).p99Ms)} ms`);
   }
@@ -148,9 +150,7 @@ const SETTLE_LIMIT_MS = 30_000;
  * {@link SETTLE_LIMIT_MS}: the API refreshes cached views in the background, after the request
  * that found them stale was answered.
  */
-async function apiQueriesSettled(run: Run): Promise<void> {
-  const [client] = run.clients;
-  if (client === undefined) return;
+async function apiQueriesSettled(run: Run, client: ClickHouseClient): Promise<void> {
   const user = quoteString(run.config.api.clickhouseUser);
   const deadline = Date.now() + SETTLE_LIMIT_MS;
   let quiet = 0;
@@ -215,7 +215,7 @@ async function runBench(run: Run): Promise<Outcome> {
   );
   const routes = await checkedRoutes(run, base, ids);
   say(`idle: ${routes.length} routes, ${options.idleRequests} requests each, machine ${machineLoad()}`);
-  const idle = await measureIdle(run, base, routes, pids);
+  const idle = await measureIdle(run, writer, base, routes, pids);
   // printed before the mix, so that a failure under ingest keeps the idle figures
   reportIdle(idle);
   say('');
