@@ -15,14 +15,23 @@ export interface LiveFeed {
   subscribe(listener: LiveListener): () => void;
 }
 
-/** The in-process fan-out between the Kafka tap and WebSocket clients or GraphQL subscriptions. */
+/**
+ * The in-process fan-out between the Kafka tap and WebSocket clients or GraphQL subscriptions. It
+ * tells whoever asks ({@link LiveHub.onWatched}) when it gains its first listener and loses its last,
+ * so that the tap reads Kafka only while someone listens.
+ */
 export class LiveHub implements LiveFeed {
   readonly #listeners = new Set<LiveListener>();
+  readonly #watchers = new Set<(watched: boolean) => void>();
 
   subscribe(listener: LiveListener): () => void {
-    this.#listeners.add(listener);
+    const wrapped: LiveListener = (event) => {
+      listener(event);
+    };
+    this.#listeners.add(wrapped);
+    if (this.#listeners.size === 1) this.#notify(true);
     return () => {
-      this.#listeners.delete(listener);
+      if (this.#listeners.delete(wrapped) && this.#listeners.size === 0) this.#notify(false);
     };
   }
 
@@ -32,5 +41,22 @@ export class LiveHub implements LiveFeed {
 
   get listeners(): number {
     return this.#listeners.size;
+  }
+
+  /** Whether anyone listens. */
+  get watched(): boolean {
+    return this.#listeners.size > 0;
+  }
+
+  /** `callback(true)` when the first listener comes, `callback(false)` when the last one goes. */
+  onWatched(callback: (watched: boolean) => void): () => void {
+    this.#watchers.add(callback);
+    return () => {
+      this.#watchers.delete(callback);
+    };
+  }
+
+  #notify(watched: boolean): void {
+    for (const callback of this.#watchers) callback(watched);
   }
 }

@@ -8,6 +8,7 @@ export interface ApiMetrics {
   wsClients: Gauge;
   wsDisconnects: Counter<'reason'>;
   liveEvents: Counter<'kind'>;
+  livePaused: Gauge;
 }
 
 export function createApiMetrics(options: { processMetrics?: boolean } = {}): ApiMetrics {
@@ -43,6 +44,11 @@ export function createApiMetrics(options: { processMetrics?: boolean } = {}): Ap
       name: 'agent_telemetry_api_live_events_total',
       help: 'Records tapped from Kafka for the live feed, by kind',
       labelNames: ['kind'],
+      registers: [registry],
+    }),
+    livePaused: new Gauge({
+      name: 'agent_telemetry_api_live_tap_paused',
+      help: 'Whether the live tap has paused its partitions because no one listens (1) or reads them (0)',
       registers: [registry],
     }),
   };

@@ -170,6 +170,27 @@ describe('/ws/debug/{client_id}', () => {
     expect((await client.next('pong')).type).toBe('pong');
   });
 
+  it('listens to the live feed only while a client is connected, so that the tap can pause', async () => {
+    const watched: boolean[] = [];
+    const stop = hub.onWatched((value) => watched.push(value));
+    try {
+      const port = await start();
+      expect(hub.watched).toBe(false);
+      const first = await connect(port, 'first');
+      const second = await connect(port, 'second');
+      expect(hub.listeners).toBe(1);
+      first.socket.close();
+      await first.closed;
+      expect(hub.watched).toBe(true);
+      second.socket.close();
+      await second.closed;
+      await expect.poll(() => hub.watched).toBe(false);
+      expect(watched).toEqual([true, false]);
+    } finally {
+      stop();
+    }
+  });
+
   it('replaces the connection of a reused client id, and keeps the new one', async () => {
     const port = await start();
     const old = await connect(port, 'same');

@@ -84,14 +84,23 @@ export function createDebugSocketServer(options: {
     client.socket.send(frame);
   };
 
-  const unsubscribe = options.feed.subscribe((event) => {
-    let frame: string | undefined;
-    for (const client of clients.values()) {
-      if (!matches(client.subscription, event)) continue;
-      frame ??= pushFrame(event);
-      send(client, frame);
+  // the feed is listened to only while a client is connected: the tap reads Kafka only while someone listens
+  let unsubscribe: (() => void) | undefined;
+  const listen = (): void => {
+    if (clients.size > 0) {
+      unsubscribe ??= options.feed.subscribe((event) => {
+        let frame: string | undefined;
+        for (const client of clients.values()) {
+          if (!matches(client.subscription, event)) continue;
+          frame ??= pushFrame(event);
+          send(client, frame);
+        }
+      });
+    } else if (unsubscribe !== undefined) {
+      unsubscribe();
+      unsubscribe = undefined;
     }
-  });
+  };
 
   const protocolError = (client: Client, detail: string): void => {
     send(client, JSON.stringify({ type: 'protocol_error', detail }));
@@ -196,6 +205,7 @@ export function createDebugSocketServer(options: {
         };
         clients.set(id, client);
         metrics.wsClients.set(clients.size);
+        listen();
         ws.on('pong', () => {
           client.alive = true;
         });
@@ -210,13 +220,15 @@ export function createDebugSocketServer(options: {
           client.release();
           if (clients.get(id) === client) clients.delete(id);
           metrics.wsClients.set(clients.size);
+          listen();
         });
         send(client, JSON.stringify({ type: 'connected', client_id: id, subscription: client.subscription }));
       });
     },
     async close() {
       clearInterval(heartbeat);
-      unsubscribe();
+      unsubscribe?.();
+      unsubscribe = undefined;
       for (const client of clients.values()) {
         client.release();
         client.socket.close(CloseCode.SHUTDOWN, 'server shutting down');

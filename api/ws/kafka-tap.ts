@@ -2,7 +2,13 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { KafkaJS } from '@confluentinc/kafka-javascript';
 import type { Config } from '../../lib/config.js';
-import { KafkaErrorCodes, toKafkaTelemetryError, type Consumer, type Kafka } from '../../lib/kafka.js';
+import {
+  KafkaErrorCodes,
+  toKafkaTelemetryError,
+  type Admin,
+  type Consumer,
+  type Kafka,
+} from '../../lib/kafka.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SchemaCodec } from '../../schemas/codec.js';
 import { ERRORS_TOPIC, QUEUE_TOPIC_PATTERN } from '../../schemas/topics.js';
@@ -30,11 +36,28 @@ export interface KafkaTap {
   stop(): Promise<void>;
 }
 
+/** How long the tap keeps reading after its last listener left (a client reconnecting finds it running). */
+const UNWATCHED_GRACE_MS = 10_000;
+/** On resuming, records from this long before the first listener came are read again (producer clocks). */
+const RESUME_LOOKBACK_MS = 1_000;
+/** Topics whose resume offsets are looked up at once. */
+const RESUME_LOOKUPS = 32;
+/** How often the paused or resumed state is checked against the assignment (new topics, rebalances). */
+const RECONCILE_MS = 5_000;
+
 /**
  * The live feed's source: every agent queue and the errors topic, read from the latest offsets by a
  * group of this instance's own, decoded through the registry and published to the hub as they
  * arrive. Offsets are never committed (a restart starts at the latest again); an undecodable record
  * is counted and skipped here (the processors dead-letter it).
+ *
+ * It reads only while someone listens. Once the hub has had no listener for
+ * {@link UNWATCHED_GRACE_MS}, every assigned partition is paused: a paused partition is left out of
+ * fetch requests, so an unwatched API costs the brokers nothing per record (a fetch names every
+ * partition of every queue, and on a cluster of hundreds of queues the tap's fetches cost the broker
+ * more than the agents' own traffic). When a listener comes, each paused partition is moved to the
+ * first record stamped from {@link RESUME_LOOKBACK_MS} before it came (Kafka's offsets-by-time
+ * lookup) and resumed, so a listener gets what was produced from then on, not the backlog of the pause.
  */
 export function createKafkaTap(options: {
   config: Config;
@@ -44,6 +67,8 @@ export function createKafkaTap(options: {
   logger: Logger;
   metrics: ApiMetrics;
   groupId?: string;
+  /** How long it keeps reading after the last listener left ({@link UNWATCHED_GRACE_MS} by default). */
+  unwatchedGraceMs?: number;
 }): KafkaTap {
   const { codec, hub, metrics } = options;
   const log = options.logger.child({ part: 'kafka-tap' });
@@ -68,6 +93,8 @@ export function createKafkaTap(options: {
       if (error.code === KafkaErrorCodes.ERR__ASSIGN_PARTITIONS) {
         log.debug({ partitions: assignment.length }, 'live tap assigned');
         markAssigned();
+        // once the assignment has taken effect: new partitions of an unwatched tap are paused
+        setImmediate(reconcile);
       }
     },
   });
@@ -75,7 +102,8 @@ export function createKafkaTap(options: {
   let stopping: Promise<void> | undefined;
 
   const publish = async (topic: string, partition: number, message: KafkaJS.KafkaMessage): Promise<void> => {
-    if (message.value === null) return;
+    // records fetched before a pause took effect are dropped undecoded
+    if (message.value === null || !hub.watched) return;
     try {
       const decoded = codec.tryDecodeCached(message.value) ?? (await codec.decodeAny(message.value));
       const at = { topic, partition, offset: message.offset };
@@ -104,11 +132,105 @@ export function createKafkaTap(options: {
     }
   };
 
+  // reading only while someone listens: state changes are applied one at a time, in order
+  const admin = options.kafka.admin();
+  let watchedSince: number | undefined = hub.watched ? Date.now() : undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  let reconciling: Promise<void> = Promise.resolve();
+  const reconcile = (): void => {
+    reconciling = reconciling.then(applyDemand).catch((error: unknown) => {
+      log.warn({ err: error }, 'live tap could not pause or resume its partitions');
+    });
+  };
+  // each paused partition's end offset when it was paused: one that has not moved since needs no seek
+  const endsAtPause = new Map<string, string>();
+  const key = (topic: string, partition: number) => `${topic}\0${partition}`;
+  const endOffsets = async (topic: string): Promise<Map<number, string> | undefined> => {
+    try {
+      return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, p.offset]));
+    } catch (error) {
+      log.debug({ err: error, topic }, 'live tap could not read the end offsets of a topic');
+      return undefined;
+    }
+  };
+  const applyDemand = async (): Promise<void> => {
+    if (!running || stopping !== undefined) return;
+    const assignment = consumer.assignment();
+    const paused = new Set(
+      consumer.paused().flatMap(({ topic, partitions }) => partitions.map((p) => key(topic, p))),
+    );
+    const isPaused = (tp: KafkaJS.TopicPartition) => paused.has(key(tp.topic, tp.partition));
+    if (watchedSince === undefined) {
+      if (graceTimer !== undefined) return;
+      const reading = byTopic(assignment.filter((tp) => !isPaused(tp)));
+      if (reading.length === 0) return;
+      consumer.pause(reading);
+      metrics.livePaused.set(1);
+      log.debug({ topics: reading.length }, 'live tap paused: no one listens');
+      await forEachLimited(reading, RESUME_LOOKUPS, async ({ topic, partitions }) => {
+        const ends = await endOffsets(topic);
+        for (const partition of partitions) {
+          const end = ends?.get(partition);
+          if (end !== undefined) endsAtPause.set(key(topic, partition), end);
+        }
+      });
+      return;
+    }
+    const toResume = byTopic(assignment.filter(isPaused));
+    if (toResume.length === 0) return;
+    const since = watchedSince - RESUME_LOOKBACK_MS;
+    // a partition written to while paused (or not yet read) is moved to the first record stamped
+    // since `since`; one whose end has not moved resumes where it stopped
+    await forEachLimited(toResume, RESUME_LOOKUPS, async ({ topic, partitions }) => {
+      const ends = await endOffsets(topic);
+      const moved = partitions.filter((partition) => {
+        const before = endsAtPause.get(key(topic, partition));
+        return before === undefined || ends?.get(partition) !== before;
+      });
+      for (const partition of partitions) endsAtPause.delete(key(topic, partition));
+      if (moved.length === 0) return;
+      let offsets: Awaited<ReturnType<Admin['fetchTopicOffsetsByTimestamp']>>;
+      try {
+        offsets = await admin.fetchTopicOffsetsByTimestamp(topic, since);
+      } catch (error) {
+        // resumed where it paused: the listener gets the records of the pause as well
+        log.warn({ err: error, topic }, 'live tap could not look up where to resume a topic');
+        return;
+      }
+      const wanted = new Set(moved);
+      for (const entry of offsets) {
+        if (wanted.has(entry.partition))
+          consumer.seek({ topic, partition: entry.partition, offset: entry.offset });
+      }
+    });
+    consumer.resume(toResume);
+    metrics.livePaused.set(0);
+    log.debug({ topics: toResume.length }, 'live tap resumed for a listener');
+  };
+  const stopWatching = hub.onWatched((watched) => {
+    clearTimeout(graceTimer);
+    graceTimer = undefined;
+    if (watched) {
+      watchedSince = Date.now();
+      reconcile();
+      return;
+    }
+    watchedSince = undefined;
+    graceTimer = setTimeout(() => {
+      graceTimer = undefined;
+      reconcile();
+    }, options.unwatchedGraceMs ?? UNWATCHED_GRACE_MS);
+    graceTimer.unref();
+  });
+  const reconciler = setInterval(reconcile, RECONCILE_MS);
+  reconciler.unref();
+
   return {
     groupId,
     assigned: () => assigned,
     async start() {
       try {
+        await admin.connect();
         await consumer.connect();
         await consumer.subscribe({ topics: [QUEUE_TOPIC_PATTERN, ERRORS_TOPIC] });
         running = true;
@@ -125,13 +247,45 @@ export function createKafkaTap(options: {
     stop() {
       stopping ??= (async () => {
         running = false;
+        stopWatching();
+        clearTimeout(graceTimer);
+        clearInterval(reconciler);
+        await reconciling;
         try {
           await consumer.disconnect();
         } catch (error) {
           log.warn({ err: error }, 'live tap disconnect failed');
         }
+        await admin.disconnect().catch(() => undefined);
       })();
       return stopping;
     },
   };
+}
+
+/** Topic partitions grouped by topic, as pause, resume and the admin calls take them. */
+function byTopic(partitions: readonly KafkaJS.TopicPartition[]): { topic: string; partitions: number[] }[] {
+  const topics = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) {
+    const list = topics.get(topic);
+    if (list === undefined) topics.set(topic, [partition]);
+    else list.push(partition);
+  }
+  return [...topics].map(([topic, list]) => ({ topic, partitions: list }));
+}
+
+/** `work` over every item, at most `limit` at a time; rejects with the first failure. */
+async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
 }

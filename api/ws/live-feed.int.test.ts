@@ -33,6 +33,7 @@ let tap: KafkaTap;
 let api: Api;
 let port: number;
 const hub = new LiveHub();
+let metrics: ReturnType<typeof createApiMetrics>;
 
 beforeAll(async () => {
   const logger = testLogger();
@@ -45,8 +46,17 @@ beforeAll(async () => {
   );
   await ensureTopics(admin, [{ topic: ERRORS_TOPIC, numPartitions: 3, replicationFactor: 1 }]);
   producer = await createTestProducer(config);
-  const metrics = createApiMetrics({ processMetrics: false });
-  tap = createKafkaTap({ config, kafka, codec: createCodec(config), hub, logger, metrics });
+  metrics = createApiMetrics({ processMetrics: false });
+  // paused half a second after the last listener leaves, so that the tests below resume it
+  tap = createKafkaTap({
+    config,
+    kafka,
+    codec: createCodec(config),
+    hub,
+    logger,
+    metrics,
+    unwatchedGraceMs: 500,
+  });
   await tap.start();
   await tap.assigned();
   // the tap starts at the latest offsets: wait until a probe produced now comes through
@@ -264,5 +274,31 @@ describe('live feed over Kafka', () => {
     expect(events.map((e) => e.split('\n')[0])).toEqual(['event: connected', 'event: error']);
     expect(text).not.toContain(`${token}-sse-m`);
     expect(text).not.toContain(`${token}-sse-other`);
+  });
+
+  it('pauses its partitions while no one listens, and a listener gets what was produced from when it came', async () => {
+    const paused = async () => (await metrics.livePaused.get()).values[0]?.value;
+    expect(await eventually(async () => (await paused()) === 1, 15_000, 100)).toBe(true);
+    expect(hub.listeners).toBe(0);
+    // produced while paused and well before anyone listens: not delivered when reading resumes
+    await producer.send(queueTopic(coder), 'AgentMessage', [
+      sampleTask({ message_id: `${token}-unwatched`, source_agent: 'orchestrator', target_agent: coder }),
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    const listening = Date.now();
+    const watcher = await client(`${token}-5`, { agent_names: [coder] });
+    // produced at once, before the tap has looked up where to resume: delivered
+    await producer.send(queueTopic(coder), 'AgentMessage', [
+      sampleTask({ message_id: `${token}-watched`, source_agent: 'orchestrator', target_agent: coder }),
+    ]);
+    expect(await eventually(() => Promise.resolve(watcher.at.has(`${token}-watched`)), 15_000, 50)).toBe(
+      true,
+    );
+    expect(await paused()).toBe(0);
+    process.stdout.write(
+      `live feed resumed for a listener: its first record came ${(watcher.at.get(`${token}-watched`) ?? 0) - listening} ms after it connected\n`,
+    );
+    expect(watcher.at.has(`${token}-unwatched`)).toBe(false);
+    watcher.socket.close();
   });
 });
