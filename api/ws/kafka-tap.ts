@@ -42,6 +42,8 @@ const UNWATCHED_GRACE_MS = 10_000;
 const RESUME_LOOKBACK_MS = 1_000;
 /** Topics whose resume offsets are looked up at once. */
 const RESUME_LOOKUPS = 32;
+/** How long a newly assigned partition reads before it may be paused (its position is then known). */
+const POSITION_SETTLE_MS = 2_000;
 /** How often the paused or resumed state is checked against the assignment (new topics, rebalances). */
 const RECONCILE_MS = 5_000;
 
@@ -55,9 +57,10 @@ const RECONCILE_MS = 5_000;
  * {@link UNWATCHED_GRACE_MS}, every assigned partition is paused: a paused partition is left out of
  * fetch requests, so an unwatched API costs the brokers nothing per record (a fetch names every
  * partition of every queue, and on a cluster of hundreds of queues the tap's fetches cost the broker
- * more than the agents' own traffic). When a listener comes, each paused partition is moved to the
- * first record stamped from {@link RESUME_LOOKBACK_MS} before it came (Kafka's offsets-by-time
- * lookup) and resumed, so a listener gets what was produced from then on, not the backlog of the pause.
+ * more than the agents' own traffic). When a listener comes, each partition written to during the
+ * pause is moved to the first record stamped from {@link RESUME_LOOKBACK_MS} before it came (Kafka's
+ * offsets-by-time lookup), the others resume where they stopped, and reading resumes: a listener gets
+ * what was produced from then on, not the backlog of the pause.
  */
 export function createKafkaTap(options: {
   config: Config;
@@ -93,8 +96,17 @@ export function createKafkaTap(options: {
       if (error.code === KafkaErrorCodes.ERR__ASSIGN_PARTITIONS) {
         log.debug({ partitions: assignment.length }, 'live tap assigned');
         markAssigned();
-        // once the assignment has taken effect: new partitions of an unwatched tap are paused
-        setImmediate(reconcile);
+        assignedAt = Date.now();
+        // once the assignment has taken effect, every partition reads until its position is known
+        // (a pause is not certain to outlive a rebalance); an unwatched tap pauses them again later
+        setImmediate(() => {
+          if (!running || stopping !== undefined) return;
+          pausedByUs.clear();
+          resumeFloors.clear();
+          const all = byTopic(consumer.assignment());
+          if (all.length > 0) consumer.resume(all);
+          reconcile();
+        });
       }
     },
   });
@@ -104,6 +116,13 @@ export function createKafkaTap(options: {
   const publish = async (topic: string, partition: number, message: KafkaJS.KafkaMessage): Promise<void> => {
     // records fetched before a pause took effect are dropped undecoded
     if (message.value === null || !hub.watched) return;
+    // and so are those a resumed partition had before its pause (see applyDemand)
+    const partitionKey = key(topic, partition);
+    const floor = resumeFloors.get(partitionKey);
+    if (floor !== undefined) {
+      if (BigInt(message.offset) < floor) return;
+      resumeFloors.delete(partitionKey);
+    }
     try {
       const decoded = codec.tryDecodeCached(message.value) ?? (await codec.decodeAny(message.value));
       const at = { topic, partition, offset: message.offset };
@@ -142,8 +161,14 @@ export function createKafkaTap(options: {
       log.warn({ err: error }, 'live tap could not pause or resume its partitions');
     });
   };
-  // each paused partition's end offset when it was paused: one that has not moved since needs no seek
+  // the partitions this tap paused, and each one's end offset then: one that has not moved since
+  // needs no seek
+  const pausedByUs = new Set<string>();
   const endsAtPause = new Map<string, string>();
+  // when those ends were all known, and per resumed partition the offset its new records start at
+  let endsKnownAt = Infinity;
+  const resumeFloors = new Map<string, bigint>();
+  let assignedAt = 0;
   const key = (topic: string, partition: number) => `${topic}\0${partition}`;
   const endOffsets = async (topic: string): Promise<Map<number, string> | undefined> => {
     try {
@@ -156,38 +181,54 @@ export function createKafkaTap(options: {
   const applyDemand = async (): Promise<void> => {
     if (!running || stopping !== undefined) return;
     const assignment = consumer.assignment();
-    const paused = new Set(
-      consumer.paused().flatMap(({ topic, partitions }) => partitions.map((p) => key(topic, p))),
-    );
-    const isPaused = (tp: KafkaJS.TopicPartition) => paused.has(key(tp.topic, tp.partition));
     if (watchedSince === undefined) {
       if (graceTimer !== undefined) return;
-      const reading = byTopic(assignment.filter((tp) => !isPaused(tp)));
+      // a partition just assigned reads a little first: its position (the end, for a group that
+      // commits nothing) is then known, so a resume that finds the end unmoved needs no seek
+      const settled = assignedAt + POSITION_SETTLE_MS - Date.now();
+      if (settled > 0) {
+        setTimeout(reconcile, settled).unref();
+        return;
+      }
+      const reading = assignment.filter((tp) => !pausedByUs.has(key(tp.topic, tp.partition)));
       if (reading.length === 0) return;
-      consumer.pause(reading);
+      const topics = byTopic(reading);
+      consumer.pause(topics);
+      for (const tp of reading) {
+        pausedByUs.add(key(tp.topic, tp.partition));
+        endsAtPause.delete(key(tp.topic, tp.partition));
+      }
       metrics.livePaused.set(1);
-      log.debug({ topics: reading.length }, 'live tap paused: no one listens');
-      await forEachLimited(reading, RESUME_LOOKUPS, async ({ topic, partitions }) => {
+      log.debug({ partitions: reading.length }, 'live tap paused: no one listens');
+      resumeFloors.clear();
+      endsKnownAt = Infinity;
+      await forEachLimited(topics, RESUME_LOOKUPS, async ({ topic, partitions }) => {
         const ends = await endOffsets(topic);
         for (const partition of partitions) {
           const end = ends?.get(partition);
           if (end !== undefined) endsAtPause.set(key(topic, partition), end);
         }
       });
+      endsKnownAt = Date.now();
       return;
     }
-    const toResume = byTopic(assignment.filter(isPaused));
-    if (toResume.length === 0) return;
+    if (pausedByUs.size === 0) return;
     const since = watchedSince - RESUME_LOOKBACK_MS;
-    // a partition written to while paused (or not yet read) is moved to the first record stamped
-    // since `since`; one whose end has not moved resumes where it stopped
-    await forEachLimited(toResume, RESUME_LOOKUPS, async ({ topic, partitions }) => {
+    // A partition whose end has not moved since it was paused resumes where it stopped, and its
+    // records below that end (the ones it had not delivered yet when it paused) are dropped: they
+    // were there before the listener came. Any other partition (written to while paused, its end
+    // not known, or known only after the listener came) is moved to the first record stamped since
+    // `since`: a seek costs the consumer more, so it is kept to the partitions that need one.
+    const paused = byTopic(assignment.filter((tp) => pausedByUs.has(key(tp.topic, tp.partition))));
+    const endsBeforeListener = endsKnownAt <= watchedSince;
+    await forEachLimited(paused, RESUME_LOOKUPS, async ({ topic, partitions }) => {
       const ends = await endOffsets(topic);
       const moved = partitions.filter((partition) => {
         const before = endsAtPause.get(key(topic, partition));
-        return before === undefined || ends?.get(partition) !== before;
+        const unmoved = endsBeforeListener && before !== undefined && ends?.get(partition) === before;
+        if (unmoved) resumeFloors.set(key(topic, partition), BigInt(before));
+        return !unmoved;
       });
-      for (const partition of partitions) endsAtPause.delete(key(topic, partition));
       if (moved.length === 0) return;
       let offsets: Awaited<ReturnType<Admin['fetchTopicOffsetsByTimestamp']>>;
       try {
@@ -203,9 +244,12 @@ export function createKafkaTap(options: {
           consumer.seek({ topic, partition: entry.partition, offset: entry.offset });
       }
     });
-    consumer.resume(toResume);
+    // every assigned partition, also one a rebalance may have left paused
+    consumer.resume(byTopic(assignment));
+    pausedByUs.clear();
+    endsAtPause.clear();
     metrics.livePaused.set(0);
-    log.debug({ topics: toResume.length }, 'live tap resumed for a listener');
+    log.debug({ partitions: assignment.length }, 'live tap resumed for a listener');
   };
   const stopWatching = hub.onWatched((watched) => {
     clearTimeout(graceTimer);

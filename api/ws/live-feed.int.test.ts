@@ -286,14 +286,23 @@ describe('live feed over Kafka', () => {
     ]);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     const listening = Date.now();
-    const watcher = await client(`${token}-5`, { agent_names: [coder] });
-    // produced at once, before the tap has looked up where to resume: delivered
+    const watcher = await client(`${token}-5`, { agent_names: [coder, writer] });
+    // produced at once, before the tap has looked up where to resume: delivered, both to a topic
+    // written to during the pause (moved to the records from when the listener came) and to one
+    // that was not (resumed where it stopped)
     await producer.send(queueTopic(coder), 'AgentMessage', [
       sampleTask({ message_id: `${token}-watched`, source_agent: 'orchestrator', target_agent: coder }),
     ]);
-    expect(await eventually(() => Promise.resolve(watcher.at.has(`${token}-watched`)), 15_000, 50)).toBe(
-      true,
-    );
+    await producer.send(queueTopic(writer), 'AgentMessage', [
+      sampleTask({ message_id: `${token}-watched-w`, source_agent: 'orchestrator', target_agent: writer }),
+    ]);
+    expect(
+      await eventually(
+        () => Promise.resolve(watcher.at.has(`${token}-watched`) && watcher.at.has(`${token}-watched-w`)),
+        15_000,
+        50,
+      ),
+    ).toBe(true);
     expect(await paused()).toBe(0);
     process.stdout.write(
       `live feed resumed for a listener: its first record came ${(watcher.at.get(`${token}-watched`) ?? 0) - listening} ms after it connected\n`,

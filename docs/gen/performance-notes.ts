@@ -142,9 +142,9 @@ const API: BenchNotes = {
       'the processors’ inserts and merges, Kafka, the producer and the API share two cores. With ' +
       'the processors storing every 200 ms, ingest at 2,000 msg/s alone kept ClickHouse at 64 to ' +
       '93 % of a core merging parts; storing a steady stream once a second brought it to 32 %. Kafka ' +
-      'takes 55 to 85 % of a core, most of it serving the producer’s 500 produce requests a second ' +
-      '(librdkafka sends one per partition per linger of 5 ms), which is the workload’s, not ours. ' +
-      'What remains above the target at 50 req/s is queueing for a core: a lookup that needs 5 to ' +
+      'took 54 % of a core during the mix; half of it was the API’s live tap (below), the rest serves ' +
+      'the producer (librdkafka sends one produce request per partition per linger of 5 ms) and the ' +
+      'processors’ fetches. What remains above the target at 50 req/s is queueing for a core: a lookup that needs 5 to ' +
       '15 ms of CPU waits hundreds of milliseconds. The API keeps that from growing into timeouts. ' +
       'Reads a caller waits on and the shared views take separate pools ' +
       '(`API_CLICKHOUSE_CONNECTIONS`, `API_CLICKHOUSE_SHARED_CONNECTIONS`); a read that finds every ' +
@@ -154,7 +154,12 @@ const API: BenchNotes = {
       'are those 503s; their share is the offered rate the machine cannot answer.',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
-      'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core).',
+      'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core). Its fetches name every ' +
+      'partition of every queue, though, and the broker’s cost grows with them: on a cluster of 650 ' +
+      'queue topics (1,930 partitions), ingest at 2,000 msg/s cost Kafka 27 % of a core without the ' +
+      'API and 61 % with an idle one (`/proc`, 20 s; 51 % with fetches of 1 MiB or 1 s, 70 % unbatched). ' +
+      'The tap now reads only while someone listens (docs/api.md, Live feeds): with the API idle, ' +
+      'Kafka took 28 %, and during the mix at 50 req/s 28 % instead of 54 %.',
     '- **CPU per request** weighs every idle request alike, so it depends on `--idle-requests`. ' +
       'ClickHouse’s share is the whole server’s (the stack’s 18.16 keeps no query log): other ' +
       'clients of the same server count too. Each route’s idle run starts and ends with no query of ' +
