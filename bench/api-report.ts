@@ -20,7 +20,13 @@ export const isLookup = (route: BenchRoute): boolean =>
 export interface IdleFigures {
   route: BenchRoute;
   run: RouteRun;
-  cpu: { api: number; clickhouse: number };
+  /**
+   * CPU seconds over the route's run: the API process's (/proc), ClickHouse's for the API's queries
+   * (the query log's user + system time when `queryLog`, else the whole server's), and the whole
+   * ClickHouse server's (/proc: merges and other clients included).
+   */
+  cpu: { api: number; clickhouse: number; server: number };
+  queryLog: boolean;
 }
 
 export interface Outcome {
@@ -76,6 +82,15 @@ export function reportIdle(idle: readonly IdleFigures[]): void {
     'cpu total',
   ];
   for (const line of formatColumns(header, rows)) say(line);
+  const requests = idle.reduce((n, f) => n + f.run.latenciesMs.length, 0);
+  const perRequest = (pick: (f: IdleFigures) => number) =>
+    requests === 0 ? 'n/a' : ((idle.reduce((n, f) => n + pick(f), 0) * 1000) / requests).toFixed(2);
+  say(
+    idle.every((f) => f.queryLog)
+      ? `cpu api: the API process (/proc); cpu ch: the API's queries in ClickHouse's query log (user + system time). ` +
+          `The whole ClickHouse server over the same runs (/proc, background merges and every other client included): ${perRequest((f) => f.cpu.server)} ms per request, against ${perRequest((f) => f.cpu.clickhouse)} for the API's queries`
+      : 'cpu api: the API process (/proc); cpu ch: the whole ClickHouse server (/proc; no query log of the API user)',
+  );
 }
 
 export function reportRates(rates: readonly RateFigures[]): void {

@@ -21,7 +21,8 @@ import { parseApiBenchOptions, type ApiBenchOptions } from './api-options.js';
 import { graphqlRoutes, restRoutes, dig, type BenchIds, type BenchRoute } from './api-routes.js';
 import { seedDatabase, sampleIds } from './api-seed.js';
 import { seededMessages } from './api-seed-sql.js';
-import { fmtMs, summarize } from './api-stats.js';
+import { nextSecond, queryCpuBySecond, windowCpu, type SecondWindow } from './api-query-log.js';
+import { fmtMs, summarize, type RouteRun } from './api-stats.js';
 import { setUpBench, type BenchEnvironment } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
 import { int, say, seconds } from './report.js';
@@ -125,21 +126,47 @@ async function measureIdle(
   routes: readonly BenchRoute[],
   pids: Pids,
 ): Promise<IdleFigures[]> {
-  const figures: IdleFigures[] = [];
+  const measured: {
+    route: BenchRoute;
+    run: RouteRun;
+    cpu: { api: number; clickhouse: number };
+    window: SecondWindow;
+  }[] = [];
   for (const route of routes) {
     let meter = cpuMeter(pids);
+    let fromSecond = 0;
     const requests = Math.min(run.options.idleRequests, route.maxIdleRequests ?? Infinity);
-    const measured = await idleRun(base, route, requests, IDLE_WARM_UP, run.signal, async () => {
+    const timed = await idleRun(base, route, requests, IDLE_WARM_UP, run.signal, async () => {
       await apiQueriesSettled(run, server);
+      fromSecond = await nextSecond();
       meter = cpuMeter(pids);
     });
     // the work the requests left running (a cached view's refresh, a diagnosis) is theirs: the
-    // meter stops once it is done, and the next route starts from a quiet server
+    // meter stops once it is done, and the next route starts from a quiet server in a later second
     await apiQueriesSettled(run, server);
-    figures.push({ route, run: measured, cpu: meter.read() });
-    say(`  ${route.name}: idle p99 ${fmtMs(summarize(measured).p99Ms)} ms`);
+    const cpu = meter.read();
+    const toSecond = await nextSecond();
+    measured.push({ route, run: timed, cpu, window: { fromSecond, toSecond } });
+    say(`  ${route.name}: idle p99 ${fmtMs(summarize(timed).p99Ms)} ms`);
   }
-  return figures;
+  const bySecond = await queryCpuBySecond(
+    server,
+    run.config.api.clickhouseUser,
+    measured[0]?.window.fromSecond ?? 0,
+  );
+  if (bySecond === undefined) {
+    say(`  no query log of ${run.config.api.clickhouseUser}: ClickHouse's CPU is the whole server's (/proc)`);
+  }
+  return measured.map(({ route, run: timed, cpu, window }) => ({
+    route,
+    run: timed,
+    cpu: {
+      api: cpu.api,
+      clickhouse: bySecond === undefined ? cpu.clickhouse : windowCpu(bySecond, window),
+      server: cpu.clickhouse,
+    },
+    queryLog: bySecond !== undefined,
+  }));
 }
 
 /** How long a route's leftover queries may run before its figures are taken anyway. */
