@@ -104,8 +104,8 @@ const API: BenchNotes = {
       '1,000,000 errors and 1,000,000 messages over the last 3 days (denser recently, as a store ' +
       'fills), merges it, starts the API (`agent-telemetry api`) as the read-only user, and ' +
       'asks every REST and GraphQL route idle: one client, one request at a time, with p50, p99 and ' +
-      'max against the targets and the CPU per request of the API process and the ClickHouse server ' +
-      '(from `/proc`). Then, with the processors ingesting 2,000 msg/s into the same database, an ' +
+      'max against the targets and the CPU per request of the API process (from `/proc`) and of its ' +
+      'queries in ClickHouse (from the query log). Then, with the processors ingesting 2,000 msg/s into the same database, an ' +
       'open-loop mix of every route at fixed offered rates of 25, 50 and 100 req/s, each request ' +
       'timed from when it was due, so that a stall shows as latency; an answer later than 10 s is an ' +
       'error. Routes and output: [bench/README.md](../bench/README.md).',
@@ -129,7 +129,8 @@ const API: BenchNotes = {
       'when `total` is selected (7 fields: 4 ms). Totals count distinct 64-bit hashes of the ids ' +
       '(31 → 15 ms over an hour of errors). A newest page is looked for in the last minute first: an ' +
       'hour of times is a quarter of a million rows to sort. Per request, idle: 19.0 → 5.5 ms of CPU, ' +
-      'p99 82.5 → 24.9 ms over every route (runs on `1054120` and this one, same machine).',
+      'p99 82.5 → 24.9 ms over every route (runs on `1054120` and `4ec7ebd`, same machine, ' +
+      'ClickHouse’s CPU then the whole server’s).',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
       'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
       'Callers within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last ' +
@@ -159,11 +160,18 @@ const API: BenchNotes = {
       'queue topics (1,930 partitions), ingest at 2,000 msg/s cost Kafka 27 % of a core without the ' +
       'API and 61 % with an idle one (`/proc`, 20 s; 51 % with fetches of 1 MiB or 1 s, 70 % unbatched). ' +
       'The tap now reads only while someone listens (docs/api.md, Live feeds): with the API idle, ' +
-      'Kafka took 28 %, and during the mix at 50 req/s 28 % instead of 54 %.',
+      'Kafka took 28 %, and during the mix at 50 req/s 28 % instead of 54 %. Runs on this change: ' +
+      'the one above, and right after it (load average 5.45 at its start) `RESULT idle_p99_ms=46.3 ' +
+      'p99_at_50rps_ms=493.9 graphql_p99_at_50rps_ms=446.2 cpu_ms_per_req=9.61`; the p99 at 50 req/s ' +
+      'was 209, 192 and 302 ms in three earlier runs of the same tap change. The machine’s noise is ' +
+      'as large as any one change.',
     '- **CPU per request** weighs every idle request alike, so it depends on `--idle-requests`. ' +
-      'ClickHouse’s share is the whole server’s (the stack’s 18.16 keeps no query log): other ' +
-      'clients of the same server count too. Each route’s idle run starts and ends with no query of ' +
-      'the API’s user running, so a background refresh is paid by the route that started it.',
+      'ClickHouse’s share is the CPU of the API’s own queries in the server’s query log (until this ' +
+      'run it was the whole server’s from `/proc`, which billed the requests for background merges ' +
+      'and other clients: the line under the idle table gives both). Each route’s idle run starts and ' +
+      'ends with no query of the API’s user running, so a background refresh is paid by the route ' +
+      'that started it: a route whose run happens to start a diagnosis (2.4 s of ClickHouse CPU) ' +
+      'carries it, and over 20 requests that alone is 120 ms per request of that route.',
   ],
 };
 
