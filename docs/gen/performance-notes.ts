@@ -163,7 +163,7 @@ const API: BenchNotes = {
       'Kafka took 28 %, and during the mix at 50 req/s 28 % instead of 54 %. Runs on this change: ' +
       'the one above, and right after it (load average 5.45 at its start) `RESULT idle_p99_ms=46.3 ' +
       'p99_at_50rps_ms=493.9 graphql_p99_at_50rps_ms=446.2 cpu_ms_per_req=9.61`; the p99 at 50 req/s ' +
-      'was 209, 192 and 302 ms in three earlier runs of the same tap change. The machine’s noise is ' +
+      'was 320, 209, 192 and 302 ms in four earlier runs with the tap change. The machine’s noise is ' +
       'as large as any one change.',
     '- **CPU per request** weighs every idle request alike, so it depends on `--idle-requests`. ' +
       'ClickHouse’s share is the CPU of the API’s own queries in the server’s query log (until this ' +
