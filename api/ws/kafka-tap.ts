@@ -97,16 +97,9 @@ export function createKafkaTap(options: {
         log.debug({ partitions: assignment.length }, 'live tap assigned');
         markAssigned();
         assignedAt = Date.now();
-        // once the assignment has taken effect, every partition reads until its position is known
-        // (a pause is not certain to outlive a rebalance); an unwatched tap pauses them again later
-        setImmediate(() => {
-          if (!running || stopping !== undefined) return;
-          pausedByUs.clear();
-          resumeFloors.clear();
-          const all = byTopic(consumer.assignment());
-          if (all.length > 0) consumer.resume(all);
-          reconcile();
-        });
+        assignments += 1;
+        // applied in turn with the pauses and resumes, once the assignment has taken effect
+        setImmediate(reconcile);
       }
     },
   });
@@ -117,11 +110,13 @@ export function createKafkaTap(options: {
     // records fetched before a pause took effect are dropped undecoded
     if (message.value === null || !hub.watched) return;
     // and so are those a resumed partition had before its pause (see applyDemand)
-    const partitionKey = key(topic, partition);
-    const floor = resumeFloors.get(partitionKey);
-    if (floor !== undefined) {
-      if (BigInt(message.offset) < floor) return;
-      resumeFloors.delete(partitionKey);
+    if (resumeFloors.size > 0) {
+      const partitionKey = key(topic, partition);
+      const floor = resumeFloors.get(partitionKey);
+      if (floor !== undefined) {
+        if (BigInt(message.offset) < floor) return;
+        resumeFloors.delete(partitionKey);
+      }
     }
     try {
       const decoded = codec.tryDecodeCached(message.value) ?? (await codec.decodeAny(message.value));
@@ -168,7 +163,10 @@ export function createKafkaTap(options: {
   // when those ends were all known, and per resumed partition the offset its new records start at
   let endsKnownAt = Infinity;
   const resumeFloors = new Map<string, bigint>();
+  // when the latest assignment came, and how many assignments have come and been applied here
   let assignedAt = 0;
+  let assignments = 0;
+  let appliedAssignments = 0;
   const key = (topic: string, partition: number) => `${topic}\0${partition}`;
   const endOffsets = async (topic: string): Promise<Map<number, string> | undefined> => {
     try {
@@ -181,6 +179,14 @@ export function createKafkaTap(options: {
   const applyDemand = async (): Promise<void> => {
     if (!running || stopping !== undefined) return;
     const assignment = consumer.assignment();
+    if (appliedAssignments !== assignments) {
+      // after a rebalance every partition reads until its position is known (a pause is not
+      // certain to outlive it); an unwatched tap pauses them again once they have settled
+      appliedAssignments = assignments;
+      pausedByUs.clear();
+      resumeFloors.clear();
+      if (assignment.length > 0) consumer.resume(byTopic(assignment));
+    }
     if (watchedSince === undefined) {
       if (graceTimer !== undefined) return;
       // a partition just assigned reads a little first: its position (the end, for a group that
