@@ -106,6 +106,8 @@ export function errorColumnsFor(fields: ReadonlySet<string>): readonly string[] 
 
 const SEVERITY_BY_RANK = ['critical', 'error', 'warning', 'info'] as const;
 
+const MINUTE_MS = 60_000;
+
 const TREND_BUCKETS = 12;
 const TREND_BUCKET_MINUTES = 5;
 
@@ -181,25 +183,46 @@ export class ErrorsReadModel {
     return { items: result.items.map(errorFromRow), next_cursor: result.next_cursor };
   }
 
-  /** Distinct errors matching the filter; the broad counts are shared through the cache. */
-  total(filter: ErrorFilter): Promise<number> {
-    const count = async () => {
-      const narrowed = byTraceCondition(filter);
-      const where = [...(narrowed === undefined ? [] : [narrowed]), ...conditions(filter)];
-      // distinct ids by their 64-bit hash: half the CPU of uniqExact on the strings (which keeps
-      // 128-bit hashes of them), and two ids of a million collide with a chance of 3 in 10^8
-      const rows = await this.#reader.query<{ n: string | number }>(
-        `SELECT uniqExact(cityHash64(error_id)) AS n FROM ${narrowed === undefined ? ERROR_FACTS : ERRORS.byTrace}
-         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`,
-      );
-      return Number(rows[0]?.n ?? 0);
-    };
-    // a count over a moving time bound is asked once; the others are shared
-    return filter.sinceMs === undefined &&
-      filter.untilMs === undefined &&
-      byTraceCondition(filter) === undefined
-      ? this.#cache.get(cacheKey('errors.total', filter), count)
-      : count();
+  /**
+   * Distinct errors matching the filter. Counts over whole minutes are shared through the cache;
+   * a time bound that falls inside a minute ("the last hour", asked at any millisecond) is split
+   * into the whole minutes it covers, shared by every caller asking within the same minute, and
+   * the part-minutes at its ends, counted for each caller: a count over an hour of a busy store
+   * costs 11 ms of ClickHouse CPU, one over a minute a tenth of that. Counts narrowed by a trace
+   * or task are small and asked as they are.
+   */
+  async total(filter: ErrorFilter): Promise<number> {
+    if (byTraceCondition(filter) !== undefined || !this.#cache.enabled) return this.#count(filter);
+    const { sinceMs, untilMs } = filter;
+    const from = sinceMs === undefined ? undefined : Math.ceil(sinceMs / MINUTE_MS) * MINUTE_MS;
+    const to = untilMs === undefined ? undefined : Math.floor(untilMs / MINUTE_MS) * MINUTE_MS;
+    // a bound within one minute: nothing whole to share
+    if (from !== undefined && to !== undefined && from >= to) return this.#count(filter);
+    const whole: ErrorFilter = { ...filter, sinceMs: from, untilMs: to };
+    const ends: ErrorFilter[] = [];
+    if (sinceMs !== undefined && from !== undefined && sinceMs < from) {
+      ends.push({ ...filter, sinceMs, untilMs: from });
+    }
+    if (untilMs !== undefined && to !== undefined && to < untilMs) {
+      ends.push({ ...filter, sinceMs: to, untilMs });
+    }
+    const counts = await Promise.all([
+      this.#cache.get(cacheKey('errors.total', whole), () => this.#count(whole)),
+      ...ends.map((part) => this.#count(part)),
+    ]);
+    return counts.reduce((sum, n) => sum + n, 0);
+  }
+
+  async #count(filter: ErrorFilter): Promise<number> {
+    const narrowed = byTraceCondition(filter);
+    const where = [...(narrowed === undefined ? [] : [narrowed]), ...conditions(filter)];
+    // distinct ids by their 64-bit hash: half the CPU of uniqExact on the strings (which keeps
+    // 128-bit hashes of them), and two ids of a million collide with a chance of 3 in 10^8
+    const rows = await this.#reader.query<{ n: string | number }>(
+      `SELECT uniqExact(cityHash64(error_id)) AS n FROM ${narrowed === undefined ? ERROR_FACTS : ERRORS.byTrace}
+       ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`,
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 
   /** All errors of a trace or a task (oldest first), up to `limit`. */

@@ -255,3 +255,19 @@ export async function seedRun(writer: ClickHouseWriter, token: string, nowMs: nu
   );
   return { coder, researcher, orchestrator, ids, errors, nowMs };
 }
+
+/** Stores errors as the processors would, each observed half a second after its own timestamp. */
+export async function insertErrors(
+  writer: ClickHouseWriter,
+  errors: readonly DetailedError[],
+): Promise<void> {
+  const rows = emptyTableRows();
+  for (const [offset, error] of errors.entries()) {
+    mapDetailedError(
+      error,
+      { topic: ERRORS_TOPIC, partition: 0, offset, schemaId: 1, observedAtMs: error.timestamp + 500 },
+      rows,
+    );
+  }
+  await insertTableRows(writer, rows);
+}
