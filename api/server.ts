@@ -23,6 +23,7 @@ import { API_MODULES } from './modules.js';
 import { createReadModels } from './read-models/index.js';
 import { createEventStreams, EVENT_STREAM_PATH } from './event-stream.js';
 import { createDebugSocketServer, type DebugSocketServer } from './ws/debug-socket.js';
+import { Response } from './http/fetch-api.js';
 
 export interface ApiDeps {
   logger: Logger;

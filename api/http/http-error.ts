@@ -1,5 +1,6 @@
 import type { Logger } from '../../lib/logger.js';
 import { ErrorCode, isUnavailable, TelemetryError } from '../../lib/errors.js';
+import { Response } from './fetch-api.js';
 
 /**
  * An answer other than 200 that a route decides on purpose: a bad parameter (400, naming it), an

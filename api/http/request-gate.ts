@@ -113,7 +113,10 @@ export async function rawResponse(response: Response): Promise<string> {
     431: 'Request Header Fields Too Large',
   }[response.status];
   const lines = [`HTTP/1.1 ${response.status} ${reason ?? 'Error'}`];
-  response.headers.forEach((value, name) => lines.push(`${name}: ${value}`));
+  // its own length below: a response may carry one already (the server adapter's Response does)
+  response.headers.forEach((value, name) => {
+    if (name !== 'content-length') lines.push(`${name}: ${value}`);
+  });
   lines.push(`content-length: ${Buffer.byteLength(body)}`, 'connection: close', '', body);
   return lines.join('\r\n');
 }

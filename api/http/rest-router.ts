@@ -1,6 +1,7 @@
 import type { Logger } from '../../lib/logger.js';
 import type { RestRoute } from '../module.js';
 import { errorResponse, HttpError, jsonResponse } from './http-error.js';
+import { isResponse } from './fetch-api.js';
 
 interface CompiledRoute {
   route: RestRoute;
@@ -84,7 +85,7 @@ export function createRestRouter(
           throw new HttpError(400, `${badEncoding}: malformed percent-encoding`, { parameter: badEncoding });
         }
         const body = await hit.entry.route.handle({ url, request, pathParams });
-        return answered(body instanceof Response ? body : jsonResponse(body));
+        return answered(isResponse(body) ? body : jsonResponse(body));
       } catch (error) {
         return answered(
           errorResponse(error, logger, { route: hit.entry.route.path, method: request.method }),

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { Response } from '../http/fetch-api.js';
 import { HttpError, notFound } from '../http/http-error.js';
 import { intParam } from '../http/params.js';
 import { defineRoute } from '../http/route.js';
