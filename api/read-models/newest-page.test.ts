@@ -21,9 +21,23 @@ const HOUR = 3_600_000;
 const MINUTE = 60_000;
 
 describe('newestFirst', () => {
+  it('answers a page the last minute fills in one query, bounded by the time of its oldest row', async () => {
+    const { reader, sql } = scripted([[{ error_id: 'e-2' }, { error_id: 'e-1' }]]);
+    const rows = await newestFirst(reader, ERRORS, ['error_id'], ["severity = 'error'"], 2, NOW);
+    expect(rows).toEqual([{ error_id: 'e-2' }, { error_id: 'e-1' }]);
+    expect(sql).toHaveLength(1);
+    expect(sql[0]).toContain(
+      `FROM error_facts PREWHERE severity = 'error' AND timestamp_ms >= ${NOW - MINUTE}`,
+    );
+    expect(sql[0]).toContain(
+      `timestamp_ms >= (SELECT min(t) FROM (SELECT timestamp_ms AS t FROM error_facts WHERE severity = 'error' AND timestamp_ms >= ${NOW - MINUTE} ORDER BY t DESC LIMIT 2))`,
+    );
+    expect(sql[0]).toContain('LIMIT 1 BY error_id LIMIT 2');
+  });
+
   it('widens the window until the page is full, then reads the rows from the fact table within the bound', async () => {
     const { reader, sql } = scripted([
-      [{ t: NOW - 10 }], // last minute: 1 of 2
+      [{ error_id: 'e-2' }], // last minute: 1 of 2
       [{ t: NOW - 10 }], // last hour: 1 of 2
       [{ t: NOW - 10 }, { t: NOW - 2 * HOUR }], // last day: full
       [{ error_id: 'e-2' }, { error_id: 'e-1' }],
@@ -43,7 +57,8 @@ describe('newestFirst', () => {
 
   it('reads the keys without any bound, then the rows by key, when unmerged copies of one id filled the window', async () => {
     const { reader, sql } = scripted([
-      [{ t: NOW - 10 }, { t: NOW - 10 }], // last minute: "full", but the same error twice
+      [{ error_id: 'e-2' }], // last minute: two copies of one error, one row per id
+      [{ t: NOW - 10 }, { t: NOW - 10 }], // last hour: "full", but the same error twice
       [{ error_id: 'e-2' }], // one row per id within the bound
       [
         { trace_id: 'a', t: NOW - 10, id: 'e-2' },
@@ -53,10 +68,10 @@ describe('newestFirst', () => {
     ]);
     const rows = await newestFirst(reader, ERRORS, ['error_id'], ["severity = 'error'"], 2, NOW);
     expect(rows).toHaveLength(2);
-    expect(sql[2]).not.toContain('timestamp_ms >=');
-    expect(sql[2]).toContain("severity = 'error'");
-    expect(sql[3]).toContain('FROM errors_by_trace');
-    expect(sql[3]).toContain("IN (('a', 1799999999990, 'e-2'), ('b', 1799982000000, 'e-1'))");
+    expect(sql[3]).not.toContain('timestamp_ms >=');
+    expect(sql[3]).toContain("severity = 'error'");
+    expect(sql[4]).toContain('FROM errors_by_trace');
+    expect(sql[4]).toContain("IN (('a', 1799999999990, 'e-2'), ('b', 1799982000000, 'e-1'))");
   });
 
   it('answers an empty page without reading rows', async () => {
