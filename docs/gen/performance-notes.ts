@@ -131,6 +131,30 @@ const API: BenchNotes = {
       'hour of times is a quarter of a million rows to sort. Per request, idle: 19.0 → 5.5 ms of CPU, ' +
       'p99 82.5 → 24.9 ms over every route (runs on `1054120` and `4ec7ebd`, same machine, ' +
       'ClickHouse’s CPU then the whole server’s).',
+    '- **What the API process spent, and fewer round trips.** REST answers were Node’s global ' +
+      '`Response`, whose body the server adapter under graphql-yoga can only pump through a web ' +
+      'stream; they are now the adapter’s own (`api/http/fetch-api.ts`), written at once. API CPU ' +
+      'per request (`/proc`, 60 requests each on an idle machine, 1M + 1M store): a queue view ' +
+      '(65 KB) 9.5 → 5.8 ms, a page of errors 9.3 → 5.0 ms, the cached error summary 0.53 → 0.37 ms. ' +
+      'A newest page on a busy store is one query (its time bound a scalar subquery of the last ' +
+      'minute) instead of two; each round trip costs the API about 0.6 ms in the ClickHouse client. ' +
+      'An error total over “the last hour” shares its whole minutes through the cache and counts ' +
+      'only the part-minutes per request (17.8 ms of ClickHouse CPU per request before, about 1 ms ' +
+      'after). In the idle table, API CPU of `GET /api/v1/queues/{agent}` went 6.7 → 4.6 ms and of ' +
+      '`GET /api/v1/errors?<filters>` 7.5 → 5.3 ms (runs on `4390f29` and `b556aef`). Two runs on ' +
+      '`b556aef`, one after the other: `RESULT idle_p99_ms=38.4 p99_at_50rps_ms=1229.7 ' +
+      'graphql_p99_at_50rps_ms=1174.2 cpu_ms_per_req=7.46` (its producer fell behind its pace in 58 ' +
+      'slices) and `RESULT idle_p99_ms=27.9 p99_at_50rps_ms=367.9 graphql_p99_at_50rps_ms=317.8 ' +
+      'cpu_ms_per_req=6.47` (34 slices).',
+    '- **What a page of errors costs ClickHouse** is mostly its stack traces: a REST page holds every ' +
+      'field, and ClickHouse reads a column for whole 8,192-row granules, so a page of the newest ' +
+      'critical errors of five agents decompresses 41,536 stack traces to return 51 (12.4 ms of CPU; ' +
+      '5.1 ms without that column). On a copy of the table with 1,024-row granules the same page cost ' +
+      '3.4 ms. ClickHouse cannot change a table’s granule size in place, so getting there is a ' +
+      'rebuild of `error_facts` (and likewise `message_log` and `task_lifecycle`) by a migration that ' +
+      'copies the data and re-points the materialized views; not done yet. Under ingest a filter that ' +
+      'is rare in the last minute (critical errors) reads the last hour’s window instead: 31 ms of ' +
+      'CPU per page in the mix, the largest single read of it.',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
       'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
       'Callers within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last ' +
@@ -160,14 +184,15 @@ const API: BenchNotes = {
       'queue topics (1,930 partitions), ingest at 2,000 msg/s cost Kafka 27 % of a core without the ' +
       'API and 61 % with an idle one (`/proc`, 20 s; 51 % with fetches of 1 MiB or 1 s, 70 % unbatched). ' +
       'The tap now reads only while someone listens (docs/api.md, Live feeds): with the API idle, ' +
-      'Kafka took 28 %, and during the mix at 50 req/s 28 % instead of 54 %. Runs on this change: ' +
-      'the one above, and right after it (load average 5.45 at its start) `RESULT idle_p99_ms=46.3 ' +
+      'Kafka took 28 %, and during the mix at 50 req/s 28 % instead of 54 %. Runs on this change ' +
+      '(`4390f29`): `RESULT idle_p99_ms=34.5 p99_at_50rps_ms=256.0 graphql_p99_at_50rps_ms=223.5 ' +
+      'cpu_ms_per_req=7.19`, and right after it (load average 5.45 at its start) `RESULT idle_p99_ms=46.3 ' +
       'p99_at_50rps_ms=493.9 graphql_p99_at_50rps_ms=446.2 cpu_ms_per_req=9.61`; the p99 at 50 req/s ' +
       'was 320, 209, 192 and 302 ms in four earlier runs with the tap change. The machine’s noise is ' +
       'as large as any one change.',
     '- **CPU per request** weighs every idle request alike, so it depends on `--idle-requests`. ' +
-      'ClickHouse’s share is the CPU of the API’s own queries in the server’s query log (until this ' +
-      'run it was the whole server’s from `/proc`, which billed the requests for background merges ' +
+      'ClickHouse’s share is the CPU of the API’s own queries in the server’s query log (before `4390f29` ' +
+      'it was the whole server’s from `/proc`, which billed the requests for background merges ' +
       'and other clients: the line under the idle table gives both). Each route’s idle run starts and ' +
       'ends with no query of the API’s user running, so a background refresh is paid by the route ' +
       'that started it: a route whose run happens to start a diagnosis (2.4 s of ClickHouse CPU) ' +
