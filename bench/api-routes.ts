@@ -115,10 +115,7 @@ function errorQueryString(ids: BenchIds, n: number): string {
 /** As the /queues handler: the list, then each queue's oldest pending tasks as messages. */
 async function pendingMessages(models: ReadModels, agent: string, limit: number): Promise<unknown> {
   const states = await models.tasks.pending({ agent, limit });
-  return models.messages.tasksByIds(
-    states.map((t) => t.task_id),
-    agent,
-  );
+  return models.messages.tasksOf(states, agent);
 }
 
 export function restRoutes(ids: BenchIds): BenchRoute[] {

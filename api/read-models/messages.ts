@@ -9,10 +9,18 @@ import { MESSAGE_ROLLUP_1M } from '../../lib/tables/rollups.js';
 import { MessageType } from '../../schemas/records.js';
 import { cacheKey, type ReadCache } from './cache.js';
 import { decodeCursor, olderThan, toPage, type Page } from './cursor.js';
-import { MESSAGES, newestFirst, selectByTrace } from './newest-page.js';
+import { MESSAGES, newestFirst, rowsByKeys, selectByTrace, type KeyRow } from './newest-page.js';
 import { messageFromRow, type ApiMessage, type WireRow } from './shapes.js';
 
 export const MESSAGE_TYPES = Object.values(MessageType) as [MessageType, ...MessageType[]];
+
+/** What `tasksOf` needs of a task: its id, trace and submission time (a TaskView has them). */
+export interface TaskKey {
+  task_id: string;
+  trace_id: string | null;
+  /** ISO-8601, to the millisecond. */
+  submitted_at: string;
+}
 
 export interface MessageFilter {
   /** The queue: messages whose target is this agent. */
@@ -70,15 +78,39 @@ export class MessagesReadModel {
   }
 
   /**
-   * TASK messages by id, in the order of `ids`; ids without a stored TASK (to `agent`) are left out.
-   * Through the cache: a stored message never changes, and the pending lists ask for the same ids.
+   * The TASK messages of these tasks (to `agent`), in their order; tasks without a stored TASK are
+   * left out. A task's row carries the key of its TASK in `messages_by_trace` (its trace, its
+   * submission time, which is the message's, and its id), so the messages are read by key. Going
+   * by id through `message_refs` instead cost 52 ms of ClickHouse CPU for fifty pending tasks under
+   * ingest (the lookup's tuples checked against every part of the copy); it remains for a task
+   * whose key finds nothing (a redelivered copy stored with another time). Through the cache: a
+   * stored message never changes, and every queue view asks for the same pending tasks.
    */
-  tasksByIds(ids: readonly string[], agent?: string): Promise<ApiMessage[]> {
-    if (ids.length === 0) return Promise.resolve([]);
-    return this.#cache.get(cacheKey('messages.tasksByIds', ids, agent), () => this.#tasksByIds(ids, agent));
+  tasksOf(tasks: readonly TaskKey[], agent?: string): Promise<ApiMessage[]> {
+    if (tasks.length === 0) return Promise.resolve([]);
+    const keys: KeyRow[] = tasks.map((task) => ({
+      trace_id: task.trace_id ?? '',
+      t: Date.parse(task.submitted_at),
+      id: task.task_id,
+    }));
+    return this.#cache.get(cacheKey('messages.tasksOf', keys, agent), async () => {
+      const rows = await rowsByKeys<WireRow<MessageLogRow>>(
+        this.#reader,
+        MESSAGES,
+        MESSAGE_LOG_COLUMNS,
+        keys,
+        [`message_type = 'task'`, ...(agent === undefined ? [] : [`target_agent = ${quoteString(agent)}`])],
+      );
+      const byId = new Map(rows.map((row) => [row.message_id, messageFromRow(row)]));
+      const missing = keys.filter((key) => !byId.has(key.id)).map((key) => key.id);
+      for (const message of await this.#tasksByIds(missing, agent)) byId.set(message.message_id, message);
+      return keys.map((key) => byId.get(key.id)).filter((m): m is ApiMessage => m !== undefined);
+    });
   }
 
+  /** TASK messages by id, looked up through `message_refs`; in no particular order. */
   async #tasksByIds(ids: readonly string[], agent?: string): Promise<ApiMessage[]> {
+    if (ids.length === 0) return [];
     const rows = await this.#reader.query<WireRow<MessageLogRow>>(
       selectByTrace(
         MESSAGES,
@@ -92,8 +124,7 @@ export class MessagesReadModel {
         ids.length,
       ),
     );
-    const byId = new Map(rows.map((row) => [row.message_id, messageFromRow(row)]));
-    return ids.map((id) => byId.get(id)).filter((m): m is ApiMessage => m !== undefined);
+    return rows.map(messageFromRow);
   }
 
   /** Every message of a trace, oldest first. */

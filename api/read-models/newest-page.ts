@@ -52,12 +52,16 @@ export function selectByTrace(
     ORDER BY ${orderBy(table, order)} LIMIT ${Math.trunc(limit)}`;
 }
 
-/** The rows with these keys (trace_id, time, id), newest first. */
-async function rowsByKeys<Row>(
+/**
+ * The rows with these keys (trace_id, time, id) that also match `where`, newest first: a lookup by
+ * the copy's sorting key, without going through a refs table.
+ */
+export async function rowsByKeys<Row>(
   reader: ClickHouseReader,
   table: TracedTable,
   columns: readonly string[],
   keys: readonly KeyRow[],
+  where: readonly string[] = [],
 ): Promise<Row[]> {
   if (keys.length === 0) return [];
   const tuples = keys
@@ -67,7 +71,7 @@ async function rowsByKeys<Row>(
     selectByTrace(
       table,
       columns,
-      [`(trace_id, ${table.time}, ${table.id}) IN (${tuples})`],
+      [`(trace_id, ${table.time}, ${table.id}) IN (${tuples})`, ...where],
       'newest',
       keys.length,
     ),
@@ -82,7 +86,8 @@ async function rowsByKeys<Row>(
  */
 const RECENT_WINDOWS_MS = [60_000, 3_600_000, 86_400_000, undefined] as const;
 
-interface KeyRow {
+/** A row's key in a copy sorted by trace: its trace id ('' when none), time and id. */
+export interface KeyRow {
   trace_id: string;
   t: string | number;
   id: string;

@@ -24,10 +24,7 @@ export function queueRoutes(context: ApiContext): RestRoute[] {
     const states = await tasks.pending({ agent, limit });
     return {
       states,
-      messages: await messages.tasksByIds(
-        states.map((t) => t.task_id),
-        agent,
-      ),
+      messages: await messages.tasksOf(states, agent),
     };
   };
 
