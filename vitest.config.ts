@@ -14,7 +14,7 @@ function clickHouseTests(dir = '.'): string[] {
     if (entry.isDirectory()) found.push(...clickHouseTests(path));
     else if (
       entry.name.endsWith('.int.test.ts') &&
-      /createTestDatabase\(|runSoak\(/.test(readFileSync(path, 'utf8'))
+      /create(Migrated)?TestDatabase\(|runSoak\(/.test(readFileSync(path, 'utf8'))
     )
       found.push(path);
   }

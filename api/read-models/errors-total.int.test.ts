@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../lib/migrations.js';
 import {
-  createTestDatabase,
-  testLogger,
+  createMigratedTestDatabase,
   uniqueToken,
   type TestDatabase,
 } from '../../lib/test-support/helpers.js';
@@ -39,8 +37,7 @@ const uncached = (): ErrorsReadModel =>
   new ErrorsReadModel(db.access, () => minute + 600_000, new ReadCache({ ttlMs: 0 }));
 
 beforeAll(async () => {
-  db = await createTestDatabase('errors_total');
-  await migrate({ server: db.server, database: db.access, databaseName: db.name, logger: testLogger() });
+  db = await createMigratedTestDatabase('errors_total');
   for (const offset of [-30_000, 10_000, 50_000, 70_000, 125_000, 179_999, 180_000]) await report(offset);
   await report(50_000, other);
   await report(70_000, agent, 'critical');

@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { scriptedReader } from './test-support/scripted-reader.js';
 import { ReadCache } from './cache.js';
 import { MessagesReadModel } from './messages.js';
-
-/** A reader that answers each query with the next canned result and keeps the SQL. */
-function scripted(results: unknown[][]): { reader: ClickHouseReader; sql: string[] } {
-  const sql: string[] = [];
-  return {
-    sql,
-    reader: {
-      query: <T>(text: string): Promise<T[]> => {
-        sql.push(text.replace(/\s+/g, ' '));
-        return Promise.resolve((results.shift() ?? []) as T[]);
-      },
-    },
-  };
-}
 
 const row = (id: string) => ({
   message_id: id,
@@ -30,7 +16,7 @@ const row = (id: string) => ({
 
 describe('TASK messages of pending tasks', () => {
   it('are read by their keys, in the tasks’ order, and by id only where a key finds nothing', async () => {
-    const { reader, sql } = scripted([[row('t2'), row('t1')], [row('t3')]]);
+    const { reader, sql } = scriptedReader([[row('t2'), row('t1')], [row('t3')]]);
     const model = new MessagesReadModel(reader, new ReadCache({ ttlMs: 0 }), () => 0);
     const tasks = [
       { task_id: 't1', trace_id: 'tr', submitted_at: '2027-01-15T08:00:00.000Z' },
@@ -51,7 +37,7 @@ describe('TASK messages of pending tasks', () => {
   });
 
   it('reads nothing for no tasks', async () => {
-    const { reader, sql } = scripted([]);
+    const { reader, sql } = scriptedReader([]);
     const model = new MessagesReadModel(reader, new ReadCache({ ttlMs: 0 }), () => 0);
     expect(await model.tasksOf([], 'coder')).toEqual([]);
     expect(sql).toHaveLength(0);

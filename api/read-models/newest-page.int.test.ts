@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../lib/migrations.js';
 import {
-  createTestDatabase,
-  testLogger,
+  createMigratedTestDatabase,
   uniqueToken,
   type TestDatabase,
 } from '../../lib/test-support/helpers.js';
@@ -35,8 +33,7 @@ const AGES = [
 const ids = AGES.map((_, i) => `${token}-e${String(i).padStart(2, '0')}`);
 
 beforeAll(async () => {
-  db = await createTestDatabase('newest_page');
-  await migrate({ server: db.server, database: db.access, databaseName: db.name, logger: testLogger() });
+  db = await createMigratedTestDatabase('newest_page');
   const errors = AGES.map((age, i) =>
     sampleError({
       error_id: ids[i] ?? '',

@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ClickHouseReader } from '../../lib/clickhouse.js';
+import { scriptedReader } from './test-support/scripted-reader.js';
 import { ERRORS, newestFirst } from './newest-page.js';
-
-/** A reader that answers each query with the next canned result and keeps the SQL. */
-function scripted(results: unknown[][]): { reader: ClickHouseReader; sql: string[] } {
-  const sql: string[] = [];
-  return {
-    sql,
-    reader: {
-      query: <T>(text: string): Promise<T[]> => {
-        sql.push(text.replace(/\s+/g, ' '));
-        return Promise.resolve((results.shift() ?? []) as T[]);
-      },
-    },
-  };
-}
 
 const NOW = 1_800_000_000_000;
 const HOUR = 3_600_000;
@@ -22,7 +8,7 @@ const MINUTE = 60_000;
 
 describe('newestFirst', () => {
   it('answers a page the last minute fills in one query, bounded by the time of its oldest row', async () => {
-    const { reader, sql } = scripted([[{ error_id: 'e-2' }, { error_id: 'e-1' }]]);
+    const { reader, sql } = scriptedReader([[{ error_id: 'e-2' }, { error_id: 'e-1' }]]);
     const rows = await newestFirst(reader, ERRORS, ['error_id'], ["severity = 'error'"], 2, NOW);
     expect(rows).toEqual([{ error_id: 'e-2' }, { error_id: 'e-1' }]);
     expect(sql).toHaveLength(1);
@@ -36,7 +22,7 @@ describe('newestFirst', () => {
   });
 
   it('widens the window until the page is full, then reads the rows from the fact table within the bound', async () => {
-    const { reader, sql } = scripted([
+    const { reader, sql } = scriptedReader([
       [{ error_id: 'e-2' }], // last minute: 1 of 2
       [{ t: NOW - 10 }], // last hour: 1 of 2
       [{ t: NOW - 10 }, { t: NOW - 2 * HOUR }], // last day: full
@@ -56,7 +42,7 @@ describe('newestFirst', () => {
   });
 
   it('reads the keys without any bound, then the rows by key, when unmerged copies of one id filled the window', async () => {
-    const { reader, sql } = scripted([
+    const { reader, sql } = scriptedReader([
       [{ error_id: 'e-2' }], // last minute: two copies of one error, one row per id
       [{ t: NOW - 10 }, { t: NOW - 10 }], // last hour: "full", but the same error twice
       [{ error_id: 'e-2' }], // one row per id within the bound
@@ -75,7 +61,7 @@ describe('newestFirst', () => {
   });
 
   it('answers an empty page without reading rows', async () => {
-    const { reader, sql } = scripted([[], [], [], []]);
+    const { reader, sql } = scriptedReader([[], [], [], []]);
     expect(await newestFirst(reader, ERRORS, ['error_id'], [], 51, NOW)).toEqual([]);
     expect(sql).toHaveLength(4);
   });

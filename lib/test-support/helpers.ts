@@ -5,6 +5,7 @@ import { loadConfig, type Config } from '../config.js';
 import type { RecordKind, RecordValues, SchemaCodec } from '../../schemas/codec.js';
 import { createKafka } from '../kafka.js';
 import { createLogger, type Logger } from '../logger.js';
+import { migrate } from '../migrations.js';
 import { createCodec } from '../registry.js';
 import { quoteIdentifier } from '../sql.js';
 
@@ -62,6 +63,13 @@ export async function createTestDatabase(prefix = 'it'): Promise<TestDatabase> {
       }
     },
   };
+}
+
+/** A fresh test database with every migration applied. */
+export async function createMigratedTestDatabase(prefix = 'it'): Promise<TestDatabase> {
+  const db = await createTestDatabase(prefix);
+  await migrate({ server: db.server, database: db.access, databaseName: db.name, logger: testLogger() });
+  return db;
 }
 
 export interface TestProducer {
