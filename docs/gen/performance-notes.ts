@@ -158,7 +158,7 @@ const API: BenchNotes = {
       'rebuild of `error_facts` (and likewise `message_log` and `task_lifecycle`) by a migration that ' +
       'copies the data and re-points the materialized views; not done yet. Under ingest a filter that ' +
       'is rare in the last minute (critical errors) reads the last hour’s window instead: 31 ms of ' +
-      'CPU per page in the mix, the largest single read of it.',
+      'CPU per page in the mix, the costliest page read in it.',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
       'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
       'Callers within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last ' +
