@@ -27,7 +27,8 @@ const REFRESHING_STALE_FACTOR = 3;
  * - A load runs in the shared query scope (lib/query-scope.ts): its queries take the API's shared
  *   ClickHouse pool, and are not stopped when the caller that started it goes away.
  *
- * Lookups by id, cursors and lists narrowed by the caller are not cached: they go to ClickHouse.
+ * Lookups by id, cursors and lists narrowed by the caller are not cached: they go to ClickHouse
+ * (a first page's time bound excepted: newest-page.ts).
  */
 export interface ReadCacheOptions {
   ttlMs: number;

@@ -175,6 +175,13 @@ export class ErrorsReadModel {
             page,
             limit + 1,
             cursor?.ms ?? Math.min(filter.untilMs ?? Infinity, this.#now()),
+            cursor === undefined
+              ? {
+                  cache: this.#cache,
+                  where: conditions({ ...filter, sinceMs: undefined }),
+                  sinceMs: filter.sinceMs,
+                }
+              : undefined,
           )
         : await this.#reader.query<WireRow<ErrorFactRow>>(
             selectByTrace(ERRORS, columns, [narrowed, ...page], 'newest', limit + 1),

@@ -48,12 +48,13 @@ export class MessagesReadModel {
   /** Newest first, keyset-paginated. */
   async list(filter: MessageFilter, limit: number, cursorText?: string): Promise<Page<ApiMessage>> {
     const cursor = decodeCursor(cursorText);
-    const where: string[] = [olderThan(cursor, 'sent_at_ms', 'message_id', quoteString)];
-    if (filter.agent !== undefined) where.push(`target_agent = ${quoteString(filter.agent)}`);
-    if (filter.messageType !== undefined) where.push(`message_type = ${quoteString(filter.messageType)}`);
-    if (filter.sourceAgent !== undefined) where.push(`source_agent = ${quoteString(filter.sourceAgent)}`);
+    const filters: string[] = [];
+    if (filter.agent !== undefined) filters.push(`target_agent = ${quoteString(filter.agent)}`);
+    if (filter.messageType !== undefined) filters.push(`message_type = ${quoteString(filter.messageType)}`);
+    if (filter.sourceAgent !== undefined) filters.push(`source_agent = ${quoteString(filter.sourceAgent)}`);
+    if (filter.untilMs !== undefined) filters.push(`sent_at_ms < ${quoteNumber(filter.untilMs)}`);
+    const where = [olderThan(cursor, 'sent_at_ms', 'message_id', quoteString), ...filters];
     if (filter.sinceMs !== undefined) where.push(`sent_at_ms >= ${quoteNumber(filter.sinceMs)}`);
-    if (filter.untilMs !== undefined) where.push(`sent_at_ms < ${quoteNumber(filter.untilMs)}`);
     const rows =
       filter.traceId === undefined
         ? await newestFirst<WireRow<MessageLogRow>>(
@@ -63,6 +64,9 @@ export class MessagesReadModel {
             where,
             limit + 1,
             cursor?.ms ?? Math.min(filter.untilMs ?? Infinity, this.#now()),
+            cursor === undefined
+              ? { cache: this.#cache, where: filters, sinceMs: filter.sinceMs }
+              : undefined,
           )
         : await this.#reader.query<WireRow<MessageLogRow>>(
             selectByTrace(

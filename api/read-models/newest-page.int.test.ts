@@ -77,4 +77,36 @@ describe('newest-first pages', () => {
     expect(rest.items.map((e) => e.error_id)).toEqual([ids[9]]);
     expect(rest.next_cursor).toBeNull();
   });
+
+  it('answer first pages from a bound shared through the read cache as without it, newer rows included', async () => {
+    const cache = new ReadCache({ ttlMs: 3_600_000 });
+    const cached = new ErrorsReadModel(db.access, () => now + 100, cache);
+    const live = new ErrorsReadModel(db.access, () => now + 100, new ReadCache({ ttlMs: 0 }));
+    const filters = [{}, { agent: `${token}-a` }, { agent: `${token}-b` }, { sinceMs: now - 10 * 3_600_000 }];
+    const pageIds = async (model: ErrorsReadModel, filter: object, limit: number) =>
+      (await model.page(filter, limit)).items.map((e) => e.error_id).filter((id) => id.startsWith(token));
+    for (const filter of filters) {
+      for (const limit of [1, 3, 7, 20]) {
+        const expected = await pageIds(live, filter, limit);
+        // twice: the bound looked for, then taken from the cache
+        expect(await pageIds(cached, filter, limit), `${JSON.stringify(filter)} limit ${limit}`).toEqual(
+          expected,
+        );
+        expect(await pageIds(cached, filter, limit), `${JSON.stringify(filter)} limit ${limit}`).toEqual(
+          expected,
+        );
+      }
+    }
+    // newer errors after the bounds were cached: the first page shows them first
+    const newer = [`${token}-n1`, `${token}-n2`];
+    await insertErrors(
+      db.access,
+      newer.map((error_id, i) =>
+        sampleError({ error_id, agent_name: `${token}-a`, timestamp: now - 100 * (i + 1) }),
+      ),
+    );
+    expect(await pageIds(cached, { agent: `${token}-a` }, 3)).toEqual([...newer, ids[0]]);
+    expect(await pageIds(cached, {}, 4)).toEqual([...newer, ids[0], ids[1]]);
+    expect(cache.stats().hits).toBeGreaterThan(0);
+  });
 });

@@ -2,6 +2,7 @@ import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
 import { ERROR_FACTS, ERRORS_BY_TRACE } from '../../lib/tables/error-facts.js';
 import { MESSAGE_LOG, MESSAGES_BY_TRACE } from '../../lib/tables/message-log.js';
+import { cacheKey, type ReadCache } from './cache.js';
 
 /**
  * Reads of a fact table (`message_log`, `error_facts`): newest-first pages from the table itself,
@@ -94,16 +95,32 @@ export interface KeyRow {
 }
 
 /**
+ * A first page's lower time bound, shared through the read cache by every caller asking for the same
+ * filter: the time of the limit-th newest row matching `where` (the page's conditions without its
+ * `since`), or null when fewer rows match. Rows are never taken back and newer ones only add to
+ * the range, so a bound found earlier still holds a full page: a caller reads its page in one query
+ * that starts there, and the newest rows that arrived since are in it.
+ */
+export interface SharedBound {
+  cache: ReadCache;
+  where: readonly string[];
+  sinceMs?: number | undefined;
+}
+
+/**
  * Up to `limit` rows of the fact table matching `where`, newest first: the time of the limit-th
  * newest row (narrow column only) bounds the read of the page's rows, which then lie in a few
  * ranges of the fact table's sorting key (a page is the newest rows of an agent, or of each agent),
  * cheaper to read whole than the same rows picked one by one from the copy. Callers pass limit + 1
  * to learn whether a next page exists.
  *
- * The first window is asked in one query, the bound a scalar subquery of it (ClickHouse computes
- * it before choosing the granules to read): on a busy store, where the page is within the last
- * minute, a page is one round trip instead of two. A page that does not fill it (a quiet store, or
- * unmerged copies of one id) is looked for as before, in wider windows with the bound asked first.
+ * A first page (no cursor) takes the bound from the read cache (`shared`): one query per page, and
+ * one search for the bound per filter and refresh of the cache, instead of one per page. Otherwise,
+ * or when the cache is off, the first window is asked in one query, the bound a scalar subquery of
+ * it (ClickHouse computes it before choosing the granules to read): on a busy store, where the page
+ * is within the last minute, a page is one round trip instead of two. A page that does not fill it
+ * (a quiet store, or unmerged copies of one id) is looked for as before, in wider windows with the
+ * bound asked first.
  */
 export async function newestFirst<Row>(
   reader: ClickHouseReader,
@@ -113,11 +130,10 @@ export async function newestFirst<Row>(
   limit: number,
   /** The newest time the page can hold (now, or the cursor's time): the windows count back from it. */
   fromMs: number,
+  shared?: SharedBound,
 ): Promise<Row[]> {
   const all = where.length > 0 ? where.join(' AND ') : '1';
   const n = Math.trunc(limit);
-  const [first, ...wider] = RECENT_WINDOWS_MS;
-  const recent = `${all} AND ${table.time} >= ${quoteNumber(Math.max(0, fromMs - first))}`;
   // PREWHERE: the page's conditions are read first, on their narrow columns, and the wide ones
   // (payloads, stack traces) only for the granules where a row passed; with WHERE, ClickHouse
   // moved only some of them there and read every wide column of the range (52 → 29 ms of CPU for
@@ -127,6 +143,19 @@ export async function newestFirst<Row>(
       `SELECT ${columns.join(', ')} FROM ${table.facts} PREWHERE ${scope}
        ORDER BY ${orderBy(table, 'newest')} LIMIT ${n}`,
     );
+  if (shared !== undefined && shared.cache.enabled) {
+    const bound = await shared.cache.get(cacheKey('newest.bound', table.facts, shared.where, n), () =>
+      nthNewest(reader, table, shared.where, n, fromMs),
+    );
+    // the bound is below `since`, or fewer rows than a page match at all: the filter's own range
+    // is the whole answer
+    if (bound === null || bound <= (shared.sinceMs ?? 0)) return page(all);
+    const rows = await page(`${all} AND ${table.time} >= ${quoteNumber(bound)}`);
+    if (rows.length === n) return rows;
+    // unmerged copies of one id were counted twice in the bound: look for the page as below
+  }
+  const [first, ...wider] = RECENT_WINDOWS_MS;
+  const recent = `${all} AND ${table.time} >= ${quoteNumber(Math.max(0, fromMs - first))}`;
   // an empty window's min() is 0: the window's own bound still holds
   const inRecent = await page(
     `${recent} AND ${table.time} >= (SELECT min(t) FROM (SELECT ${table.time} AS t FROM ${table.facts}
@@ -160,4 +189,30 @@ export async function newestFirst<Row>(
     SELECT trace_id, ${table.time} AS t, ${table.id} AS id FROM ${table.facts}
     WHERE ${all} ORDER BY t DESC, id DESC LIMIT 1 BY id LIMIT ${n}`);
   return rowsByKeys<Row>(reader, table, columns, keys);
+}
+
+/**
+ * The time of the `n`-th newest row matching `where`, looked for in the same widening windows as a
+ * page; null when fewer than `n` rows match.
+ */
+async function nthNewest(
+  reader: ClickHouseReader,
+  table: TracedTable,
+  where: readonly string[],
+  n: number,
+  fromMs: number,
+): Promise<number | null> {
+  const all = where.length > 0 ? where.join(' AND ') : '1';
+  for (const windowMs of RECENT_WINDOWS_MS) {
+    const bounded =
+      windowMs === undefined
+        ? all
+        : `${all} AND ${table.time} >= ${quoteNumber(Math.max(0, fromMs - windowMs))}`;
+    const rows = await reader.query<{ n: string | number; t: string | number }>(
+      `SELECT count() AS n, min(t) AS t FROM (SELECT ${table.time} AS t FROM ${table.facts}
+       WHERE ${bounded} ORDER BY t DESC LIMIT ${n})`,
+    );
+    if (Number(rows[0]?.n ?? 0) === n) return Number(rows[0]?.t);
+  }
+  return null;
 }
