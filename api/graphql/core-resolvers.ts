@@ -1,7 +1,7 @@
 import { Repeater } from 'graphql-yoga';
 import { z } from 'zod';
 import { badParameter } from '../http/http-error.js';
-import { enumParam, idParam, intParam, textParam, timeParam } from '../http/params.js';
+import { enumParam, idParam, intParam, optionalIdParam, textParam, timeParam } from '../http/params.js';
 import type { LiveEvent } from '../live-feed.js';
 import type { ApiContext, ResolverMap } from '../module.js';
 import { CATEGORIES, SEVERITIES } from '../read-models/errors.js';
@@ -61,8 +61,8 @@ export function coreResolvers(context: ApiContext): ResolverMap {
           {
             agent: idParam(),
             message_type: enumParam(MESSAGE_TYPES),
-            source_agent: idParam().optional(),
-            trace_id: idParam().optional(),
+            source_agent: optionalIdParam(),
+            trace_id: optionalIdParam(),
             since: timeParam(),
             until: timeParam(),
             limit: intParam(50, 1, 500),
@@ -89,10 +89,10 @@ export function coreResolvers(context: ApiContext): ResolverMap {
       pendingTasks: (_parent, args) => {
         const filter = parseArgs(
           {
-            agent: idParam().optional(),
+            agent: optionalIdParam(),
             min_priority: enumParam(PRIORITIES),
             min_age_seconds: intParam(0, 0, 31_536_000),
-            trace_id: idParam().optional(),
+            trace_id: optionalIdParam(),
           },
           objectArg(args, 'filter'),
         );
@@ -111,10 +111,10 @@ export function coreResolvers(context: ApiContext): ResolverMap {
           {
             severity: enumParam(SEVERITIES),
             category: enumParam(CATEGORIES),
-            agent: idParam().optional(),
-            trace_id: idParam().optional(),
-            task_id: idParam().optional(),
-            fingerprint: idParam().optional(),
+            agent: optionalIdParam(),
+            trace_id: optionalIdParam(),
+            task_id: optionalIdParam(),
+            fingerprint: optionalIdParam(),
             since: timeParam(),
             until: timeParam(),
           },
@@ -143,7 +143,7 @@ export function coreResolvers(context: ApiContext): ResolverMap {
       error: async (_parent, args) => (await errors.get(parseArgs({ id: idParam() }, args).id)) ?? null,
       errorGroups: (_parent, args) => {
         const a = parseArgs(
-          { agent: idParam().optional(), since: timeParam(), limit: intParam(50, 1, 500) },
+          { agent: optionalIdParam(), since: timeParam(), limit: intParam(50, 1, 500) },
           args,
         );
         return errors.groups({ limit: a.limit, agent: a.agent, sinceMs: a.since });
@@ -162,7 +162,7 @@ export function coreResolvers(context: ApiContext): ResolverMap {
         const a = parseArgs(
           {
             since_minutes: intParam(60, 1, 10_080),
-            agent: idParam().optional(),
+            agent: optionalIdParam(),
             limit: intParam(50, 1, 500),
           },
           args,

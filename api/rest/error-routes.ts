@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { badParameter, notFound } from '../http/http-error.js';
-import { enumParam, idParam, intParam, textParam, timeParam } from '../http/params.js';
+import { enumParam, idParam, intParam, optionalIdParam, textParam, timeParam } from '../http/params.js';
 import { defineRoute } from '../http/route.js';
 import type { ApiContext, RestRoute } from '../module.js';
 import { CATEGORIES, SEVERITIES } from '../read-models/errors.js';
 import { ApiErrorSchema, ErrorGroupSchema, ErrorsSchema, ErrorSummarySchema } from './schemas.js';
 
 const filterQuery = {
-  trace_id: idParam().optional().describe('only errors of this trace'),
+  trace_id: optionalIdParam().describe('only errors of this trace'),
   severity: enumParam(SEVERITIES).describe('only errors of this severity'),
   category: enumParam(CATEGORIES).describe('only errors of this category'),
   since: timeParam(),
@@ -17,7 +17,7 @@ const filterQuery = {
 };
 const listQuery = {
   ...filterQuery,
-  agent_name: idParam().optional().describe('only errors reported by this agent'),
+  agent_name: optionalIdParam().describe('only errors reported by this agent'),
 };
 
 /** Errors: listing with filters and keyset pages, one error, the summary, groups. */
@@ -77,7 +77,7 @@ export function errorRoutes(context: ApiContext): RestRoute[] {
       summary:
         'Errors grouped by fingerprint: first and last seen, count, agents, sample, trend over the last hour',
       query: {
-        agent_name: idParam().optional().describe('only groups with an error reported by this agent'),
+        agent_name: optionalIdParam().describe('only groups with an error reported by this agent'),
         since: timeParam(),
         limit: intParam(50, 1, 500),
       },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { notFound } from '../http/http-error.js';
-import { enumParam, idParam, intParam, textParam } from '../http/params.js';
+import { enumParam, idParam, intParam, optionalIdParam, textParam } from '../http/params.js';
 import { defineRoute } from '../http/route.js';
 import type { ApiContext, RestRoute } from '../module.js';
 import { MESSAGE_TYPES } from '../read-models/messages.js';
@@ -89,10 +89,10 @@ export function queueRoutes(context: ApiContext): RestRoute[] {
       path: '/api/v1/tasks/pending',
       summary: 'Pending tasks across agents, oldest first, filtered by agent, minimum priority, age, trace',
       query: {
-        agent_name: idParam().optional().describe('only tasks sent to this agent'),
+        agent_name: optionalIdParam().describe('only tasks sent to this agent'),
         min_priority: enumParam(PRIORITIES).describe('only tasks of at least this priority'),
         min_age_seconds: intParam(0, 0, 31_536_000),
-        trace_id: idParam().optional().describe('only tasks of this trace'),
+        trace_id: optionalIdParam().describe('only tasks of this trace'),
         limit: intParam(100, 1, 5_000),
       },
       response: z.object({ total: z.number().int(), tasks: z.array(TaskViewSchema) }),

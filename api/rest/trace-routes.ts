@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { notFound } from '../http/http-error.js';
-import { idParam, intParam } from '../http/params.js';
+import { idParam, intParam, optionalIdParam } from '../http/params.js';
 import { defineRoute } from '../http/route.js';
 import type { ApiContext, RestRoute } from '../module.js';
 import {
@@ -31,7 +31,7 @@ export function traceRoutes(context: ApiContext): RestRoute[] {
       summary: 'Recent traces, latest activity first: duration, agents, messages, errors, status',
       query: {
         since_minutes: windowMinutes(60),
-        agent_name: idParam().optional().describe('only traces with a message sent by or to this agent'),
+        agent_name: optionalIdParam().describe('only traces with a message sent by or to this agent'),
         limit: intParam(50, 1, 500),
       },
       response: z.object({ traces: z.array(TraceSummarySchema), total: z.number().int() }),

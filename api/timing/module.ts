@@ -1,7 +1,7 @@
 import { parseArgs } from '../graphql/args.js';
 import { loadSdl } from '../graphql/compose.js';
 import { notFound } from '../http/http-error.js';
-import { idParam, intParam } from '../http/params.js';
+import { idParam, intParam, optionalIdParam } from '../http/params.js';
 import { defineRoute } from '../http/route.js';
 import type { ApiModuleFactory } from '../module.js';
 import { TaskTimeReadModel } from './read-model.js';
@@ -53,7 +53,7 @@ export const timingModule: ApiModuleFactory = (context) => {
           'their queued/working/other are left out of the percentiles.',
         query: {
           time_window_minutes: windowParam,
-          agent_name: idParam().optional().describe('only this worker agent'),
+          agent_name: optionalIdParam().describe('only this worker agent'),
         },
         response: AgentTimesResponseSchema,
         handler: ({ query }) => agentTimes(query.time_window_minutes, query.agent_name),
@@ -79,7 +79,7 @@ export const timingModule: ApiModuleFactory = (context) => {
         },
         agentTime: async (_parent, args) => {
           const { window_minutes, agent } = parseArgs(
-            { window_minutes: windowParam, agent: idParam().optional() },
+            { window_minutes: windowParam, agent: optionalIdParam() },
             args,
           );
           return agentTimes(window_minutes, agent);
