@@ -91,8 +91,10 @@ describe('newestFirst', () => {
         `SELECT count() AS n, min(t) AS t FROM (SELECT timestamp_ms AS t FROM error_facts WHERE severity = 'error' AND timestamp_ms >= ${NOW - MINUTE} ORDER BY t DESC LIMIT 2)`,
       );
       expect(sql[1]).toContain(`timestamp_ms >= ${NOW - HOUR} ORDER BY t DESC LIMIT 2`);
+      // the page's own bound within the shared one, on the time column alone
+      const from = `severity = 'error' AND timestamp_ms >= ${NOW - 2 * HOUR}`;
       expect(sql[2]).toContain(
-        `FROM error_facts PREWHERE severity = 'error' AND timestamp_ms >= ${NOW - 2 * HOUR} ORDER BY`,
+        `FROM error_facts PREWHERE ${from} AND timestamp_ms >= (SELECT min(t) FROM (SELECT timestamp_ms AS t FROM error_facts WHERE ${from} ORDER BY t DESC LIMIT 2)) ORDER BY`,
       );
       // another caller, later: the same bound, and the rows newer than it
       expect(await newestFirst(reader, ERRORS, ['error_id'], where, 2, NOW + 5_000, shared(cache))).toEqual([
