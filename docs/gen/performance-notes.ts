@@ -156,9 +156,35 @@ const API: BenchNotes = {
       '5.1 ms without that column). On a copy of the table with 1,024-row granules the same page cost ' +
       '3.4 ms. ClickHouse cannot change a table’s granule size in place, so getting there is a ' +
       'rebuild of `error_facts` (and likewise `message_log` and `task_lifecycle`) by a migration that ' +
-      'copies the data and re-points the materialized views; not done yet. Under ingest a filter that ' +
-      'is rare in the last minute (critical errors) reads the last hour’s window instead: 31 ms of ' +
-      'CPU per page in the mix, the costliest page read in it.',
+      'copies the data and re-points the materialized views; not done yet. What such a rebuild can ' +
+      'rely on, tried on both releases: after `RENAME TABLE t TO x, r TO t, x TO r` (18.16) or ' +
+      '`EXCHANGE TABLES t AND r` (26.9), views reading from or writing to `t` follow the name, so a ' +
+      'view copying `t` into `r` during the copy keeps every insert; but on 18.16 a view’s writes ' +
+      'into its table do not run that table’s own views, so `task_lifecycle` (written by a view) ' +
+      'needs its copy fed from `task_events`, and on 26.9 a plain `RENAME` of a view’s source leaves ' +
+      'the view writing nothing.',
+    '- **A first page’s bound is shared.** A first page (no cursor) of errors or messages now takes ' +
+      'its lower time bound from the read cache: the time of the page’s last row for that filter ' +
+      '(without its `since`), found once per filter and refresh and shared by every caller; the page ' +
+      'is one query, its own last row found within that bound by a scalar subquery on the time ' +
+      'column (docs/api.md, Freshness and the read cache). Before, a filter rare in the last minute ' +
+      'paid a query of the last minute, a search for the bound and then the page, for every caller. ' +
+      'Query log, 40 requests each on the 1M + 1M store: a queue view 4.2 → 1.6 ms of ClickHouse ' +
+      'CPU (and 6.8 → 4.5 ms of API CPU, one round trip instead of two), a page of errors ' +
+      '13.6 → 8.8 ms. Reading the rows from the shared bound itself, as a first version did, cost ' +
+      'more under ingest: a bound a refresh old (30 to 55 s while ClickHouse was busy) made a queue ' +
+      'page read 50,000 to 70,000 rows of payloads, 40 to 70 ms of CPU each; with the subquery a ' +
+      'queue page in the mix costs 7 ms. Also: zod schemas of parameters are built once instead of ' +
+      'in every GraphQL resolver call (0.2 ms of API CPU per request in a CPU profile), and a task’s ' +
+      'row is read under the agent its TASK went to, after the messages that name it (20,702 rows ' +
+      'and 4.2 ms per lookup in the idle run, against 77,788 rows and 6.2 ms by id alone). Three ' +
+      'runs: on `827cbdf` `RESULT idle_p99_ms=23.6 p99_at_50rps_ms=309.2 ' +
+      'graphql_p99_at_50rps_ms=313.3 cpu_ms_per_req=4.97`, on `8ea1443` `RESULT idle_p99_ms=28.1 ' +
+      'p99_at_50rps_ms=183.1 graphql_p99_at_50rps_ms=174.4 cpu_ms_per_req=6.01` and the one recorded ' +
+      'here. What is left of the CPU is spread: a page of errors (12 ms of ClickHouse CPU, its stack ' +
+      'traces), a task and its messages and errors (7 to 8 ms), a queue view’s pending TASK messages ' +
+      '(up to a hundred read by key from 256-row granules of `messages_by_trace`: 12 ms on a merged ' +
+      'store, 29 ms per read in the bench’s runs, each set of keys cached for the cache’s TTL).',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
       'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
       'Callers within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last ' +
