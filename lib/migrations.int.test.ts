@@ -116,6 +116,23 @@ describe('ClickHouse migrations against the real server', () => {
         { error_id: 'e-1', event_date: '2025-11-24' },
         { error_id: 'e-2', event_date: '2025-11-24' },
       ]);
+      // 0010 rebuilt error_facts in 1,024-row granules around its rows, and its views follow it
+      const layout = await older.access.query<{ engine_full: string }>(
+        "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = 'error_facts'",
+      );
+      expect(layout[0]?.engine_full).toContain('index_granularity = 1024');
+      const stored = await older.access.query<{ error_id: string }>(
+        'SELECT error_id FROM error_facts ORDER BY error_id',
+      );
+      expect(stored).toEqual([{ error_id: 'e-1' }, { error_id: 'e-2' }]);
+      const grouped = await older.access.query<{ n: string | number }>(
+        'SELECT uniqExactMerge(error_count) AS n FROM error_groups',
+      );
+      expect(Number(grouped[0]?.n)).toBe(2);
+      const left = await older.access.query<{ name: string }>(
+        "SELECT name FROM system.tables WHERE database = currentDatabase() AND startsWith(name, 'error_facts__')",
+      );
+      expect(left).toEqual([]);
     } finally {
       await older.drop();
     }

@@ -11,6 +11,20 @@ describe('migration files', () => {
     ]);
   });
 
+  it('mark the replacement of a table rebuilt in a new layout with a `-- rebuild` line', () => {
+    const sql =
+      'CREATE TABLE t (x UInt8) ENGINE = MergeTree ORDER BY x;\n-- rebuild t\n' +
+      'CREATE TABLE IF NOT EXISTS t__rebuild AS t\nENGINE = MergeTree ORDER BY x SETTINGS index_granularity = 1024;\n';
+    expect(splitStatements(sql)).toEqual([
+      { sql: 'CREATE TABLE t (x UInt8) ENGINE = MergeTree ORDER BY x' },
+      {
+        sql: 'CREATE TABLE IF NOT EXISTS t__rebuild AS t\nENGINE = MergeTree ORDER BY x SETTINGS index_granularity = 1024',
+        rebuild: 't',
+      },
+    ]);
+    expect(() => splitStatements('CREATE TABLE a\n-- rebuild a\n(x UInt8);')).toThrow(/middle/);
+  });
+
   it('limit a statement to some releases with a `-- when clickhouse` line', () => {
     const sql =
       'CREATE TABLE t (x UInt8) ENGINE = Memory;\n-- when clickhouse < 20.1\nCREATE VIEW v AS SELECT *, x;\n' +

@@ -6,6 +6,7 @@ import type { ClickHouseExecutor, ClickHouseReader, ClickHouseWriter } from './c
 import { ErrorCode, TelemetryError } from './errors.js';
 import type { Logger } from './logger.js';
 import { quoteIdentifier, quoteString } from './sql.js';
+import { rebuildTable } from './table-rebuild.js';
 
 export interface Migration {
   version: number;
@@ -28,6 +29,12 @@ export interface Migration {
 export interface Statement {
   sql: string;
   when?: ReleaseCondition;
+  /**
+   * The table this statement's replacement rebuilds (a `-- rebuild <table>` line right before it):
+   * the statement creates `<table>__rebuild` in the new layout, and lib/table-rebuild.ts copies the
+   * table into it and swaps them while the writers go on.
+   */
+  rebuild?: string;
 }
 
 export interface ReleaseCondition {
@@ -64,6 +71,10 @@ export function statementsFor(migration: Migration, release: Release): string[] 
   return migration.statements.filter((s) => matches(s.when, release)).map((s) => s.sql);
 }
 
+function runsOn(migration: Migration, release: Release): Statement[] {
+  return migration.statements.filter((s) => matches(s.when, release));
+}
+
 export interface MigrationResult {
   applied: Migration[];
   alreadyApplied: number;
@@ -74,23 +85,39 @@ const AMENDS = /^--\s*amends:\s*([0-9a-f]{64})\b/gm;
 export const MIGRATIONS_TABLE = 'schema_migrations';
 
 const WHEN = /^--\s*when clickhouse\s*(<|>=)\s*(\d+)(?:\.(\d+))?\s*$/;
+const REBUILD = /^--\s*rebuild\s+(\w+)\s*$/;
 
 /**
  * Splits a migration file into statements: `;` at the end of a line ends one; `--` lines are
- * comments, except `-- when clickhouse <op> <major>[.<minor>]`, which limits the next statement.
+ * comments, except `-- when clickhouse <op> <major>[.<minor>]`, which limits the next statement, and
+ * `-- rebuild <table>`, which makes it the replacement of a table rebuilt in a new layout.
  */
 export function splitStatements(sql: string): Statement[] {
   const statements: Statement[] = [];
   let current: string[] = [];
   let when: ReleaseCondition | undefined;
+  let rebuild: string | undefined;
   const finish = (): void => {
     const text = current.join('\n').trim();
-    if (text !== '') statements.push(when === undefined ? { sql: text } : { sql: text, when });
+    if (text !== '') {
+      statements.push({
+        sql: text,
+        ...(when === undefined ? {} : { when }),
+        ...(rebuild === undefined ? {} : { rebuild }),
+      });
+    }
     current = [];
     when = undefined;
+    rebuild = undefined;
   };
   for (const line of sql.split('\n')) {
     const trimmed = line.trim();
+    const rebuilt = REBUILD.exec(trimmed);
+    if (rebuilt !== null) {
+      if (current.length > 0) throw new Error(`"${trimmed}" in the middle of a statement`);
+      rebuild = rebuilt[1];
+      continue;
+    }
     const condition = WHEN.exec(trimmed);
     if (condition !== null) {
       if (current.length > 0) throw new Error(`"${trimmed}" in the middle of a statement`);
@@ -211,9 +238,19 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
       }
       continue;
     }
-    const statements = statementsFor(migration, release);
-    for (const [index, statement] of statements.entries()) {
+    const statements = runsOn(migration, release);
+    for (const [index, { sql: statement, rebuild }] of statements.entries()) {
       try {
+        if (rebuild !== undefined) {
+          await rebuildTable({
+            database,
+            table: rebuild,
+            create: statement,
+            before20: release[0] < 20,
+            logger,
+          });
+          continue;
+        }
         if (await addsExistingColumn(database, statement)) continue;
         await database.command(statement);
       } catch (error) {

@@ -89,6 +89,8 @@ export interface SourceStatement {
   sql: string;
   comment?: string;
   when?: string;
+  /** The table a `-- rebuild <table>` line says this statement's replacement rebuilds. */
+  rebuild?: string;
 }
 
 export class DdlError extends Error {
@@ -97,6 +99,7 @@ export class DdlError extends Error {
 
 const WHEN = /^--\s*when\s+(clickhouse\s*(?:<|>=)\s*[\d.]+)\s*$/;
 const DIRECTIVE = /^--\s*amends:/;
+const REBUILD = /^--\s*rebuild\s+(\w+)\s*$/;
 
 function commentText(lines: readonly string[]): string | undefined {
   const text = lines
@@ -117,6 +120,7 @@ export function readMigrationFile(text: string): { header: string; statements: S
   let inHeader = true;
   let comment: string[] = [];
   let when: string | undefined;
+  let rebuild: string | undefined;
   let current: string[] = [];
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
@@ -124,6 +128,12 @@ export function readMigrationFile(text: string): { header: string; statements: S
       const condition = WHEN.exec(trimmed);
       if (condition?.[1] !== undefined) {
         when = condition[1].replace(/\s+/g, ' ');
+        inHeader = false;
+        continue;
+      }
+      const rebuilt = REBUILD.exec(trimmed);
+      if (rebuilt?.[1] !== undefined) {
+        rebuild = rebuilt[1];
         inHeader = false;
         continue;
       }
@@ -150,10 +160,12 @@ export function readMigrationFile(text: string): { header: string; statements: S
         sql: current.join('\n').trim(),
         ...(statementComment === undefined ? {} : { comment: statementComment }),
         ...(when === undefined ? {} : { when }),
+        ...(rebuild === undefined ? {} : { rebuild }),
       });
       current = [];
       comment = [];
       when = undefined;
+      rebuild = undefined;
     }
   }
   if (current.join('').trim() !== '') statements.push({ sql: current.join('\n').trim() });
@@ -428,6 +440,35 @@ export function applyStatement(schema: Schema, migration: string, statement: Sou
   }
 
   const create = CREATE_TABLE.exec(sql);
+  if (statement.rebuild !== undefined) {
+    // the replacement of a table rebuilt in a new layout (lib/table-rebuild.ts): same columns,
+    // the new engine clauses, under the table's own name once swapped
+    const copy = new RegExp(`^AS\\s+(${NAME})\\s+([\\s\\S]*)$`, 'i').exec(sql.slice(create?.[0].length ?? 0));
+    if (
+      create?.[1] !== `${statement.rebuild}__rebuild` ||
+      copy?.[2] === undefined ||
+      unquote(copy[1] ?? '') !== statement.rebuild
+    ) {
+      throw new DdlError(
+        `${where}: a rebuild of ${statement.rebuild} must be CREATE TABLE … ${statement.rebuild}__rebuild AS ${statement.rebuild} …`,
+      );
+    }
+    const old = requireTable(schema, statement.rebuild, where);
+    const clauses = tableClauses(copy[2], where);
+    const change = `REBUILD${clauses.settings === undefined ? '' : ` SETTINGS ${clauses.settings}`}`;
+    const table: Table = {
+      name: old.name,
+      ...clauses,
+      columns: old.columns,
+      indexes: old.indexes,
+      ...(old.copyOf === undefined ? {} : { copyOf: old.copyOf }),
+      createdIn: old.createdIn,
+      ...(old.comment === undefined ? {} : { comment: old.comment }),
+      changes: [...old.changes, { migration, change }],
+    };
+    schema.tables.set(table.name, table);
+    return `${change} ${table.name}`;
+  }
   if (create?.[1] !== undefined) {
     const name = unquote(create[1]);
     if (schema.tables.has(name) || schema.views.has(name))

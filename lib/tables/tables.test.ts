@@ -119,7 +119,9 @@ interface Ddl {
 async function migrationDdl(): Promise<Ddl> {
   const ddl: Ddl = { tables: new Map(), views: new Map() };
   for (const migration of await loadMigrations()) {
-    for (const { sql: statement } of migration.statements) {
+    for (const { sql: statement, rebuild } of migration.statements) {
+      // a table rebuilt in a new layout keeps its name and columns
+      if (rebuild !== undefined) continue;
       const view = /^CREATE\s+(?:MATERIALIZED\s+)?VIEW\s+IF\s+NOT\s+EXISTS\s+(\w+)/i.exec(statement);
       if (view?.[1] !== undefined) ddl.views.set(view[1], statement);
       const added = /^ALTER\s+TABLE\s+(\w+)\s+ADD\s+COLUMN\s+(\w+)\s/i.exec(statement);
