@@ -4,7 +4,7 @@ import { clickHouseAccess, createClickHouseClient } from '../lib/clickhouse.js';
 import type { Config } from '../lib/config.js';
 import { createKafka } from '../lib/kafka.js';
 import type { Logger } from '../lib/logger.js';
-import { migrate } from '../lib/migrations.js';
+import { MIGRATION_REQUEST_TIMEOUT_MS, migrate } from '../lib/migrations.js';
 import { ensureTopics, plannedTopics } from '../lib/topics.js';
 import { repoRoot } from '../lib/repo-root.js';
 
@@ -49,7 +49,7 @@ export async function runMigrate(
   out: NodeJS.WritableStream,
 ): Promise<number> {
   const serverClient = createClickHouseClient(config, { database: 'default' });
-  const databaseClient = createClickHouseClient(config);
+  const databaseClient = createClickHouseClient(config, { requestTimeoutMs: MIGRATION_REQUEST_TIMEOUT_MS });
   try {
     const result = await migrate({
       server: clickHouseAccess(serverClient),

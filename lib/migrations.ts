@@ -191,6 +191,12 @@ function firstLine(statement: string): string {
   return line.length > 100 ? `${line.slice(0, 100)}…` : line;
 }
 
+/**
+ * How long a client that runs the migrations waits for one statement: a rebuild copies a whole
+ * table in one `INSERT … SELECT` (lib/table-rebuild.ts), minutes on a large store.
+ */
+export const MIGRATION_REQUEST_TIMEOUT_MS = 3_600_000;
+
 export interface MigrateOptions {
   /** Client bound to any existing database (typically `default`), used for CREATE DATABASE. */
   server: ClickHouseExecutor;
@@ -246,7 +252,6 @@ export async function migrate(options: MigrateOptions): Promise<MigrationResult>
             database,
             table: rebuild,
             create: statement,
-            before20: release[0] < 20,
             logger,
           });
           continue;

@@ -9,22 +9,24 @@ import { quoteIdentifier, quoteString } from './sql.js';
  * `index_granularity`) while its writers go on, losing nothing:
  *
  * 1. the replacement `<table>__rebuild` is created by the migration's statement;
- * 2. a materialized view `<table>__rebuild_copy` copies every insert into the table to it from
- *    then on, and the inserts already running are waited for (a view joins an insert at its start);
- * 3. the stored rows are copied (`INSERT … SELECT`; a row the view copied too is a second copy of
- *    the same version, which the table's engine folds as it folds a redelivery);
+ * 2. the table's newest block number is noted: every part it has then is in the copy of step 3,
+ *    and every later insert gets a greater number (a part gets its number as it becomes visible);
+ * 3. the stored rows are copied (`INSERT … SELECT`);
  * 4. the two swap names (`EXCHANGE TABLES` in an Atomic database; three `RENAME`s in one statement
  *    in an Ordinary one, as on ClickHouse 18.16): the views that read or write the table follow its
  *    name on both releases, so they go on with the new one;
- * 5. the copying view and the old table are dropped.
+ * 5. once the inserts running then have ended (one that began before the swap writes into the old
+ *    table), the old table's parts numbered after step 2 are copied into the new one;
+ * 6. the old table is dropped.
  *
- * Every step can run again: a run that died midway is finished by the next one, which finds the
- * table in its new layout after step 4 and only drops what is left. Runs on one database take
- * turns through a lock table (`<table>__rebuild_lock`, created without IF NOT EXISTS): every
- * processor runs the migrations at start, and a second swap would undo the first.
+ * A row can be copied twice (a part merged across the mark), so the table's engine must fold
+ * copies of a row as it folds a redelivery (ReplacingMergeTree, or aggregates such as max and
+ * uniqExact). Every step can run again: a run that died midway is finished by the next one; one
+ * that died after the swap left the old table under the replacement's name, and the next run copies
+ * all of it again before dropping it. Runs on one database take turns through a lock table
+ * (`<table>__rebuild_lock`, created without IF NOT EXISTS): every processor runs the migrations at
+ * start, and a second swap would undo the first.
  *
- * Only a table that its writers insert into can be rebuilt so: on ClickHouse 18.16 the rows a view
- * writes into a table do not run that table's own views, so the copying view would miss them.
  * During the swap on 18.16 an insert can find no table for an instant; the processors take that
  * for a fault of the deployment, restart, and read the batch again.
  */
@@ -33,12 +35,10 @@ export interface RebuildOptions {
   table: string;
   /** `CREATE TABLE IF NOT EXISTS <table>__rebuild …`: the replacement, in the new layout. */
   create: string;
-  /** Whether the server is older than 20.1 (its views must select MATERIALIZED columns). */
-  before20: boolean;
   logger: Logger;
   /** How long to wait for another run's lock before failing. Default 10 minutes. */
   lockWaitMs?: number;
-  /** How long to wait for the inserts running when the copying view was created. Default 60 s. */
+  /** How long to wait for the inserts running at the swap to end. Default 60 s. */
   insertWaitMs?: number;
 }
 
@@ -49,14 +49,12 @@ const TABLE_ALREADY_EXISTS = '57';
 
 export function rebuildNames(table: string): {
   replacement: string;
-  copy: string;
   lock: string;
   layout: string;
   swap: string;
 } {
   return {
     replacement: `${table}__rebuild`,
-    copy: `${table}__rebuild_copy`,
     lock: `${table}__rebuild_lock`,
     layout: `${table}__rebuild_layout`,
     swap: `${table}__rebuild_swap`,
@@ -135,9 +133,13 @@ async function rebuildLocked(
     throw new TelemetryError(ErrorCode.MIGRATION_FAILED, `cannot rebuild ${table}: no such table`);
   }
   if (current === wanted) {
-    // done, by this statement or by a run that died after the swap: drop what is left
-    await database.command(`DROP TABLE IF EXISTS ${id(names.copy)}`);
-    await dropOld(options, names.replacement);
+    // done, by this statement or by a run that died after the swap: the old table left under the
+    // replacement's name may hold rows the dead run had not copied yet, so they are copied again
+    // (copies fold like redeliveries) before it goes
+    if ((await engineOf(database, names.replacement)) !== undefined) {
+      await database.command(`INSERT INTO ${id(table)} SELECT * FROM ${id(names.replacement)}`);
+      await dropOld(options, names.replacement);
+    }
     return 'already';
   }
   await database.command(options.create);
@@ -147,20 +149,8 @@ async function rebuildLocked(
       `cannot rebuild ${table}: ${names.replacement} exists in another layout; drop it and run the migrations again`,
     );
   }
-  // ClickHouse 18.16 expects a view into a table with MATERIALIZED columns to select them too
-  const materialized = options.before20
-    ? (
-        await database.query<{ name: string }>(
-          `SELECT name FROM system.columns WHERE database = currentDatabase() AND table = ${quoteString(table)}
-           AND default_kind = 'MATERIALIZED'`,
-        )
-      ).map((row) => `, ${id(row.name)}`)
-    : [];
-  await database.command(
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${id(names.copy)} TO ${id(names.replacement)} AS ` +
-      `SELECT *${materialized.join('')} FROM ${id(table)}`,
-  );
-  await waitForRunningInserts(options);
+  // every part the table has now is in the copy below; every later insert gets a greater block number
+  const mark = await newestBlock(database, table);
   logger.info({ table }, 'copying the table into its new layout');
   await database.command(`INSERT INTO ${id(names.replacement)} SELECT * FROM ${id(table)}`);
   const engine = await database.query<{ engine: string }>(
@@ -172,10 +162,26 @@ async function rebuildLocked(
       : `RENAME TABLE ${id(table)} TO ${id(names.swap)}, ${id(names.replacement)} TO ${id(table)}, ` +
           `${id(names.swap)} TO ${id(names.replacement)}`,
   );
-  await database.command(`DROP TABLE IF EXISTS ${id(names.copy)}`);
+  // what reached the old table after the mark (during the copy, or from an insert that began
+  // before the swap, once those inserts have ended) is copied over
+  await waitForRunningInserts(options);
+  await database.command(
+    `INSERT INTO ${id(table)} SELECT * FROM ${id(names.replacement)} WHERE _part IN (
+       SELECT name FROM system.parts WHERE database = currentDatabase()
+       AND table = ${quoteString(names.replacement)} AND active AND max_block_number > ${mark})`,
+  );
   await dropOld(options, names.replacement);
   logger.info({ table }, 'table rebuilt in its new layout');
   return 'rebuilt';
+}
+
+/** The greatest block number of the table's parts (0 when it has none): later inserts get greater ones. */
+async function newestBlock(database: ClickHouseReader, table: string): Promise<number> {
+  const rows = await database.query<{ n: string | number }>(
+    `SELECT max(max_block_number) AS n FROM system.parts WHERE database = currentDatabase()
+     AND table = ${quoteString(table)}`,
+  );
+  return Number(rows[0]?.n ?? 0);
 }
 
 /** The old table, once swapped out; a server that refuses to drop a table that large says so in the log. */
@@ -191,17 +197,20 @@ async function dropOld(options: RebuildOptions, old: string): Promise<void> {
 }
 
 /**
- * Waits until the inserts running now have ended: one that started before the copying view existed
- * does not go through it, and may end after the copy of the stored rows has begun.
+ * Waits until the inserts into the table running now have ended: one that began before the swap
+ * writes into the old table, and must be done before its parts are copied. (An insert that names
+ * the table in any other way than `INSERT INTO [db.]table` is not seen; the processors' are.)
  */
 async function waitForRunningInserts(options: RebuildOptions): Promise<void> {
   const waitMs = options.insertWaitMs ?? 60_000;
+  const into = new RegExp(`^\\s*INSERT\\s+INTO\\s+(?:[\\w\`"]+\\.)?[\`"]?${options.table}[\`"]?[\\s(]`, 'i');
   const running = async (ids?: readonly string[]): Promise<string[]> => {
-    const rows = await options.database.query<{ query_id: string }>(
-      `SELECT query_id FROM system.processes WHERE lower(substring(query, 1, 6)) = 'insert'` +
+    const rows = await options.database.query<{ query_id: string; query: string }>(
+      `SELECT query_id, substring(query, 1, 300) AS query FROM system.processes
+       WHERE lower(substring(query, 1, 6)) = 'insert'` +
         (ids === undefined ? '' : ` AND query_id IN (${ids.map(quoteString).join(', ')})`),
     );
-    return rows.map((row) => row.query_id);
+    return rows.filter((row) => into.test(row.query)).map((row) => row.query_id);
   };
   let ids = await running();
   const deadline = Date.now() + waitMs;

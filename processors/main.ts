@@ -6,7 +6,7 @@ import { startProbeServer } from '../lib/http-probe-server.js';
 import { createKafka } from '../lib/kafka.js';
 import type { Lifecycle } from '../lib/lifecycle.js';
 import type { Logger } from '../lib/logger.js';
-import { migrate } from '../lib/migrations.js';
+import { MIGRATION_REQUEST_TIMEOUT_MS, migrate } from '../lib/migrations.js';
 import { createCodec } from '../lib/registry.js';
 import { LagSampler } from './lag-sampler.js';
 import { createProcessorMetrics, type ProcessorMetrics } from './metrics.js';
@@ -47,12 +47,18 @@ export async function startProcessors(
     await Promise.all([client.close(), serverClient.close()]);
   });
   const clickhouse = clickHouseAccess(client);
-  await migrate({
-    server: clickHouseAccess(serverClient),
-    database: clickhouse,
-    databaseName: config.clickhouse.database,
-    logger,
-  });
+  // a client of its own: a rebuild copies a whole table in one statement
+  const migrationClient = createClickHouseClient(config, { requestTimeoutMs: MIGRATION_REQUEST_TIMEOUT_MS });
+  try {
+    await migrate({
+      server: clickHouseAccess(serverClient),
+      database: clickHouseAccess(migrationClient),
+      databaseName: config.clickhouse.database,
+      logger,
+    });
+  } finally {
+    await migrationClient.close();
+  }
 
   const kafka = createKafka(config, logger, 'processors');
   const runner = new ProcessorRunner({

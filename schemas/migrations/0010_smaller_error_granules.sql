@@ -2,9 +2,9 @@
 -- each agent, and ClickHouse reads a column for whole granules: a REST page of the newest critical
 -- errors of five agents decompressed 41,536 stack traces to return 51 (19 ms of CPU on a million
 -- errors, against 4 ms in 1,024-row granules). ClickHouse cannot change a table's granule size in
--- place, so the table is rebuilt (lib/table-rebuild.ts): copied into a replacement while a view
--- copies what the processors insert meanwhile, then swapped with it; the views that read it follow
--- its name.
+-- place, so the table is rebuilt (lib/table-rebuild.ts): copied into a replacement and swapped
+-- with it while the processors keep writing, what they wrote meanwhile copied after the swap; the
+-- views that read it follow its name.
 
 -- rebuild error_facts
 CREATE TABLE IF NOT EXISTS error_facts__rebuild AS error_facts
