@@ -155,14 +155,15 @@ const API: BenchNotes = {
       'critical errors of five agents decompresses 41,536 stack traces to return 51 (12.4 ms of CPU; ' +
       '5.1 ms without that column). On a copy of the table with 1,024-row granules the same page cost ' +
       '3.4 ms. ClickHouse cannot change a table’s granule size in place, so getting there is a ' +
-      'rebuild of `error_facts` (and likewise `message_log` and `task_lifecycle`) by a migration that ' +
-      'copies the data and re-points the materialized views; not done yet. What such a rebuild can ' +
-      'rely on, tried on both releases: after `RENAME TABLE t TO x, r TO t, x TO r` (18.16) or ' +
-      '`EXCHANGE TABLES t AND r` (26.9), views reading from or writing to `t` follow the name, so a ' +
-      'view copying `t` into `r` during the copy keeps every insert; but on 18.16 a view’s writes ' +
-      'into its table do not run that table’s own views, so `task_lifecycle` (written by a view) ' +
-      'needs its copy fed from `task_events`, and on 26.9 a plain `RENAME` of a view’s source leaves ' +
-      'the view writing nothing.',
+      'rebuild: migration 0010 rebuilds `error_facts` in 1,024-row granules while the processors keep ' +
+      'writing (docs/architecture.md, Tables; `lib/table-rebuild.ts`). After it, the errors route ' +
+      'cost 3.6, 8.1 and 5.7 ms of ClickHouse CPU per request in the idle table of three runs (12.7 ' +
+      'before) and its p99 22.2, 31.7 and 32.5 ms. A first version copied the inserts made during the rebuild through a ' +
+      'materialized view; a stress test of fifteen rebuilds with two writers lost one batch on 18.16, ' +
+      'so what reaches the old table after the copy began is now found by block number and copied ' +
+      'after the swap (66 rebuilds per engine without a loss). `message_log` and `task_lifecycle` ' +
+      'keep 8,192-row granules: on copies with 1,024 a queue view and a task lookup gained 0.3 and ' +
+      '0.4 ms.',
     '- **A first page’s bound is shared.** A first page (no cursor) of errors or messages now takes ' +
       'its lower time bound from the read cache: the time of the page’s last row for that filter ' +
       '(without its `since`), found once per filter and refresh and shared by every caller; the page ' +
@@ -180,9 +181,12 @@ const API: BenchNotes = {
       'and 4.2 ms per lookup in the idle run, against 77,788 rows and 6.2 ms by id alone). Three ' +
       'runs: on `827cbdf` `RESULT idle_p99_ms=23.6 p99_at_50rps_ms=309.2 ' +
       'graphql_p99_at_50rps_ms=313.3 cpu_ms_per_req=4.97`, on `8ea1443` `RESULT idle_p99_ms=28.1 ' +
-      'p99_at_50rps_ms=183.1 graphql_p99_at_50rps_ms=174.4 cpu_ms_per_req=6.01` and the one recorded ' +
-      'here. What is left of the CPU is spread: a page of errors (12 ms of ClickHouse CPU, its stack ' +
-      'traces), a task and its messages and errors (7 to 8 ms), a queue view’s pending TASK messages ' +
+      'p99_at_50rps_ms=183.1 graphql_p99_at_50rps_ms=174.4 cpu_ms_per_req=6.01` and `RESULT ' +
+      'idle_p99_ms=24.6 p99_at_50rps_ms=268.3 graphql_p99_at_50rps_ms=220.1 cpu_ms_per_req=5.07`. ' +
+      'With `error_facts` rebuilt: on `10b1ae7` `RESULT idle_p99_ms=20.4 p99_at_50rps_ms=306.0 ' +
+      'graphql_p99_at_50rps_ms=258.5 cpu_ms_per_req=4.40`, on `e19eace` (load average 2.52 at its ' +
+      'start, API CPU higher on every route) `RESULT idle_p99_ms=42.1 p99_at_50rps_ms=841.0 ' +
+      'graphql_p99_at_50rps_ms=780.0 cpu_ms_per_req=6.64`, and the one recorded here. What is left of the CPU is spread: a task and its messages and errors (7 to 8 ms), a queue view’s pending TASK messages ' +
       '(up to a hundred read by key from 256-row granules of `messages_by_trace`: 12 ms on a merged ' +
       'store, 29 ms per read in the bench’s runs, each set of keys cached for the cache’s TTL).',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
