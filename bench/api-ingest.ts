@@ -1,18 +1,17 @@
 import type { Config } from '../lib/config.js';
-import { createCodec } from '../lib/registry.js';
 import { startGroupsAtEnd } from '../lib/test-support/helpers.js';
 import { ERRORS_TOPIC } from '../schemas/topics.js';
 import type { BenchEnvironment } from './bench-env.js';
-import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
+import type { ProducerReport } from './api-producer.js';
+import { childFailure, freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
 import { consumerEnv } from './phase.js';
-import { createLiveProducer, producePaced } from './produce.js';
 import { delta, scrapeMetrics } from './report.js';
-import { WorkloadGenerator } from './workload.js';
 
 /**
  * Ingest while the API is measured: the real processors (`node dist-bench/cli/main.js processors`) as a
  * child, subscribed to the run's own queue topics only (and the shared errors topic from its current
- * end), fed by the ingest benchmark's paced producer at a steady rate until stopped.
+ * end), fed by the ingest benchmark's paced producer (bench/api-producer.ts, a process of its own) at
+ * a steady rate until stopped.
  */
 
 export interface IngestOutcome {
@@ -24,15 +23,14 @@ export interface IngestOutcome {
 }
 
 export interface BackgroundIngest {
+  /** The processors. */
   child: BenchChild;
+  producer: BenchChild;
   /** Throws when ingest has stopped (the producer failed or the processors exited). */
   assertRunning(): void;
   /** Stops producing, then reads the processors' counters; idempotent. The child keeps running. */
   stop(): Promise<IngestOutcome>;
 }
-
-/** Length of one paced run; runs follow each other until stop() so that nothing is prepared in bulk. */
-const CHUNK_SECONDS = 5;
 
 export async function startBackgroundIngest(options: {
   config: Config;
@@ -58,56 +56,56 @@ export async function startBackgroundIngest(options: {
   await waitForHttpOk(`http://127.0.0.1:${port}/readyz`, child, 60_000, signal);
   const before = await scrapeMetrics(metricsUrl);
 
-  const codec = createCodec(config);
-  const generator = new WorkloadGenerator(env.agents, `${env.token}-live-`, 0x1a9e);
-  const producer = createLiveProducer(env.kafka);
-  await producer.connect();
-  const stopping = new AbortController();
-  const both = AbortSignal.any([signal, stopping.signal]);
-  let sent = 0;
-  let lateSlices = 0;
-  const loop = (async () => {
-    while (!both.aborted) {
-      const result = await producePaced({
-        producer,
-        codec,
-        generator,
-        rate,
-        seconds: CHUNK_SECONDS,
-        signal: both,
-        onSlice: (_sentMs, counts) => {
-          sent += counts.messages + counts.errors;
-        },
-      });
-      lateSlices += result.lateSlices;
-    }
-  })();
-  // a failure other than our own stop ends the run: the figures would no longer be "under ingest"
-  let failure: unknown;
-  loop.catch((error: unknown) => {
-    if (!stopping.signal.aborted) failure = error;
+  // the producer runs in a process of its own: its work would delay the load generator's requests
+  let report: ProducerReport | undefined;
+  let ready: () => void = () => undefined;
+  const isReady = new Promise<void>((resolve) => {
+    ready = resolve;
   });
+  const producer = spawnBenchChild({
+    name: 'producer',
+    script: new URL('./api-producer.js', import.meta.url),
+    env: { ...process.env, BENCH_PRODUCER_TOKEN: env.token, BENCH_PRODUCER_RATE: String(rate) },
+    onStdoutLine: (line) => {
+      let parsed: Partial<ProducerReport> & { ready?: boolean };
+      try {
+        parsed = JSON.parse(line) as typeof parsed;
+      } catch {
+        return;
+      }
+      if (parsed.ready === true) ready();
+      else if (typeof parsed.sent === 'number') {
+        report = { sent: parsed.sent, lateSlices: parsed.lateSlices ?? 0 };
+      }
+    },
+  });
+  options.children.push(producer);
+  const first = await Promise.race([isReady.then(() => 'ready' as const), producer.exited]);
+  if (first !== 'ready') throw childFailure(producer, `exited (${first}) before it was ready`);
 
   const assertRunning = (): void => {
-    if (failure !== undefined) throw new Error('the background producer failed', { cause: failure });
+    if (!producer.running()) throw childFailure(producer, 'exited during the measurement');
     if (!child.running()) throw new Error('the processors exited during the measurement');
   };
   let stopped: Promise<IngestOutcome> | undefined;
   const stop = async (): Promise<IngestOutcome> => {
-    stopping.abort();
-    await loop.catch(() => undefined);
-    await producer.disconnect();
-    assertRunning();
+    if (!child.running()) throw new Error('the processors exited during the measurement');
+    await producer.stop(30_000);
+    const code = await producer.exited;
+    if (code !== 0 || report === undefined) {
+      throw childFailure(producer, `ended with ${code} and no report of what it sent`);
+    }
     const after = await scrapeMetrics(metricsUrl);
     return {
-      sent,
-      lateSlices,
+      sent: report.sent,
+      lateSlices: report.lateSlices,
       consumed: delta(before, after, 'agent_telemetry_consumed_messages_total'),
       deadLettered: delta(before, after, 'agent_telemetry_dead_lettered_total'),
     };
   };
   return {
     child,
+    producer,
     assertRunning,
     stop: () => (stopped ??= stop()),
   };

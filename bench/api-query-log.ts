@@ -64,3 +64,33 @@ export function windowCpu(bySecond: ReadonlyMap<number, number>, window: SecondW
   }
   return seconds;
 }
+
+/**
+ * CPU seconds of the queries that started within the window, by user; empty when the server keeps
+ * no query log (the local stack logs the API's user only).
+ */
+export async function queryCpuByUser(
+  client: ClickHouseClient,
+  window: SecondWindow,
+): Promise<Map<string, number>> {
+  try {
+    await client.command({ query: 'SYSTEM FLUSH LOGS' });
+    const result = await client.query({
+      query: `
+        SELECT user,
+               sum(ProfileEvents.Values[indexOf(ProfileEvents.Names, 'UserTimeMicroseconds')]
+                 + ProfileEvents.Values[indexOf(ProfileEvents.Names, 'SystemTimeMicroseconds')]) AS micros
+        FROM system.query_log
+        WHERE event_date >= toDate(toDateTime(${Math.trunc(window.fromSecond)})) - 1
+          AND query_start_time >= toDateTime(${Math.trunc(window.fromSecond)})
+          AND query_start_time < toDateTime(${Math.trunc(window.toSecond)})
+          AND type IN (2, 4)
+        GROUP BY user`,
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<{ user: string; micros: string | number }>();
+    return new Map(rows.map((row) => [row.user, Number(row.micros) / 1e6]));
+  } catch {
+    return new Map();
+  }
+}

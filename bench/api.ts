@@ -1,4 +1,5 @@
 import { availableParallelism, loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clickHouseAccess, createClickHouseClient, type ClickHouseClient } from '../lib/clickhouse.js';
 import type { Config } from '../lib/config.js';
@@ -21,7 +22,14 @@ import { parseApiBenchOptions, type ApiBenchOptions } from './api-options.js';
 import { graphqlRoutes, restRoutes, dig, type BenchIds, type BenchRoute } from './api-routes.js';
 import { seedDatabase, sampleIds } from './api-seed.js';
 import { seededMessages } from './api-seed-sql.js';
-import { nextSecond, queryCpuBySecond, windowCpu, type SecondWindow } from './api-query-log.js';
+import {
+  nextSecond,
+  queryCpuBySecond,
+  queryCpuByUser,
+  windowCpu,
+  type SecondWindow,
+} from './api-query-log.js';
+import { cpuSnapshot, describeCpuSplit, findServicePids, processCores } from './cpu-split.js';
 import { fmtMs, summarize, type RouteRun } from './api-stats.js';
 import { setUpBench, type BenchEnvironment } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
@@ -193,6 +201,23 @@ async function apiQueriesSettled(run: Run, client: ClickHouseClient): Promise<vo
   }
 }
 
+/**
+ * ClickHouse's cores over a window: the API's reads (its user's queries in the query log) and the
+ * rest of the server's time from /proc (the processors' inserts and their views, merges).
+ */
+async function clickHouseSplit(
+  client: ClickHouseClient,
+  window: SecondWindow,
+  run: Run,
+  serverCores: number | undefined,
+): Promise<string> {
+  const byUser = await queryCpuByUser(client, window);
+  const api = byUser.get(run.config.api.clickhouseUser);
+  if (api === undefined || serverCores === undefined) return '';
+  const apiCores = api / Math.max(1, window.toSecond - window.fromSecond);
+  return `; of clickhouse: the API's queries ${apiCores.toFixed(2)}, the rest (inserts, views, merges) ${Math.max(0, serverCores - apiCores).toFixed(2)}`;
+}
+
 function machineLoad(): string {
   return `load average ${loadavg()
     .map((value) => value.toFixed(2))
@@ -259,12 +284,33 @@ async function runBench(run: Run): Promise<Outcome> {
     const started = Date.now();
     await openLoop(base, routes, options.rates[0] ?? 25, MIX_WARM_UP_MS, run.signal);
     const rates: RateFigures[] = [];
+    const machinePids = new Map([
+      ...findServicePids(),
+      ['api', pid],
+      ['processors', ingest.child.pid],
+      ['producer', ingest.producer.pid],
+      ['bench', process.pid],
+    ]);
+    const splits: string[] = [];
     for (const rate of options.rates) {
       ingest.assertRunning();
+      const fromSecond = await nextSecond();
       const meter = cpuMeter(pids);
+      const machineBefore = cpuSnapshot(machinePids);
+      const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+      loopDelay.enable();
       const measured = await openLoop(base, routes, rate, options.seconds * 1000, run.signal);
+      loopDelay.disable();
+      const machineAfter = cpuSnapshot(machinePids);
       rates.push({ rate, run: measured, cpu: meter.read() });
       say(`  ${rate} req/s offered: ${measured.achievedPerSecond.toFixed(1)} answered per second`);
+      const window = { fromSecond, toSecond: Math.floor(Date.now() / 1000) + 1 };
+      splits.push(
+        `${rate} req/s: ${describeCpuSplit(machineBefore, machineAfter)}` +
+          (await clickHouseSplit(writer, window, run, processCores(machineBefore, machineAfter, 'clickhouse'))) +
+          // the load generator's: a request sent or read late counts as slow (from when it was due)
+          `; the bench's event loop delay p99 ${fmtMs(loopDelay.percentile(99) / 1e6)} ms, max ${fmtMs(loopDelay.max / 1e6)} ms`,
+      );
     }
     const ingested = await ingest.stop();
     say(
@@ -275,6 +321,8 @@ async function runBench(run: Run): Promise<Outcome> {
           : ''),
     );
     say(`machine: ${machineLoad()}`);
+    say('where the CPU went during each rate, in cores (/proc; ClickHouse split by its query log):');
+    for (const split of splits) say(`  ${split}`);
     reportRates(rates);
     const result = outcome(idle, rates);
     say('');

@@ -64,6 +64,15 @@ export function cpuSnapshot(processes: ReadonlyMap<string, number>): CpuSnapshot
   };
 }
 
+/** Cores one process of the snapshots used between them; undefined when it was not found. */
+export function processCores(before: CpuSnapshot, after: CpuSnapshot, name: string): number | undefined {
+  const seconds = (after.atMs - before.atMs) / 1000;
+  const start = before.processes.get(name);
+  const end = after.processes.get(name);
+  if (seconds <= 0 || start === undefined || end === undefined) return undefined;
+  return (end - start) / seconds;
+}
+
 /** "machine 1.9 of 2 cores busy: peer 0.9, clickhouse 0.6, kafka 0.2, registry 0.0, rest 0.2". */
 export function describeCpuSplit(before: CpuSnapshot, after: CpuSnapshot): string {
   const seconds = (after.atMs - before.atMs) / 1000;

@@ -41,7 +41,17 @@ function orderBy(table: TracedTable, order: Order): string {
   return `${table.time} ${direction}, ${table.id} ${direction}, observed_at_ms DESC LIMIT 1 BY ${table.id}`;
 }
 
-/** Rows of the copy matching `where` (which must narrow it by its key), one per id, in order. */
+/**
+ * Rows of the copy matching `where` (which must narrow it by its key), one per id, in order.
+ *
+ * PREWHERE: under ingest the copy has a few small parts besides its large ones, and a small part's
+ * one granule spans the whole key range, so every lookup reads a granule of each. With WHERE,
+ * ClickHouse 18.16 read every column of those granules for a trace (`trace_id = …` is a key
+ * condition, which it does not move to PREWHERE); with PREWHERE it reads the key column there and
+ * the wide ones only where a row matched: 14.7 to 17.4 → 6.8 to 7.5 ms of CPU for the errors of a
+ * trace with five small parts besides six large ones, 3.2 to 3.4 → 2.6 to 2.9 ms with one part.
+ * Tuples of the whole key and refs subqueries cost the same either way.
+ */
 export function selectByTrace(
   table: TracedTable,
   columns: readonly string[],
@@ -49,7 +59,7 @@ export function selectByTrace(
   order: Order,
   limit: number,
 ): string {
-  return `SELECT ${columns.join(', ')} FROM ${table.byTrace} WHERE ${where.join(' AND ')}
+  return `SELECT ${columns.join(', ')} FROM ${table.byTrace} PREWHERE ${where.join(' AND ')}
     ORDER BY ${orderBy(table, order)} LIMIT ${Math.trunc(limit)}`;
 }
 

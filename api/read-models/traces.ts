@@ -1,7 +1,7 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
 import { ERRORS_BY_TRACE } from '../../lib/tables/error-facts.js';
-import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
+import { MESSAGE_LOG, MESSAGES_BY_TRACE } from '../../lib/tables/message-log.js';
 import type { ErrorsReadModel } from './errors.js';
 import type { MessagesReadModel } from './messages.js';
 import { isoTime, type ApiError, type ApiMessage } from './shapes.js';
@@ -202,7 +202,7 @@ export class TracesReadModel {
     });
   }
 
-  /** Who sends what to whom within a trace. */
+  /** Who sends what to whom within a trace (read by the trace's key, not over every agent's range). */
   async graph(traceId: string): Promise<AgentEdge[]> {
     const rows = await this.#reader.query<{
       source_agent: string;
@@ -211,7 +211,7 @@ export class TracesReadModel {
       n: string | number;
     }>(`
       SELECT source_agent, target_agent, toString(message_type) AS message_type, uniqExact(message_id) AS n
-      FROM ${MESSAGE_LOG} WHERE trace_id = ${quoteString(traceId)}
+      FROM ${MESSAGES_BY_TRACE} WHERE trace_id = ${quoteString(traceId)}
       GROUP BY source_agent, target_agent, message_type ORDER BY source_agent, target_agent, message_type`);
     return rows.map((r) => ({
       source_agent: r.source_agent,
