@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode, TelemetryError } from './errors.js';
-import { loadMigrations, migrate, type Migration } from './migrations.js';
+import { loadMigrations, migrate, parseRelease, type Migration } from './migrations.js';
 import { createTestDatabase, testLogger, type TestDatabase } from './test-support/helpers.js';
 
 describe('ClickHouse migrations against the real server', () => {
@@ -25,6 +25,26 @@ describe('ClickHouse migrations against the real server', () => {
     expect(second.alreadyApplied).toBe(migrations.length);
     const recorded = await db.access.query<{ n: string }>('SELECT count() AS n FROM schema_migrations FINAL');
     expect(Number(recorded[0]?.n)).toBe(migrations.length);
+  });
+
+  it('keeps the tables read by key in small compression blocks where the release has it per table', async () => {
+    await migrate({ server: db.server, database: db.access, databaseName: db.name, logger });
+    const release = parseRelease((await db.access.query<{ v: string }>('SELECT version() AS v'))[0]?.v ?? '');
+    const tables = await db.access.query<{ name: string; engine_full: string }>(
+      `SELECT name, engine_full FROM system.tables WHERE database = currentDatabase()
+         AND name IN ('messages_by_trace', 'errors_by_trace', 'message_refs', 'error_refs') ORDER BY name`,
+    );
+    expect(tables.map((t) => t.name)).toEqual([
+      'error_refs',
+      'errors_by_trace',
+      'message_refs',
+      'messages_by_trace',
+    ]);
+    const perTable = release[0] > 21 || (release[0] === 21 && release[1] >= 1);
+    for (const table of tables) {
+      // 0011: 21.1 and later keep it per table; 18.16 takes it from the server's default profile
+      expect(table.engine_full.includes('min_compress_block_size = 4096'), table.name).toBe(perTable);
+    }
   });
 
   it('creates the database when it does not exist', async () => {

@@ -40,6 +40,9 @@ INSERT INTO events_copy SELECT * FROM events;
 
 ALTER TABLE events ADD COLUMN extra UInt8 DEFAULT 0, ADD COLUMN first String FIRST, DROP COLUMN state;
 ALTER TABLE events MODIFY COLUMN extra UInt16 DEFAULT 1;
+
+-- when clickhouse >= 21.1
+ALTER TABLE events MODIFY SETTING min_compress_block_size = 4096;
 `;
 
 describe('the migration reader', () => {
@@ -59,6 +62,7 @@ describe('the migration reader', () => {
       undefined,
       undefined,
       undefined,
+      'clickhouse >= 21.1',
     ]);
   });
 
@@ -98,7 +102,7 @@ describe('the migration reader', () => {
       engine: 'ReplacingMergeTree(at_ms)',
       partitionBy: 'toYYYYMM(day)',
       orderBy: '(id, at_ms)',
-      settings: 'index_granularity = 256',
+      settings: 'index_granularity = 256, min_compress_block_size = 4096 (on clickhouse >= 21.1)',
       createdIn: '0001_first.sql',
       comment: 'What the file does.\n\nMore about it.',
     });
@@ -107,6 +111,7 @@ describe('the migration reader', () => {
       'ADD COLUMN first',
       'DROP COLUMN state',
       'MODIFY COLUMN extra',
+      'MODIFY SETTING min_compress_block_size (on clickhouse >= 21.1)',
     ]);
     // a copy takes the columns of its source as they were when it was created
     expect(schema.tables.get('events_copy')?.columns.map((c) => c.name)).toEqual([

@@ -3,7 +3,7 @@
  * by statement: tables with their columns, engine and keys, views with their sources, and which
  * migration created or changed each. It understands the statements the migrations use (CREATE
  * TABLE, CREATE TABLE … AS, CREATE [MATERIALIZED] VIEW, ALTER TABLE … ADD/DROP/MODIFY/COMMENT
- * COLUMN, INSERT … SELECT, DROP) and throws on anything else, naming the migration: a statement
+ * COLUMN, ALTER TABLE … MODIFY SETTING, INSERT … SELECT, DROP) and throws on anything else, naming the migration: a statement
  * it cannot read must not vanish from the reference page.
  *
  * General SQL parsers do not read ClickHouse DDL (`ENGINE = …`, `AggregateFunction(argMax, String,
@@ -349,9 +349,24 @@ function requireTable(schema: Schema, name: string, where: string): Table {
   return table;
 }
 
-function alterTable(table: Table, actions: string, migration: string, where: string): string[] {
+function alterTable(
+  table: Table,
+  actions: string,
+  migration: string,
+  where: string,
+  when: string | undefined,
+): string[] {
   const changes: string[] = [];
+  const on = when === undefined ? '' : ` (on ${when})`;
   for (const action of splitTopLevel(actions)) {
+    const setting = /^MODIFY\s+SETTING\s+(\w+)\s*=\s*(\S+)$/i.exec(action);
+    if (setting?.[1] !== undefined && setting[2] !== undefined) {
+      const [, name, value] = setting;
+      const kept = (table.settings ?? '').split(/,\s*/).filter((s) => s !== '' && !s.startsWith(`${name} =`));
+      table.settings = [...kept, `${name} = ${value}${on}`].join(', ');
+      changes.push(`MODIFY SETTING ${name}${on}`);
+      continue;
+    }
     const add = /^ADD\s+COLUMN\s+(?:IF\s+NOT\s+EXISTS\s+)?([\s\S]+?)(?:\s+(AFTER\s+\w+|FIRST))?$/i.exec(
       action,
     );
@@ -517,7 +532,7 @@ export function applyStatement(schema: Schema, migration: string, statement: Sou
   const alter = ALTER_TABLE.exec(sql);
   if (alter?.[1] !== undefined && alter[2] !== undefined) {
     const table = requireTable(schema, unquote(alter[1]), where);
-    const changes = alterTable(table, alter[2], migration, where);
+    const changes = alterTable(table, alter[2], migration, where, statement.when);
     for (const change of changes) table.changes.push({ migration, change });
     return `ALTER TABLE ${table.name} ${changes.join(', ')}`;
   }
