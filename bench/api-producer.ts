@@ -38,8 +38,11 @@ async function main(): Promise<void> {
   const producer = createLiveProducer(kafka);
   await producer.connect();
   const stopping = new AbortController();
-  process.once('SIGTERM', () => stopping.abort());
-  process.once('SIGINT', () => stopping.abort());
+  const stop = (): void => {
+    stopping.abort();
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
   process.stdout.write(`${JSON.stringify({ ready: true })}\n`);
   const report: ProducerReport = { sent: 0, lateSlices: 0 };
   try {
