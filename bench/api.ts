@@ -307,7 +307,12 @@ async function runBench(run: Run): Promise<Outcome> {
       const window = { fromSecond, toSecond: Math.floor(Date.now() / 1000) + 1 };
       splits.push(
         `${rate} req/s: ${describeCpuSplit(machineBefore, machineAfter)}` +
-          (await clickHouseSplit(writer, window, run, processCores(machineBefore, machineAfter, 'clickhouse'))) +
+          (await clickHouseSplit(
+            writer,
+            window,
+            run,
+            processCores(machineBefore, machineAfter, 'clickhouse'),
+          )) +
           // the load generator's: a request sent or read late counts as slow (from when it was due)
           `; the bench's event loop delay p99 ${fmtMs(loopDelay.percentile(99) / 1e6)} ms, max ${fmtMs(loopDelay.max / 1e6)} ms`,
       );
