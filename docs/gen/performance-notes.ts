@@ -189,6 +189,29 @@ const API: BenchNotes = {
       'graphql_p99_at_50rps_ms=780.0 cpu_ms_per_req=6.64`, and the one recorded here. What is left of the CPU is spread: a task and its messages and errors (7 to 8 ms), a queue view’s pending TASK messages ' +
       '(up to a hundred read by key from 256-row granules of `messages_by_trace`: 12 ms on a merged ' +
       'store, 29 ms per read in the bench’s runs, each set of keys cached for the cache’s TTL).',
+    '- **Where the CPU goes under ingest, and reads beside small parts.** The mix now prints, per ' +
+      'rate, the cores each process used: at 50 req/s in the run on `4c5ee9c`, 1.65 of 2 cores were busy: ClickHouse ' +
+      '0.85 (the API’s queries 0.51, the inserts, their views and merges 0.34), Kafka 0.22, the ' +
+      'producer 0.16, the API 0.16, the processors 0.14, the load generator 0.10. The producer now ' +
+      'runs in a process of its own: in the benchmark’s process a chunk of workload generated at ' +
+      'once held the load generator’s event loop for up to 105 to 132 ms per rate (27 to 43 ms ' +
+      'since, the machine’s scheduling). Under ingest a table read by key has a few small parts ' +
+      'beside its large ones, and a small part’s one granule spans every key, so each lookup reads a ' +
+      'granule of each: reads by trace now use `PREWHERE`, so the wide columns are read only where a ' +
+      'row matched (the errors of a trace beside five small parts: 14.7 to 17.4 → 6.8 to 7.5 ms of ' +
+      'ClickHouse CPU). The tables read by key compress in blocks of at least 4 KiB instead of 64 KiB ' +
+      '(migration 0011; docs/architecture.md, Tables): a queue’s hundred pending TASK messages read ' +
+      'by key 56 to 57 → 20 to 23 ms, a task lookup 5.65 → 4.47 ms, an error by id 2.27 → 1.82 ms ' +
+      '(the same ids before and after the tables were rewritten), for 3.6 % more disk. The pending ' +
+      'tasks are found by merging only the keys of the open rows (323 to 377 against 475 to 517 ms ' +
+      'for the overview of 850,000 tasks, refreshed every few seconds while anyone asks). A trace’s ' +
+      'graph read `message_log`’s trace ids whole (11.9 → 0.9 ms). The processors fetch 64 KiB or ' +
+      '100 ms at a time (0.23 → 0.14 of a core at 2,000 msg/s). Runs on these changes as they came: ' +
+      '`RESULT idle_p99_ms=27.9 p99_at_50rps_ms=265.0 graphql_p99_at_50rps_ms=219.3 ' +
+      'cpu_ms_per_req=6.43` (before them), `27.6 / 318.9 / 329.9 / 5.93` (fetches), `24.8 / 5,089.0 / ' +
+      '5,396.0 / 5.66` (the producer’s process; the machine at 1.97 of 2 cores during the mix), ' +
+      '`27.8 / 182.1 / 182.1 / 6.13` (`4d57ec9`), `24.3 / 167.0 / 176.6 / 5.66` (`de481aa`), `22.9 / ' +
+      '232.5 / 278.3 / 5.30` (`4c5ee9c`) and the one recorded here.',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
       'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
       'Callers within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last ' +
