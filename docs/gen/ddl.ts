@@ -3,8 +3,8 @@
  * by statement: tables with their columns, engine and keys, views with their sources, and which
  * migration created or changed each. It understands the statements the migrations use (CREATE
  * TABLE, CREATE TABLE … AS, CREATE [MATERIALIZED] VIEW, ALTER TABLE … ADD/DROP/MODIFY/COMMENT
- * COLUMN, ALTER TABLE … MODIFY SETTING, INSERT … SELECT, DROP) and throws on anything else, naming the migration: a statement
- * it cannot read must not vanish from the reference page.
+ * COLUMN and MODIFY SETTING, INSERT … SELECT, DROP) and throws on anything else, naming the
+ * migration: a statement it cannot read must not vanish from the reference page.
  *
  * General SQL parsers do not read ClickHouse DDL (`ENGINE = …`, `AggregateFunction(argMax, String,
  * Tuple(UInt64, String))`, `MATERIALIZED` columns), so this is a small reader of that subset.
