@@ -193,9 +193,10 @@ const API: BenchNotes = {
       'rate, the cores each process used: at 50 req/s in the run on `4c5ee9c`, 1.65 of 2 cores were busy: ClickHouse ' +
       '0.85 (the API’s queries 0.51, the inserts, their views and merges 0.34), Kafka 0.22, the ' +
       'producer 0.16, the API 0.16, the processors 0.14, the load generator 0.10. The producer now ' +
-      'runs in a process of its own: in the benchmark’s process a chunk of workload generated at ' +
-      'once held the load generator’s event loop for up to 105 to 132 ms per rate (27 to 43 ms ' +
-      'since, the machine’s scheduling). Under ingest a table read by key has a few small parts ' +
+      'runs in a process of its own: in the benchmark’s process, generating each 5 s chunk of ' +
+      'workload (10,000 messages, 130 ms or more) held the load generator’s event loop, whose ' +
+      'longest delay per rate was 105 to 132 ms (25 to 113 ms in five runs since: on a busy machine ' +
+      'a process waits for a core). Under ingest a table read by key has a few small parts ' +
       'beside its large ones, and a small part’s one granule spans every key, so each lookup reads a ' +
       'granule of each: reads by trace now use `PREWHERE`, so the wide columns are read only where a ' +
       'row matched (the errors of a trace beside five small parts: 14.7 to 17.4 → 6.8 to 7.5 ms of ' +
