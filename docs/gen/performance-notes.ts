@@ -195,7 +195,7 @@ const API: BenchNotes = {
       'producer 0.16, the API 0.16, the processors 0.14, the load generator 0.10. The producer now ' +
       'runs in a process of its own: in the benchmark’s process, generating each 5 s chunk of ' +
       'workload (10,000 messages, 130 ms or more) held the load generator’s event loop, whose ' +
-      'longest delay per rate was 105 to 132 ms (25 to 113 ms in five runs since: on a busy machine ' +
+      'longest delay per rate was 105 to 132 ms (25 to 117 ms in five runs since: on a busy machine ' +
       'a process waits for a core). Under ingest a table read by key has a few small parts ' +
       'beside its large ones, and a small part’s one granule spans every key, so each lookup reads a ' +
       'granule of each: reads by trace now use `PREWHERE`, so the wide columns are read only where a ' +
