@@ -25,6 +25,34 @@ export async function nextSecond(): Promise<number> {
 }
 
 /**
+ * The user + system CPU, in microseconds, of the finished (or failed) queries in the server's log
+ * that started at or after `fromSecond` and match `conditions`, summed per value of `key`; flushes
+ * the log first, so the latest queries are in it.
+ */
+async function queryLogCpu(
+  client: ClickHouseClient,
+  key: string,
+  fromSecond: number,
+  conditions: readonly string[],
+): Promise<{ key: string | number; micros: string | number }[]> {
+  await client.command({ query: 'SYSTEM FLUSH LOGS' });
+  const from = Math.trunc(fromSecond);
+  const result = await client.query({
+    query: `
+      SELECT ${key} AS key,
+             sum(ProfileEvents.Values[indexOf(ProfileEvents.Names, 'UserTimeMicroseconds')]
+               + ProfileEvents.Values[indexOf(ProfileEvents.Names, 'SystemTimeMicroseconds')]) AS micros
+      FROM system.query_log
+      WHERE event_date >= toDate(toDateTime(${from})) - 1
+        AND query_start_time >= toDateTime(${from}) AND type IN (2, 4)
+        ${conditions.map((condition) => `AND ${condition}`).join(' ')}
+      GROUP BY key`,
+    format: 'JSONEachRow',
+  });
+  return result.json<{ key: string | number; micros: string | number }>();
+}
+
+/**
  * CPU seconds of `user`'s queries per second they started in, since `fromSecond`; undefined when the
  * server keeps no query log for that user (`log_queries` off, or no `system.query_log`).
  */
@@ -35,22 +63,11 @@ export async function queryCpuBySecond(
   fromSecond: number,
 ): Promise<Map<number, number> | undefined> {
   try {
-    await client.command({ query: 'SYSTEM FLUSH LOGS' });
-    const result = await client.query({
-      query: `
-        SELECT toUInt32(query_start_time) AS second,
-               sum(ProfileEvents.Values[indexOf(ProfileEvents.Names, 'UserTimeMicroseconds')]
-                 + ProfileEvents.Values[indexOf(ProfileEvents.Names, 'SystemTimeMicroseconds')]) AS micros
-        FROM system.query_log
-        WHERE event_date >= toDate(toDateTime(${Math.trunc(fromSecond)})) - 1
-          AND query_start_time >= toDateTime(${Math.trunc(fromSecond)})
-          AND user = ${quoteString(user)} AND type IN (2, 4)
-        GROUP BY second`,
-      format: 'JSONEachRow',
-    });
-    const rows = await result.json<{ second: string | number; micros: string | number }>();
+    const rows = await queryLogCpu(client, 'toUInt32(query_start_time)', fromSecond, [
+      `user = ${quoteString(user)}`,
+    ]);
     if (rows.length === 0) return undefined;
-    return new Map(rows.map((row) => [Number(row.second), Number(row.micros) / 1e6]));
+    return new Map(rows.map((row) => [Number(row.key), Number(row.micros) / 1e6]));
   } catch {
     return undefined;
   }
@@ -74,22 +91,10 @@ export async function queryCpuByUser(
   window: SecondWindow,
 ): Promise<Map<string, number>> {
   try {
-    await client.command({ query: 'SYSTEM FLUSH LOGS' });
-    const result = await client.query({
-      query: `
-        SELECT user,
-               sum(ProfileEvents.Values[indexOf(ProfileEvents.Names, 'UserTimeMicroseconds')]
-                 + ProfileEvents.Values[indexOf(ProfileEvents.Names, 'SystemTimeMicroseconds')]) AS micros
-        FROM system.query_log
-        WHERE event_date >= toDate(toDateTime(${Math.trunc(window.fromSecond)})) - 1
-          AND query_start_time >= toDateTime(${Math.trunc(window.fromSecond)})
-          AND query_start_time < toDateTime(${Math.trunc(window.toSecond)})
-          AND type IN (2, 4)
-        GROUP BY user`,
-      format: 'JSONEachRow',
-    });
-    const rows = await result.json<{ user: string; micros: string | number }>();
-    return new Map(rows.map((row) => [row.user, Number(row.micros) / 1e6]));
+    const rows = await queryLogCpu(client, 'user', window.fromSecond, [
+      `query_start_time < toDateTime(${Math.trunc(window.toSecond)})`,
+    ]);
+    return new Map(rows.map((row) => [String(row.key), Number(row.micros) / 1e6]));
   } catch {
     return new Map();
   }

@@ -80,10 +80,9 @@ export function describeCpuSplit(before: CpuSnapshot, after: CpuSnapshot): strin
   const machine = (after.machine - before.machine) / seconds;
   let accounted = 0;
   const parts: string[] = [];
-  for (const [name, end] of after.processes) {
-    const start = before.processes.get(name);
-    if (start === undefined || end === undefined) continue;
-    const cores = (end - start) / seconds;
+  for (const name of after.processes.keys()) {
+    const cores = processCores(before, after, name);
+    if (cores === undefined) continue;
     accounted += cores;
     parts.push(`${name} ${cores.toFixed(2)}`);
   }
