@@ -32,19 +32,25 @@ describe('ClickHouse migrations against the real server', () => {
     const release = parseRelease((await db.access.query<{ v: string }>('SELECT version() AS v'))[0]?.v ?? '');
     const tables = await db.access.query<{ name: string; engine_full: string }>(
       `SELECT name, engine_full FROM system.tables WHERE database = currentDatabase()
-         AND name IN ('messages_by_trace', 'errors_by_trace', 'message_refs', 'error_refs') ORDER BY name`,
+         AND name IN ('messages_by_trace', 'errors_by_trace', 'message_refs', 'error_refs', 'task_lifecycle')
+         ORDER BY name`,
     );
     expect(tables.map((t) => t.name)).toEqual([
       'error_refs',
       'errors_by_trace',
       'message_refs',
       'messages_by_trace',
+      'task_lifecycle',
     ]);
     const perTable = release[0] > 21 || (release[0] === 21 && release[1] >= 1);
     for (const table of tables) {
-      // 0011: 21.1 and later keep it per table; 18.16 takes it from the server's default profile
+      // 0011, 0012: 21.1 and later keep it per table; 18.16 takes it from the server's default profile
       expect(table.engine_full.includes('min_compress_block_size = 4096'), table.name).toBe(perTable);
     }
+    // 0012 rebuilt task_lifecycle in 1,024-row granules, and its view still writes into it
+    expect(tables.find((t) => t.name === 'task_lifecycle')?.engine_full).toContain(
+      'index_granularity = 1024',
+    );
   });
 
   it('creates the database when it does not exist', async () => {

@@ -197,13 +197,19 @@ async function dropOld(options: RebuildOptions, old: string): Promise<void> {
 }
 
 /**
- * Waits until the inserts into the table running now have ended: one that began before the swap
- * writes into the old table, and must be done before its parts are copied. (An insert that names
- * the table in any other way than `INSERT INTO [db.]table` is not seen; the processors' are.)
+ * Waits until the inserts that write into the table running now have ended: one that began before
+ * the swap writes into the old table, and must be done before its parts are copied. Those are the
+ * inserts into the table and into the tables whose materialized views write into it (`TO <table>`;
+ * a view finds its target when the insert into its source begins). An insert that names its table
+ * in any other way than `INSERT INTO [db.]table` is not seen; the processors' are.
  */
 async function waitForRunningInserts(options: RebuildOptions): Promise<void> {
   const waitMs = options.insertWaitMs ?? 60_000;
-  const into = new RegExp(`^\\s*INSERT\\s+INTO\\s+(?:[\\w\`"]+\\.)?[\`"]?${options.table}[\`"]?[\\s(]`, 'i');
+  const tables = [options.table, ...(await viewSources(options.database, options.table))];
+  const into = new RegExp(
+    `^\\s*INSERT\\s+INTO\\s+(?:[\\w\`"]+\\.)?[\`"]?(?:${tables.join('|')})[\`"]?[\\s(]`,
+    'i',
+  );
   const running = async (ids?: readonly string[]): Promise<string[]> => {
     const rows = await options.database.query<{ query_id: string; query: string }>(
       `SELECT query_id, substring(query, 1, 300) AS query FROM system.processes
@@ -224,4 +230,19 @@ async function waitForRunningInserts(options: RebuildOptions): Promise<void> {
     await sleep(POLL_MS);
     ids = await running(ids);
   }
+}
+
+/** The tables of the database whose materialized views write into `table` (`… TO [db.]table`). */
+async function viewSources(database: ClickHouseReader, table: string): Promise<string[]> {
+  const rows = await database.query<{ name: string; engine: string; create_query: string; views: string[] }>(
+    `SELECT name, engine, create_table_query AS create_query, dependencies_table AS views
+     FROM system.tables WHERE database = currentDatabase()`,
+  );
+  const target = new RegExp(`\\sTO\\s+(?:[\\w\`"]+\\.)?[\`"]?${table}[\`"]?[\\s(]`, 'i');
+  const writers = new Set(
+    rows
+      .filter((row) => row.engine === 'MaterializedView' && target.test(row.create_query))
+      .map((row) => row.name),
+  );
+  return rows.filter((row) => row.views.some((view) => writers.has(view))).map((row) => row.name);
 }
