@@ -45,6 +45,8 @@ export interface RebuildOptions {
 export type RebuildOutcome = 'rebuilt' | 'already';
 
 const POLL_MS = 250;
+/** An optional database before a table's name in SQL text: `db.`, `` `my-db`. `` or `"my-db".`. */
+const QUALIFIER = '(?:(?:\\w+|`[^`]+`|"[^"]+")\\.)?';
 const TABLE_ALREADY_EXISTS = '57';
 
 export function rebuildNames(table: string): {
@@ -206,10 +208,7 @@ async function dropOld(options: RebuildOptions, old: string): Promise<void> {
 async function waitForRunningInserts(options: RebuildOptions): Promise<void> {
   const waitMs = options.insertWaitMs ?? 60_000;
   const tables = [options.table, ...(await viewSources(options.database, options.table))];
-  const into = new RegExp(
-    `^\\s*INSERT\\s+INTO\\s+(?:[\\w\`"]+\\.)?[\`"]?(?:${tables.join('|')})[\`"]?[\\s(]`,
-    'i',
-  );
+  const into = insertInto(tables);
   const running = async (ids?: readonly string[]): Promise<string[]> => {
     const rows = await options.database.query<{ query_id: string; query: string }>(
       `SELECT query_id, substring(query, 1, 300) AS query FROM system.processes
@@ -232,13 +231,23 @@ async function waitForRunningInserts(options: RebuildOptions): Promise<void> {
   }
 }
 
+/** Matches the text of an insert into one of `tables` (names of letters, digits and `_`). */
+export function insertInto(tables: readonly string[]): RegExp {
+  return new RegExp(`^\\s*INSERT\\s+INTO\\s+${QUALIFIER}[\`"]?(?:${tables.join('|')})[\`"]?[\\s(]`, 'i');
+}
+
+/** Matches the definition of a materialized view that writes into `table` (`… TO [db.]table`). */
+export function viewInto(table: string): RegExp {
+  return new RegExp(`\\sTO\\s+${QUALIFIER}[\`"]?${table}[\`"]?[\\s(]`, 'i');
+}
+
 /** The tables of the database whose materialized views write into `table` (`… TO [db.]table`). */
 async function viewSources(database: ClickHouseReader, table: string): Promise<string[]> {
   const rows = await database.query<{ name: string; engine: string; create_query: string; views: string[] }>(
     `SELECT name, engine, create_table_query AS create_query, dependencies_table AS views
      FROM system.tables WHERE database = currentDatabase()`,
   );
-  const target = new RegExp(`\\sTO\\s+(?:[\\w\`"]+\\.)?[\`"]?${table}[\`"]?[\\s(]`, 'i');
+  const target = viewInto(table);
   const writers = new Set(
     rows
       .filter((row) => row.engine === 'MaterializedView' && target.test(row.create_query))
