@@ -149,7 +149,8 @@ const API: BenchNotes = {
       'lists, are then read by the key their task’s row carries (trace, submission time, id) instead ' +
       'of by id through `message_refs`: 35 against 52 ms of ClickHouse CPU per lookup of up to a ' +
       'hundred in the mix (query log; 15 against 20 ms on an idle store); the run on that change is ' +
-      'the one recorded here.',
+      'this one (`1a46ce9`): `RESULT idle_p99_ms=30.0 p99_at_50rps_ms=303.0 ' +
+      'graphql_p99_at_50rps_ms=192.9 cpu_ms_per_req=6.04`.',
     '- **What a page of errors costs ClickHouse** is mostly its stack traces: a REST page holds every ' +
       'field, and ClickHouse reads a column for whole 8,192-row granules, so a page of the newest ' +
       'critical errors of five agents decompresses 41,536 stack traces to return 51 (12.4 ms of CPU; ' +
@@ -194,7 +195,7 @@ const API: BenchNotes = {
       'With `error_facts` rebuilt: on `10b1ae7` `RESULT idle_p99_ms=20.4 p99_at_50rps_ms=306.0 ' +
       'graphql_p99_at_50rps_ms=258.5 cpu_ms_per_req=4.40`, on `e19eace` (load average 2.52 at its ' +
       'start, API CPU higher on every route) `RESULT idle_p99_ms=42.1 p99_at_50rps_ms=841.0 ' +
-      'graphql_p99_at_50rps_ms=780.0 cpu_ms_per_req=6.64`, and the one recorded here. What is left of the CPU is spread: a task and its messages and errors (7 to 8 ms), a queue view’s pending TASK messages ' +
+      'graphql_p99_at_50rps_ms=780.0 cpu_ms_per_req=6.64`, and after it `RESULT idle_p99_ms=23.9 p99_at_50rps_ms=238.1 graphql_p99_at_50rps_ms=244.3 cpu_ms_per_req=5.41`. What is left of the CPU is spread: a task and its messages and errors (7 to 8 ms), a queue view’s pending TASK messages ' +
       '(up to a hundred read by key from 256-row granules of `messages_by_trace`: 12 ms on a merged ' +
       'store, 29 ms per read in the bench’s runs, each set of keys cached for the cache’s TTL).',
     '- **Where the CPU goes under ingest, and reads beside small parts.** The mix now prints, per ' +
@@ -220,7 +221,29 @@ const API: BenchNotes = {
       'cpu_ms_per_req=6.43` (before them), `27.6 / 318.9 / 329.9 / 5.93` (fetches), `24.8 / 5,089.0 / ' +
       '5,396.0 / 5.66` (the producer’s process; the machine at 1.97 of 2 cores during the mix), ' +
       '`27.8 / 182.1 / 182.1 / 6.13` (`4d57ec9`), `24.3 / 167.0 / 176.6 / 5.66` (`de481aa`), `22.9 / ' +
-      '232.5 / 278.3 / 5.30` (`4c5ee9c`) and the one recorded here.',
+      '232.5 / 278.3 / 5.30` and `23.6 / 264.0 / 272.8 / 5.43` (`4c5ee9c`).',
+    '- **A task’s row in 1,024-row granules, and what reads by key cost under ingest.** Migration ' +
+      '0012 rebuilds `task_lifecycle` in 1,024-row granules (above: a task’s row 3.0 to 4.0 → 1.5 to ' +
+      '2.2 ms of ClickHouse CPU); the rebuild also waits for the inserts into the view’s source that ' +
+      'were running at the swap. The query log of a run’s idle table and of its mix (`b6f0576`, the ' +
+      'run recorded here) shows where a lookup’s cost goes under ingest: per query, the messages read ' +
+      'by key 4.17 → 8.68 ms (parts read 1.9 → 10.2, rows 6,991 → 13,976), the errors by key 3.17 → ' +
+      '7.70 ms (parts 1.9 → 8.0), a task’s row 2.96 → 6.08 ms (parts 1.2 → 5.2). ClickHouse 18.16 ' +
+      'keeps the first key of each granule only, so a part’s last granule reaches to the end of the ' +
+      'key range, and a lookup skips a small part only when its key sorts before the part’s first ' +
+      'key; a small part read costs a granule of each column read. Tried and left: one thread per ' +
+      'query for the API’s profile, so that a shared refresh takes one core instead of two ' +
+      '(`RESULT idle_p99_ms=24.9 p99_at_50rps_ms=827.8 graphql_p99_at_50rps_ms=840.8 ' +
+      'cpu_ms_per_req=6.24`, no better); the pending overview as a join of the open rows with every ' +
+      'row’s resolution and expiry (the same answer, 330 to 340 against 433 to 557 ms, three refreshes ' +
+      'a minute during the mix: 0.01 of a core); a condition on the day of the rows read through the ' +
+      'refs tables, which lets a lookup skip the parts of days it does not ask for (1,393 → 768 rows ' +
+      'with six small parts of today beside the store) but nothing for a task of today or yesterday, ' +
+      'which is what a debugging session asks about. Runs on `ad7e270` and `b6f0576`: `RESULT ' +
+      'idle_p99_ms=26.0 p99_at_50rps_ms=329.7 graphql_p99_at_50rps_ms=329.7 cpu_ms_per_req=6.02`, ' +
+      '`28.3 / 366.8 / 366.8 / 7.56` (CPU per request higher on every route, those the change does ' +
+      'not touch too) and the one recorded here; the spread of these runs is as large as any one ' +
+      'change.',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
       'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
       'Callers within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last ' +
