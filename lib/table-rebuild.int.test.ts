@@ -47,6 +47,42 @@ async function leftovers(table: string): Promise<string[]> {
   return result.map((r) => r.name);
 }
 
+/**
+ * Runs `rebuild` while two writers insert batches of 100 rows (`<prefix>-<n>` from `from` on) into
+ * `into`, inserting a batch again when the table is briefly missing; the first row of each batch
+ * written, once the rebuild has ended and the writers stopped 200 ms later.
+ */
+async function writeDuring(
+  into: string,
+  prefix: string,
+  from: number,
+  rebuild: () => Promise<unknown>,
+): Promise<number[]> {
+  let next = from;
+  const writing = { stop: false };
+  const written: number[] = [];
+  const writers = [0, 1].map(async () => {
+    while (!writing.stop) {
+      const first = next;
+      next += 100;
+      for (;;) {
+        try {
+          await db.access.insert(into, rows(prefix, first, 100));
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      }
+      written.push(first);
+    }
+  });
+  await rebuild();
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  writing.stop = true;
+  await Promise.all(writers);
+  return written;
+}
+
 describe('rebuilding a table in a new layout', () => {
   it('loses no row inserted meanwhile, keeps its views, and runs once when asked twice at once', async () => {
     await createSource('rb');
@@ -109,28 +145,9 @@ describe('rebuilding a table in a new layout', () => {
       const table = `rs${k}`;
       await createSource(table);
       await db.access.insert(table, rows('s', 0, 20_000));
-      let next = 20_000;
-      const writing = { stop: false };
-      const written: number[] = [];
-      const writers = [0, 1].map(async () => {
-        while (!writing.stop) {
-          const from = next;
-          next += 100;
-          for (;;) {
-            try {
-              await db.access.insert(table, rows('s', from, 100));
-              break;
-            } catch {
-              await new Promise((resolve) => setTimeout(resolve, 5));
-            }
-          }
-          written.push(from);
-        }
-      });
-      await rebuildTable({ database: db.access, table, create: replacement(table), logger: testLogger() });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      writing.stop = true;
-      await Promise.all(writers);
+      const written = await writeDuring(table, 's', 20_000, () =>
+        rebuildTable({ database: db.access, table, create: replacement(table), logger: testLogger() }),
+      );
       const stored = new Set(
         (await db.access.query<{ id: string }>(`SELECT DISTINCT id FROM ${table}`)).map((r) => r.id),
       );
@@ -159,30 +176,11 @@ describe('rebuilding a table in a new layout', () => {
         `INSERT INTO ${table} SELECT id, maxState(v) AS v
          FROM (SELECT concat('v-', toString(number)) AS id, number AS v FROM numbers(20000)) GROUP BY id`,
       );
-      let next = 20_000;
-      const writing = { stop: false };
-      const written: number[] = [];
-      const writers = [0, 1].map(async () => {
-        while (!writing.stop) {
-          const from = next;
-          next += 100;
-          for (;;) {
-            try {
-              await db.access.insert(`${table}_in`, rows('v', from, 100));
-              break;
-            } catch {
-              await new Promise((resolve) => setTimeout(resolve, 5));
-            }
-          }
-          written.push(from);
-        }
-      });
       const create = `CREATE TABLE IF NOT EXISTS ${table}__rebuild AS ${table}
         ENGINE = AggregatingMergeTree() ORDER BY id SETTINGS index_granularity = 1024`;
-      await rebuildTable({ database: db.access, table, create, logger: testLogger() });
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      writing.stop = true;
-      await Promise.all(writers);
+      const written = await writeDuring(`${table}_in`, 'v', 20_000, () =>
+        rebuildTable({ database: db.access, table, create, logger: testLogger() }),
+      );
       const stored = new Set(
         (await db.access.query<{ id: string }>(`SELECT id FROM ${table} GROUP BY id`)).map((r) => r.id),
       );
