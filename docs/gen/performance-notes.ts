@@ -239,11 +239,11 @@ const API: BenchNotes = {
       'a minute during the mix: 0.01 of a core); a condition on the day of the rows read through the ' +
       'refs tables, which lets a lookup skip the parts of days it does not ask for (1,393 → 768 rows ' +
       'with six small parts of today beside the store) but nothing for a task of today or yesterday, ' +
-      'which is what a debugging session asks about. Runs on `ad7e270` and `b6f0576`: `RESULT ' +
-      'idle_p99_ms=26.0 p99_at_50rps_ms=329.7 graphql_p99_at_50rps_ms=329.7 cpu_ms_per_req=6.02`, ' +
-      '`28.3 / 366.8 / 366.8 / 7.56` (CPU per request higher on every route, those the change does ' +
-      'not touch too) and the one recorded here; the spread of these runs is as large as any one ' +
-      'change.',
+      'which is what a debugging session asks about. Two runs on `ad7e270`: `RESULT ' +
+      'idle_p99_ms=26.0 p99_at_50rps_ms=329.7 graphql_p99_at_50rps_ms=329.7 cpu_ms_per_req=6.02` ' +
+      'and `28.3 / 366.8 / 366.8 / 7.56` (CPU per request higher on every route, those the change ' +
+      'does not touch too); on `b6f0576` the one recorded here. The spread of these runs is as large ' +
+      'as any one change.',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
       'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
       'Callers within the read cache’s period (`API_CACHE_TTL_MS`, or five times the last ' +
