@@ -32,6 +32,27 @@ async function createSource(table: string): Promise<void> {
   );
 }
 
+/**
+ * `table` as the processors write task_lifecycle: inserts go into `<table>_in` (Null), whose view
+ * aggregates them into the table, taking `secondsPerRow` a row (so that an insert lasts a while).
+ */
+async function createViewFed(table: string, secondsPerRow: number): Promise<void> {
+  await db.access.command(`CREATE TABLE ${table}_in (id String, v UInt64) ENGINE = Null`);
+  await db.access.command(
+    `CREATE TABLE ${table} (id String, v AggregateFunction(max, UInt64))
+     ENGINE = AggregatingMergeTree() ORDER BY id`,
+  );
+  await db.access.command(
+    `CREATE MATERIALIZED VIEW ${table}_mv TO ${table} AS
+     SELECT id, maxState(v) AS v FROM ${table}_in WHERE sleepEachRow(${secondsPerRow}) = 0 GROUP BY id`,
+  );
+}
+
+/** The rebuild of a table made by createViewFed into 1,024-row granules. */
+const viewFedReplacement = (table: string): string =>
+  `CREATE TABLE IF NOT EXISTS ${table}__rebuild AS ${table}
+   ENGINE = AggregatingMergeTree() ORDER BY id SETTINGS index_granularity = 1024`;
+
 const rows = (prefix: string, from: number, n: number) =>
   Array.from({ length: n }, (_, i) => ({ id: `${prefix}-${from + i}`, v: 1_800_000_000_000 + from + i }));
 
@@ -159,27 +180,16 @@ describe('rebuilding a table in a new layout', () => {
   }, 120_000);
 
   it('loses no row of a table its materialized view writes into, over repeated rebuilds', async () => {
-    // as the processors write task_lifecycle: into a Null table, whose view aggregates into it; the
-    // view takes 50 ms a batch, so that inserts into the Null table span the swap
+    // the view takes 50 ms a batch, so that inserts into the Null table span the swap
     for (let k = 0; k < 4; k++) {
       const table = `rv${k}`;
-      await db.access.command(`CREATE TABLE ${table}_in (id String, v UInt64) ENGINE = Null`);
-      await db.access.command(
-        `CREATE TABLE ${table} (id String, v AggregateFunction(max, UInt64))
-         ENGINE = AggregatingMergeTree() ORDER BY id`,
-      );
-      await db.access.command(
-        `CREATE MATERIALIZED VIEW ${table}_mv TO ${table} AS
-         SELECT id, maxState(v) AS v FROM ${table}_in WHERE sleepEachRow(0.0005) = 0 GROUP BY id`,
-      );
+      await createViewFed(table, 0.0005);
       await db.access.command(
         `INSERT INTO ${table} SELECT id, maxState(v) AS v
          FROM (SELECT concat('v-', toString(number)) AS id, number AS v FROM numbers(20000)) GROUP BY id`,
       );
-      const create = `CREATE TABLE IF NOT EXISTS ${table}__rebuild AS ${table}
-        ENGINE = AggregatingMergeTree() ORDER BY id SETTINGS index_granularity = 1024`;
       const written = await writeDuring(`${table}_in`, 'v', 20_000, () =>
-        rebuildTable({ database: db.access, table, create, logger: testLogger() }),
+        rebuildTable({ database: db.access, table, create: viewFedReplacement(table), logger: testLogger() }),
       );
       const stored = new Set(
         (await db.access.query<{ id: string }>(`SELECT id FROM ${table} GROUP BY id`)).map((r) => r.id),
@@ -196,14 +206,7 @@ describe('rebuilding a table in a new layout', () => {
   it('waits for an insert through a view that began before the swap', async () => {
     // the view finds its target as the insert into its source begins: on an Atomic database an
     // insert running at the swap goes on into the old table, whose parts are copied once it ends
-    await db.access.command('CREATE TABLE rw_in (id String, v UInt64) ENGINE = Null');
-    await db.access.command(
-      `CREATE TABLE rw (id String, v AggregateFunction(max, UInt64)) ENGINE = AggregatingMergeTree() ORDER BY id`,
-    );
-    await db.access.command(
-      `CREATE MATERIALIZED VIEW rw_mv TO rw AS
-       SELECT id, maxState(v) AS v FROM rw_in WHERE sleepEachRow(0.02) = 0 GROUP BY id`,
-    );
+    await createViewFed('rw', 0.02);
     const slow = db.access.command(
       `INSERT INTO rw_in SELECT concat('w-', toString(number)) AS id, number AS v FROM numbers(100)`,
     );
@@ -211,8 +214,7 @@ describe('rebuilding a table in a new layout', () => {
     await rebuildTable({
       database: db.access,
       table: 'rw',
-      create: `CREATE TABLE IF NOT EXISTS rw__rebuild AS rw
-        ENGINE = AggregatingMergeTree() ORDER BY id SETTINGS index_granularity = 1024`,
+      create: viewFedReplacement('rw'),
       logger: testLogger(),
     });
     await slow;

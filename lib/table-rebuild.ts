@@ -144,6 +144,8 @@ async function rebuildLocked(
     }
     return 'already';
   }
+  // the tables whose inserts write into this one, found before anything changes
+  const writers = [table, ...(await viewSources(database, table))];
   await database.command(options.create);
   if ((await engineOf(database, names.replacement)) !== wanted) {
     throw new TelemetryError(
@@ -166,7 +168,7 @@ async function rebuildLocked(
   );
   // what reached the old table after the mark (during the copy, or from an insert that began
   // before the swap, once those inserts have ended) is copied over
-  await waitForRunningInserts(options);
+  await waitForRunningInserts(options, writers);
   await database.command(
     `INSERT INTO ${id(table)} SELECT * FROM ${id(names.replacement)} WHERE _part IN (
        SELECT name FROM system.parts WHERE database = currentDatabase()
@@ -201,13 +203,12 @@ async function dropOld(options: RebuildOptions, old: string): Promise<void> {
 /**
  * Waits until the inserts that write into the table running now have ended: one that began before
  * the swap writes into the old table, and must be done before its parts are copied. Those are the
- * inserts into the table and into the tables whose materialized views write into it (`TO <table>`;
+ * inserts into `tables`: the table and those whose materialized views write into it (`TO <table>`;
  * a view finds its target when the insert into its source begins). An insert that names its table
  * in any other way than `INSERT INTO [db.]table` is not seen; the processors' are.
  */
-async function waitForRunningInserts(options: RebuildOptions): Promise<void> {
+async function waitForRunningInserts(options: RebuildOptions, tables: readonly string[]): Promise<void> {
   const waitMs = options.insertWaitMs ?? 60_000;
-  const tables = [options.table, ...(await viewSources(options.database, options.table))];
   const into = insertInto(tables);
   const running = async (ids?: readonly string[]): Promise<string[]> => {
     const rows = await options.database.query<{ query_id: string; query: string }>(
