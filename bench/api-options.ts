@@ -18,14 +18,16 @@ export interface ApiBenchOptions {
   days: number;
   /** Only the routes whose name contains one of these texts (case-insensitive); empty: every route. */
   routes: string[];
+  /** Writes a CPU profile of the API process here (node `--cpu-prof-dir`); undefined: none. */
+  cpuProfDir: string | undefined;
 }
 
 const USAGE =
   'usage: npm run bench:api -- [--errors N (1000000)] [--messages N (1000000)] [--seconds S (20)] ' +
-  '[--idle-requests N (100)] [--rates R,R (25,50,100)] [--rate MSG_PER_S (2000)] [--days D (3)] [--routes TEXT,TEXT (all)]';
+  '[--idle-requests N (100)] [--rates R,R (25,50,100)] [--rate MSG_PER_S (2000)] [--days D (3)] [--routes TEXT,TEXT (all)] [--cpu-prof-dir DIR]';
 
 const LIMITS: Record<
-  Exclude<keyof ApiBenchOptions, 'routes' | 'rates'>,
+  Exclude<keyof ApiBenchOptions, 'routes' | 'rates' | 'cpuProfDir'>,
   { fallback: number; min: number; max: number }
 > = {
   errors: { fallback: 1_000_000, min: 1, max: 100_000_000 },
@@ -55,7 +57,7 @@ export function parseApiBenchOptions(argv: readonly string[]): ApiBenchOptions {
     ({ values } = parseArgs({
       args: [...argv],
       options: Object.fromEntries(
-        [...Object.keys(LIMITS).map(flag), 'routes', 'rates'].map((name) => [
+        [...Object.keys(LIMITS).map(flag), 'routes', 'rates', 'cpu-prof-dir'].map((name) => [
           name,
           { type: 'string' as const },
         ]),
@@ -91,5 +93,6 @@ export function parseApiBenchOptions(argv: readonly string[]): ApiBenchOptions {
             .map((text) => text.trim().toLowerCase())
             .filter((text) => text !== '')
         : [],
+    cpuProfDir: typeof values['cpu-prof-dir'] === 'string' ? values['cpu-prof-dir'] : undefined,
   };
 }

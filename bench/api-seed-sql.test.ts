@@ -71,12 +71,14 @@ describe('parseApiBenchOptions', () => {
       rate: 2_000,
       days: 3,
       routes: [],
+      cpuProfDir: undefined,
     });
     expect(parseApiBenchOptions(['--routes', 'errors, query agents']).routes).toEqual([
       'errors',
       'query agents',
     ]);
     expect(parseApiBenchOptions(['--errors', '100_000', '--seconds', '3']).errors).toBe(100_000);
+    expect(parseApiBenchOptions(['--cpu-prof-dir', '/tmp/profiles']).cpuProfDir).toBe('/tmp/profiles');
     expect(parseApiBenchOptions(['--rates', '10, 20', '--idle-requests', '7'])).toMatchObject({
       rates: [10, 20],
       idleRequests: 7,

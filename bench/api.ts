@@ -73,6 +73,8 @@ async function startApiChild(run: Run, agents: readonly string[]): Promise<{ bas
     script: new URL('../cli/main.js', import.meta.url),
     args: ['api'],
     env,
+    nodeFlags:
+      run.options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${run.options.cpuProfDir}`],
   });
   run.children.push(child);
   const base = `http://127.0.0.1:${port}`;

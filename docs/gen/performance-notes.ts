@@ -266,6 +266,21 @@ const API: BenchNotes = {
       'queueing past the client’s timeout; a client that leaves stops its queries (ClickHouse 18.16 ' +
       'keeps running an abandoned read, so the API sends `KILL QUERY`). The errors in the mix table ' +
       'are those 503s; their share is the offered rate the machine cannot answer.',
+    '- **One shared scan at a time.** In the query log of a run on `b7098e3`, the API’s queries in the ' +
+      '20 s at 50 req/s were 1,030 queries and 11.05 s of ClickHouse CPU; 59 of them read the whole ' +
+      'store (the cached views and the diagnosis, over 90,000 rows each) and took 4.14 s of it, ' +
+      'in runs of 80 to 490 ms with two threads each. Up to three ran at once ' +
+      '(`API_CLICKHOUSE_SHARED_CONNECTIONS` was 3), so lookups shared two cores with up to six ' +
+      'threads of scans: a lookup’s query took 22 to 30 ms on average, 18 to 24 ms of it waiting for ' +
+      'a core (`OSCPUWaitMicroseconds`), against 1 to 7 ms idle. ClickHouse already gives each query ' +
+      'every core (`max_threads`), so scans side by side finish no sooner; the shared pool now has ' +
+      'one connection. A refresh that waits for it counts the wait in its time, which spaces that ' +
+      'view’s next refresh. Three runs with three connections: `RESULT idle_p99_ms=23.6 ' +
+      'p99_at_50rps_ms=219.6 graphql_p99_at_50rps_ms=219.6 cpu_ms_per_req=4.79`, `21.0 / 127.8 / ' +
+      '136.6 / 4.77` and `23.0 / 203.5 / 200.7 / 6.14`, with a p99 at 100 req/s of 1,688, 4,073 and ' +
+      '5,784 ms (97.1, 90.7 and 87.1 answered per second, 20 errors in the third). Two with one: ' +
+      '`18.2 / 101.0 / 109.6 / 4.21` and `18.4 / 139.9 / 139.9 / 4.29`, with 455 and 368 ms at 100 ' +
+      'req/s (100.0 and 99.7 answered per second, no errors).',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
       'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core). Its fetches name every ' +
