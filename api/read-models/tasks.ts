@@ -90,6 +90,40 @@ export function taskView(row: TaskStateRow, nowMs: number): TaskView {
   };
 }
 
+/**
+ * The oldest `limit` pending tasks (of `agent`, or of all) that pass `keep`, from the overview; or
+ * undefined when the overview cannot tell. Each agent's list there is its oldest pending tasks, cut
+ * at PENDING_PER_AGENT: a cut list answers only up to its last task, since the tasks it leaves out
+ * were submitted at that time or later. So the answer stands when no list in scope is cut, or when
+ * it is full (`limit` tasks) and its last task was submitted before the last listed one of every
+ * cut list in scope. Times are compared strictly, so that the order of ids (ClickHouse compares
+ * bytes) never decides it.
+ */
+export function narrowedFromOverview(
+  overview: PendingOverview,
+  agent: string | undefined,
+  keep: (task: TaskStateRow) => boolean,
+  limit: number,
+): TaskStateRow[] | undefined {
+  const found: TaskStateRow[] = [];
+  const listed = new Map<string, { n: number; last: TaskStateRow }>();
+  for (const task of overview.oldest) {
+    if (agent !== undefined && task.agent !== agent) continue;
+    listed.set(task.agent, { n: (listed.get(task.agent)?.n ?? 0) + 1, last: task });
+    if (found.length < limit && keep(task)) found.push(task);
+  }
+  const end = found.length >= limit ? found[found.length - 1] : undefined;
+  for (const [name, pending] of overview.counts) {
+    if (agent !== undefined && name !== agent) continue;
+    const list = listed.get(name);
+    if (list !== undefined && pending <= list.n) continue;
+    if (list === undefined || end === undefined || end.submitted_at_ms >= list.last.submitted_at_ms) {
+      return undefined;
+    }
+  }
+  return found;
+}
+
 /** Tasks from the pending-task view (`task_lifecycle`, read through `queryTasks`). */
 export class TasksReadModel {
   readonly #reader: ClickHouseReader;
@@ -115,18 +149,32 @@ export class TasksReadModel {
   /**
    * Pending tasks, oldest first. The oldest of one agent or of all (up to PENDING_PER_AGENT), the
    * lists every queue view asks for, come from one shared answer: each agent's oldest, oldest
-   * first. Narrower filters are asked on their own. Both go through the cache.
+   * first. So do lists narrowed by priority or age when that answer holds them (see
+   * narrowedFromOverview); the others (by trace, longer, or past what it holds) are asked on their
+   * own. Both go through the cache.
    */
   async pending(filter: PendingFilter): Promise<TaskView[]> {
-    const plain =
-      filter.minPriority === undefined && filter.minAgeSeconds === undefined && filter.traceId === undefined;
-    if (plain && filter.limit <= PENDING_PER_AGENT) {
-      // oldest first across agents too: every agent's oldest are in it, so the oldest overall are
-      const { oldest, nowMs } = await this.#overview();
-      return oldest
-        .filter((task) => filter.agent === undefined || task.agent === filter.agent)
-        .slice(0, filter.limit)
-        .map((row) => taskView(row, nowMs));
+    if (filter.traceId === undefined && filter.limit <= PENDING_PER_AGENT) {
+      const { oldest, counts, nowMs } = await this.#overview();
+      const inScope = (task: TaskStateRow): boolean =>
+        filter.agent === undefined || task.agent === filter.agent;
+      if (filter.minPriority === undefined && filter.minAgeSeconds === undefined) {
+        // oldest first across agents too: every agent's oldest are in it, so the oldest overall are
+        return oldest
+          .filter(inScope)
+          .slice(0, filter.limit)
+          .map((row) => taskView(row, nowMs));
+      }
+      const minRank = filter.minPriority === undefined ? 0 : PRIORITY_RANK[filter.minPriority];
+      const submittedBy =
+        filter.minAgeSeconds === undefined ? Infinity : this.#now() - filter.minAgeSeconds * 1000;
+      const found = narrowedFromOverview(
+        { oldest, counts },
+        filter.agent,
+        (task) => PRIORITY_RANK[task.priority] >= minRank && task.submitted_at_ms <= submittedBy,
+        filter.limit,
+      );
+      if (found !== undefined) return found.map((row) => taskView(row, nowMs));
     }
     return this.#cache.get(cacheKey('tasks.pending', filter), () =>
       this.#pending({
