@@ -281,6 +281,28 @@ const API: BenchNotes = {
       '5,784 ms (97.1, 90.7 and 87.1 answered per second, 20 errors in the third). Two with one: ' +
       '`18.2 / 101.0 / 109.6 / 4.21` and `18.4 / 139.9 / 139.9 / 4.29`, with 455 and 368 ms at 100 ' +
       'req/s (100.0 and 99.7 answered per second, no errors).',
+    '- **Narrowed pending lists from the overview, and where the time goes at 50 req/s.** ' +
+      '`pendingTasks(filter: {min_priority})` ran a scan of its own over the open rows (470 ms of ' +
+      'ClickHouse CPU, 860,783 rows) at each refresh; a list narrowed by priority or age now comes ' +
+      'from the pending overview whenever the overview provably holds it (docs/api.md, Freshness and ' +
+      'the read cache). In the query log of a run with both changes (`3e5333c`, `RESULT ' +
+      'idle_p99_ms=19.3 p99_at_50rps_ms=105.6 graphql_p99_at_50rps_ms=110.3 cpu_ms_per_req=4.85`), ' +
+      'the 20 s at 50 req/s were 969 queries and 11.27 s of ClickHouse CPU: 50 whole-store reads ' +
+      '5.49 s (one diagnosis 2.3 s, 1.25 s of it one pass over every task; the overview twice, 525 ' +
+      'ms each; the message totals and the error summary three times each, about 200 ms), messages ' +
+      'by key 2.37 s (320 queries), errors by key 1.97 s (332), task rows 0.52 s (110). The machine ' +
+      'was 1.44 of 2 cores busy: ClickHouse 0.73 (the API’s queries 0.45, the ingest’s inserts, ' +
+      'views and merges 0.27), Kafka 0.19, the producer 0.17, the API 0.15, the processors 0.13, the ' +
+      'load generator 0.09. The API process (`--cpu-prof-dir`, a whole run: 20.0 s busy) spent 3.3 s ' +
+      'writing to sockets, 2.5 s collecting garbage, 0.9 s parsing ClickHouse’s JSON and 0.65 s ' +
+      'serializing answers; no one function of its own above 0.65 s. Tried and left: the shared views ' +
+      'as a second read-only user whose profile has `priority` 2, lookups 1, so that ClickHouse ' +
+      'pauses a scan while a lookup runs (on 18.16 a 4 s scan at priority 2 beside one at 1 took 8.7 ' +
+      's, the other 4.4 s). Its run: `RESULT idle_p99_ms=19.6 p99_at_50rps_ms=111.6 ' +
+      'graphql_p99_at_50rps_ms=110.3 cpu_ms_per_req=5.14`, 251.7 ms at 100 req/s: at 50 req/s no ' +
+      'better, since the lookups’ queries still waited for a core 1.5 to 3 times their CPU, in ' +
+      'seconds without a scan too, behind the ingest (inserts, merges, Kafka, the producer, the ' +
+      'processors); and it takes a second user in every deployment.',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
       'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core). Its fetches name every ' +
