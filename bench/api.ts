@@ -33,6 +33,7 @@ import { cpuSnapshot, describeCpuSplit, findServicePids, processCores } from './
 import { fmtMs, summarize, type RouteRun } from './api-stats.js';
 import { setUpBench, type BenchEnvironment } from './bench-env.js';
 import { freePort, spawnBenchChild, waitForHttpOk, type BenchChild } from './child.js';
+import { nodeFlags } from './phase.js';
 import { int, say, seconds } from './report.js';
 import { recordBenchRun, type Recording } from './results.js';
 import { beginBenchRun } from './run-lock.js';
@@ -73,8 +74,7 @@ async function startApiChild(run: Run, agents: readonly string[]): Promise<{ bas
     script: new URL('../cli/main.js', import.meta.url),
     args: ['api'],
     env,
-    nodeFlags:
-      run.options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${run.options.cpuProfDir}`],
+    nodeFlags: nodeFlags(run.options),
   });
   run.children.push(child);
   const base = `http://127.0.0.1:${port}`;

@@ -59,7 +59,8 @@ export function consumerEnv(
   };
 }
 
-export function nodeFlags(options: IngestBenchOptions): string[] {
+/** Node's flags for a profiled child: a CPU profile written into `cpuProfDir`, when one is named. */
+export function nodeFlags(options: { cpuProfDir: string | undefined }): string[] {
   return options.cpuProfDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`];
 }
 

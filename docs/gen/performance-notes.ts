@@ -278,9 +278,12 @@ const API: BenchNotes = {
       'view’s next refresh. Three runs with three connections: `RESULT idle_p99_ms=23.6 ' +
       'p99_at_50rps_ms=219.6 graphql_p99_at_50rps_ms=219.6 cpu_ms_per_req=4.79`, `21.0 / 127.8 / ' +
       '136.6 / 4.77` and `23.0 / 203.5 / 200.7 / 6.14`, with a p99 at 100 req/s of 1,688, 4,073 and ' +
-      '5,784 ms (97.1, 90.7 and 87.1 answered per second, 20 errors in the third). Two with one: ' +
-      '`18.2 / 101.0 / 109.6 / 4.21` and `18.4 / 139.9 / 139.9 / 4.29`, with 455 and 368 ms at 100 ' +
-      'req/s (100.0 and 99.7 answered per second, no errors).',
+      '5,784 ms (97.1, 90.7 and 87.1 answered per second, 20 errors in the third). Five with one: ' +
+      '`18.2 / 101.0 / 109.6 / 4.21` and `18.4 / 139.9 / 139.9 / 4.29` (`b7098e3` with ' +
+      '`API_CLICKHOUSE_SHARED_CONNECTIONS=1`), `19.3 / 105.6 / 110.3 / 4.85` and `19.8 / 121.4 / ' +
+      '121.8 / 4.45` (`3e5333c`), `19.5 / 122.5 / 127.0 / 4.34` (`2c2f63c`, the one recorded here), ' +
+      'with 455, 368, 3,747, 707 and 1,062 ms at 100 req/s (98.8 to 100.0 answered per second, 3 ' +
+      'errors in all).',
     '- **Narrowed pending lists from the overview, and where the time goes at 50 req/s.** ' +
       '`pendingTasks(filter: {min_priority})` ran a scan of its own over the open rows (470 ms of ' +
       'ClickHouse CPU, 860,783 rows) at each refresh; a list narrowed by priority or age now comes ' +
