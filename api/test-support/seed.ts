@@ -271,3 +271,25 @@ export async function insertErrors(
   }
   await insertTableRows(writer, rows);
 }
+
+/** Stores agent messages as the processors would, each observed half a second after its own timestamp. */
+export async function insertMessages(
+  writer: ClickHouseWriter,
+  messages: readonly AgentMessage[],
+): Promise<void> {
+  const rows = emptyTableRows();
+  for (const [offset, message] of messages.entries()) {
+    mapAgentMessage(
+      message,
+      {
+        topic: queueTopic(message.target_agent),
+        partition: 0,
+        offset,
+        schemaId: 1,
+        observedAtMs: message.timestamp + 500,
+      },
+      rows,
+    );
+  }
+  await insertTableRows(writer, rows);
+}

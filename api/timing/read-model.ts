@@ -127,7 +127,7 @@ export interface WindowTimes {
   from_ms: number;
   to_ms: number;
   tasks: TaskTime[];
-  /** More answers were in the window than `MAX_WINDOW_ANSWERS`; the oldest were left out. */
+  /** More answers were in the window than a read keeps (`MAX_WINDOW_ANSWERS`); the oldest were left out. */
   truncated: boolean;
 }
 
@@ -148,9 +148,12 @@ export interface TraceTime {
 
 export class TaskTimeReadModel {
   readonly #reader: ClickHouseReader;
+  readonly #maxAnswers: number;
 
-  constructor(reader: ClickHouseReader) {
+  /** `maxAnswers`: the most answers a window read keeps (MAX_WINDOW_ANSWERS; less in tests). */
+  constructor(reader: ClickHouseReader, maxAnswers = MAX_WINDOW_ANSWERS) {
     this.#reader = reader;
+    this.#maxAnswers = maxAnswers;
   }
 
   /** Tasks answered in `[fromMs, toMs)`, by `agent` (the worker) when given. */
@@ -162,20 +165,28 @@ export class TaskTimeReadModel {
       AND sent_at_ms >= ${from} AND sent_at_ms < ${to} ${byAgent}`;
     const answerRows = await this.#reader.query<AnswerRow>(`
       SELECT ${ANSWER_COLUMNS} FROM ${MESSAGE_LOG} WHERE ${answerWhere}
-      GROUP BY message_id ORDER BY answered_ms DESC LIMIT ${MAX_WINDOW_ANSWERS + 1}`);
-    const truncated = answerRows.length > MAX_WINDOW_ANSWERS;
-    const answers = answerRows.slice(0, MAX_WINDOW_ANSWERS).map(toAnswer);
+      GROUP BY message_id ORDER BY answered_ms DESC LIMIT ${this.#maxAnswers + 1}`);
+    const truncated = answerRows.length > this.#maxAnswers;
+    const answers = answerRows.slice(0, this.#maxAnswers).map(toAnswer);
     if (answers.length === 0) return { from_ms: fromMs, to_ms: toMs, tasks: [], truncated };
+    // the tasks and LLM calls of the answers kept: when the window held more, of those sent since the
+    // oldest one kept (the answers come newest first; any arriving meanwhile only add to them). A busy window has many times
+    // the answers kept, and reading the tasks and calls of all of them held the API's event loop
+    // for hundreds of milliseconds
+    const kept = truncated
+      ? `${answerWhere} AND sent_at_ms >= ${quoteNumber(answers[answers.length - 1]?.answered_at_ms ?? 0)}`
+      : answerWhere;
     const [taskRows, llmRows] = await Promise.all([
       this.#reader.query<TaskRow>(`
         SELECT ${TASK_COLUMNS} FROM ${MESSAGES_BY_TRACE}
         WHERE message_type = 'task' AND (trace_id, sent_at_ms, message_id) IN (
           SELECT trace_id, sent_at_ms, message_id FROM ${MESSAGE_REFS} WHERE ref_kind = 'message'
-            AND ref IN (SELECT parent_message_id FROM ${MESSAGE_LOG} WHERE ${answerWhere}))
+            AND ref IN (SELECT parent_message_id FROM ${MESSAGE_LOG} WHERE ${kept}))
         GROUP BY message_id`),
       this.#reader.query<LlmRow>(
         llmQuery(
-          `at_ms >= ${from} AND at_ms < ${to} ${agent === undefined ? '' : `AND agent = ${quoteString(agent)}`}`,
+          `at_ms >= ${from} AND at_ms < ${to} ${agent === undefined ? '' : `AND agent = ${quoteString(agent)}`}
+          ${truncated ? `AND message_id IN (SELECT message_id FROM ${MESSAGE_LOG} WHERE ${kept})` : ''}`,
         ),
       ),
     ]);
