@@ -169,10 +169,10 @@ export class TaskTimeReadModel {
     const truncated = answerRows.length > this.#maxAnswers;
     const answers = answerRows.slice(0, this.#maxAnswers).map(toAnswer);
     if (answers.length === 0) return { from_ms: fromMs, to_ms: toMs, tasks: [], truncated };
-    // the tasks and LLM calls of the answers kept: when the window held more, of those sent since the
-    // oldest one kept (the answers come newest first; any arriving meanwhile only add to them). A busy window has many times
-    // the answers kept, and reading the tasks and calls of all of them held the API's event loop
-    // for hundreds of milliseconds
+    // the tasks and LLM calls of the answers kept: when the window held more, of those sent since
+    // the oldest one kept (the answers come newest first; any arriving meanwhile only add to them).
+    // A busy window holds many times the answers kept, and reading the tasks and calls of all of
+    // them held the API's event loop for hundreds of milliseconds
     const kept = truncated
       ? `${answerWhere} AND sent_at_ms >= ${quoteNumber(answers[answers.length - 1]?.answered_at_ms ?? 0)}`
       : answerWhere;

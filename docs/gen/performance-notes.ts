@@ -306,6 +306,22 @@ const API: BenchNotes = {
       'better, since the lookups’ queries still waited for a core 1.5 to 3 times their CPU, in ' +
       'seconds without a scan too, behind the ingest (inserts, merges, Kafka, the producer, the ' +
       'processors); and it takes a second user in every deployment.',
+    '- **The API’s event loop, held by the diagnosis’s time breakdown.** The tail at 25 req/s was ' +
+      'often longer than at 50 (220 to 650 ms), and ClickHouse did not explain it: with the shared ' +
+      'views as a user of their own, no lookup’s query took over 107 ms in those 20 s. The API’s CPU ' +
+      'profile did: each refresh of the diagnosis held the event loop for 330 to 740 ms in one ' +
+      'stretch, every request in flight waiting behind it, in the time breakdown of its window. A ' +
+      'busy window has more answers than a read keeps (10,000); the tasks and LLM calls of all of ' +
+      'them were read and parsed (57,526 to 87,940 rows of each during the mix, now 10,000), and each task’s times ' +
+      'were built by spreading an object into a new literal, about 10 µs a task on Node 20 (10,000 ' +
+      'tasks: 124 to 154 ms; with every field named, 16 to 31 ms). The tasks and calls are now read ' +
+      'for the answers kept only (`api/timing/window.int.test.ts` checks the kept tasks’ breakdowns ' +
+      'against a read that keeps every answer, on both engines). The longest stretch of a profiled ' +
+      'run after it: 152 ms; the API busy 16.3 s over the run against 20.0 s; that run’s p99 at 25 ' +
+      'req/s 131.6 ms, at 100 req/s 210.7 ms (profiling slows the API: `RESULT idle_p99_ms=23.4 ' +
+      'p99_at_50rps_ms=124.9 graphql_p99_at_50rps_ms=137.7 cpu_ms_per_req=5.51`). What still holds ' +
+      'the loop for 80 to 125 ms at a time: the delegation-loop detector parsing every task payload ' +
+      'of the window’s traces for its goal, and collecting garbage after large answers.',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
       'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core). Its fetches name every ' +
