@@ -281,7 +281,7 @@ const API: BenchNotes = {
       '5,784 ms (97.1, 90.7 and 87.1 answered per second, 20 errors in the third). Five with one: ' +
       '`18.2 / 101.0 / 109.6 / 4.21` and `18.4 / 139.9 / 139.9 / 4.29` (`b7098e3` with ' +
       '`API_CLICKHOUSE_SHARED_CONNECTIONS=1`), `19.3 / 105.6 / 110.3 / 4.85` and `19.8 / 121.4 / ' +
-      '121.8 / 4.45` (`3e5333c`), `19.5 / 122.5 / 127.0 / 4.34` (`2c2f63c`, the one recorded here), ' +
+      '121.8 / 4.45` (`3e5333c`), `19.5 / 122.5 / 127.0 / 4.34` (`2c2f63c`), ' +
       'with 455, 368, 3,747, 707 and 1,062 ms at 100 req/s (98.8 to 100.0 answered per second, 3 ' +
       'errors in all).',
     '- **Narrowed pending lists from the overview, and where the time goes at 50 req/s.** ' +
@@ -321,7 +321,10 @@ const API: BenchNotes = {
       'req/s 131.6 ms, at 100 req/s 210.7 ms (profiling slows the API: `RESULT idle_p99_ms=23.4 ' +
       'p99_at_50rps_ms=124.9 graphql_p99_at_50rps_ms=137.7 cpu_ms_per_req=5.51`). What still holds ' +
       'the loop for 80 to 125 ms at a time: the delegation-loop detector parsing every task payload ' +
-      'of the window’s traces for its goal, and collecting garbage after large answers.',
+      'of the window’s traces for its goal, and collecting garbage after large answers. Two runs ' +
+      'without the profiler: `21.2 / 150.6 / 149.3 / 5.61` (`7487328`; 128 to 650 ms at 25 req/s ' +
+      'before it, 179.4 ms in it) and `21.2 / 129.0 / 159.2 / 4.87` (`6e4f24c`, the one recorded ' +
+      'here; 128.3 ms at 25 req/s, 1,008 ms at 100 req/s).',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
       'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core). Its fetches name every ' +
