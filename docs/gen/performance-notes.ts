@@ -226,7 +226,7 @@ const API: BenchNotes = {
       '0012 rebuilds `task_lifecycle` in 1,024-row granules (above: a task’s row 3.0 to 4.0 → 1.5 to ' +
       '2.2 ms of ClickHouse CPU); the rebuild also waits for the inserts into the view’s source that ' +
       'were running at the swap. The query log of a run’s idle table and of its mix (`b6f0576`, the ' +
-      'run recorded here) shows where a lookup’s cost goes under ingest: per query, the messages read ' +
+      'run recorded then) shows where a lookup’s cost goes under ingest: per query, the messages read ' +
       'by key 4.17 → 8.68 ms (parts read 1.9 → 10.2, rows 6,991 → 13,976), the errors by key 3.17 → ' +
       '7.70 ms (parts 1.9 → 8.0), a task’s row 2.96 → 6.08 ms (parts 1.2 → 5.2). ClickHouse 18.16 ' +
       'keeps the first key of each granule only, so a part’s last granule reaches to the end of the ' +
@@ -242,7 +242,7 @@ const API: BenchNotes = {
       'which is what a debugging session asks about. Two runs on `ad7e270`: `RESULT ' +
       'idle_p99_ms=26.0 p99_at_50rps_ms=329.7 graphql_p99_at_50rps_ms=329.7 cpu_ms_per_req=6.02` ' +
       'and `28.3 / 366.8 / 366.8 / 7.56` (CPU per request higher on every route, those the change ' +
-      'does not touch too); on `b6f0576` the one recorded here. The spread of these runs is as large ' +
+      'does not touch too); on `b6f0576` the one recorded then. The spread of these runs is as large ' +
       'as any one change.',
     '- **The diagnosis is shared, and costly.** `/claude/diagnose` runs 32 queries and costs 2.4 s of ' +
       'ClickHouse CPU on this seed (0.8 s of it the pending and stuck tasks over all 850,000 tasks). ' +
