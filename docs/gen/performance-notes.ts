@@ -307,7 +307,7 @@ const API: BenchNotes = {
       'seconds without a scan too, behind the ingest (inserts, merges, Kafka, the producer, the ' +
       'processors); and it takes a second user in every deployment.',
     '- **The API’s event loop, held by the diagnosis’s time breakdown.** The tail at 25 req/s was ' +
-      'often longer than at 50 (220 to 650 ms), and ClickHouse did not explain it: with the shared ' +
+      'often longer than at 50 (168 to 647 ms in the seven runs before the fix), and ClickHouse did not explain it: with the shared ' +
       'views as a user of their own, no lookup’s query took over 107 ms in those 20 s. The API’s CPU ' +
       'profile did: each refresh of the diagnosis held the event loop for 330 to 740 ms in one ' +
       'stretch, every request in flight waiting behind it, in the time breakdown of its window. A ' +
@@ -322,8 +322,8 @@ const API: BenchNotes = {
       'p99_at_50rps_ms=124.9 graphql_p99_at_50rps_ms=137.7 cpu_ms_per_req=5.51`). What still holds ' +
       'the loop for 80 to 125 ms at a time: the delegation-loop detector parsing every task payload ' +
       'of the window’s traces for its goal, and collecting garbage after large answers. Two runs ' +
-      'without the profiler: `21.2 / 150.6 / 149.3 / 5.61` (`7487328`; 128 to 650 ms at 25 req/s ' +
-      'before it, 179.4 ms in it) and `21.2 / 129.0 / 159.2 / 4.87` (`6e4f24c`, the one recorded ' +
+      'without the profiler: `21.2 / 150.6 / 149.3 / 5.61` (`7487328`; 179.4 ms at 25 req/s) and ' +
+      '`21.2 / 129.0 / 159.2 / 4.87` (`6e4f24c`, the one recorded ' +
       'here; 128.3 ms at 25 req/s, 1,008 ms at 100 req/s).',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
