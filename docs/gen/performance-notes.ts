@@ -307,7 +307,7 @@ const API: BenchNotes = {
       'seconds without a scan too, behind the ingest (inserts, merges, Kafka, the producer, the ' +
       'processors); and it takes a second user in every deployment.',
     '- **The API’s event loop, held by the diagnosis’s time breakdown.** The tail at 25 req/s was ' +
-      'often longer than at 50 (168 to 647 ms in the seven runs before the fix), and ClickHouse did not explain it: with the shared ' +
+      'often longer than at 50 (168 to 647 ms in the seven unprofiled runs before the fix), and ClickHouse did not explain it: with the shared ' +
       'views as a user of their own, no lookup’s query took over 107 ms in those 20 s. The API’s CPU ' +
       'profile did: each refresh of the diagnosis held the event loop for 330 to 740 ms in one ' +
       'stretch, every request in flight waiting behind it, in the time breakdown of its window. A ' +
