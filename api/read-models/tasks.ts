@@ -165,13 +165,17 @@ export class TasksReadModel {
           .slice(0, filter.limit)
           .map((row) => taskView(row, nowMs));
       }
-      const minRank = filter.minPriority === undefined ? 0 : PRIORITY_RANK[filter.minPriority];
+      const { minPriority } = filter;
       const submittedBy =
         filter.minAgeSeconds === undefined ? Infinity : this.#now() - filter.minAgeSeconds * 1000;
+      // a task whose stored priority is none of the four (rank 0) passes when no priority is asked,
+      // as in the query of its own
       const found = narrowedFromOverview(
         { oldest, counts },
         filter.agent,
-        (task) => PRIORITY_RANK[task.priority] >= minRank && task.submitted_at_ms <= submittedBy,
+        (task) =>
+          (minPriority === undefined || PRIORITY_RANK[task.priority] >= PRIORITY_RANK[minPriority]) &&
+          task.submitted_at_ms <= submittedBy,
         filter.limit,
       );
       if (found !== undefined) return found.map((row) => taskView(row, nowMs));
