@@ -140,3 +140,31 @@ export async function openLoop(
   for (const run of byRoute.values()) run.elapsedMs = elapsedMs;
   return { byRoute, offeredPerSecond: rate, achievedPerSecond: (answered * 1000) / elapsedMs };
 }
+
+export interface LoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * The API process's event loop delay since the last call, from its own `/metrics`
+ * (`nodejs_eventloop_lag_p99_seconds` and `_max_seconds`: prom-client resets the histogram behind
+ * them at every scrape, so the bench, the only scraper, reads each phase alone). A request that
+ * arrives while the loop runs something long waits for it whatever ClickHouse does. `undefined`
+ * when the metrics cannot be read.
+ */
+export async function apiLoopDelay(base: string): Promise<LoopDelay | undefined> {
+  try {
+    const text = await (await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+    const gauge = (name: string): number | undefined => {
+      const line = text.split('\n').find((l) => l.startsWith(`${name} `));
+      const value = line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
+      return Number.isFinite(value) ? value * 1000 : undefined;
+    };
+    const p99Ms = gauge('nodejs_eventloop_lag_p99_seconds');
+    const maxMs = gauge('nodejs_eventloop_lag_max_seconds');
+    return p99Ms === undefined || maxMs === undefined ? undefined : { p99Ms, maxMs };
+  } catch {
+    return undefined;
+  }
+}

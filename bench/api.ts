@@ -7,7 +7,7 @@ import type { Logger } from '../lib/logger.js';
 import { quoteString } from '../lib/sql.js';
 import { startBackgroundIngest } from './api-ingest.js';
 import { checkRoute, send } from './api-load.js';
-import { cpuMeter, idleRun, openLoop, stackClickHousePid } from './api-open-loop.js';
+import { apiLoopDelay, cpuMeter, idleRun, openLoop, stackClickHousePid } from './api-open-loop.js';
 import {
   outcome,
   reportIdle,
@@ -301,7 +301,9 @@ async function runBench(run: Run): Promise<Outcome> {
       const machineBefore = cpuSnapshot(machinePids);
       const loopDelay = monitorEventLoopDelay({ resolution: 5 });
       loopDelay.enable();
+      await apiLoopDelay(base);
       const measured = await openLoop(base, routes, rate, options.seconds * 1000, run.signal);
+      const apiLoop = await apiLoopDelay(base);
       loopDelay.disable();
       const machineAfter = cpuSnapshot(machinePids);
       rates.push({ rate, run: measured, cpu: meter.read() });
@@ -316,6 +318,9 @@ async function runBench(run: Run): Promise<Outcome> {
             processCores(machineBefore, machineAfter, 'clickhouse'),
           )) +
           // the load generator's: a request sent or read late counts as slow (from when it was due)
+          (apiLoop === undefined
+            ? ''
+            : `; the API's event loop delay p99 ${fmtMs(apiLoop.p99Ms)} ms, max ${fmtMs(apiLoop.maxMs)} ms`) +
           `; the bench's event loop delay p99 ${fmtMs(loopDelay.percentile(99) / 1e6)} ms, max ${fmtMs(loopDelay.max / 1e6)} ms`,
       );
     }

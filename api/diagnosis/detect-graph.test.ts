@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   detectDeadlines,
@@ -111,6 +112,46 @@ describe('delegation loops', () => {
       task('writer', 'orch', { goal: 'need facts' }, 6),
     ];
     expect(detectDelegationLoops([trace('t', healthy)], T)).toEqual([]);
+  });
+
+  it('reports exactly the traces where the tasks of one goal form a cycle', () => {
+    const agents = ['a', 'b', 'c', 'd'];
+    const arbTask = fc.record({
+      from: fc.constantFrom(...agents),
+      to: fc.constantFrom(...agents),
+      goal: fc.constantFrom('g1', 'g2', 'G1 ', 'not json {'),
+    });
+    fc.assert(
+      fc.property(fc.array(fc.array(arbTask, { maxLength: 8 }), { maxLength: 6 }), (drawn) => {
+        const traces = drawn.map((tasks, t) =>
+          trace(
+            `t${t}`,
+            tasks.map((x, i) => task(x.from, x.to, x.goal.startsWith('not') ? x.goal : { goal: x.goal }, i)),
+          ),
+        );
+        // the definition: some goal's delegations alone go round
+        const expected = traces
+          .filter((tr) => {
+            const byGoal = new Map<string, [string, string][]>();
+            for (const x of tr.tasks) {
+              const goal = goalOf(x.payload, x.reason);
+              byGoal.set(goal, [...(byGoal.get(goal) ?? []), [x.source, x.target]]);
+            }
+            return [...byGoal.values()].some((edges) => findCycle(edges).length > 0);
+          })
+          .map((tr) => tr.trace_id)
+          .sort();
+        const reported = [
+          ...new Set(
+            detectDelegationLoops(traces, T)
+              .filter((issue) => issue.kind === 'delegation_loop')
+              .flatMap((issue) => issue.related_trace_ids),
+          ),
+        ].sort();
+        expect(reported).toEqual(expected);
+      }),
+      { numRuns: 500, seed: 16 },
+    );
   });
 
   it('counts a redelivered task once', () => {

@@ -142,9 +142,14 @@ export function detectDelegationLoops(
     const tasks = uniqueTasks(trace.tasks);
     const key = trace.trace_id !== '' ? trace.trace_id : trace.job_id;
     const byGoal = new Map<string, DelegationTask[]>();
-    for (const task of tasks) {
+    // a goal's delegations are some of the trace's: without a cycle among them all, none has one,
+    // and the payloads (JSON to parse, for most traces of a healthy system) are not read
+    const cyclic = findCycle(tasks.map((x) => [x.source, x.target] as const)).length > 0;
+    for (const task of cyclic ? tasks : []) {
       const goal = goalOf(task.payload, task.reason);
-      byGoal.set(goal, [...(byGoal.get(goal) ?? []), task]);
+      const list = byGoal.get(goal);
+      if (list === undefined) byGoal.set(goal, [task]);
+      else list.push(task);
     }
     let looped = false;
     for (const [goal, list] of byGoal) {

@@ -1,12 +1,14 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
-import { quoteNumber } from '../../lib/sql.js';
+import { quoteNumber, quoteString } from '../../lib/sql.js';
 import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
 import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
+import { findCycle } from './detect-graph.js';
 import { inWindow, num } from './facts-errors.js';
 import type { AgentAnswerTrend, TaskFacts } from './facts-tasks.js';
 import type { DiagnosisWindow } from './types.js';
 import type {
   AgentTrendFact,
+  DelegationTask,
   DelegationTraceFact,
   DuplicateAnswerFact,
   GraphFacts,
@@ -23,8 +25,14 @@ const ANSWER = `message_type IN ('result', 'error') AND parent_message_id != ''`
 const MAX_TRACES = 2_000;
 const MAX_TASKS_PER_TRACE = 300;
 const PAYLOAD_CHARS = 512;
+/** Characters of trace and job ids one query for goals names. */
+const GOAL_QUERY_ID_CHARS = 64 * 1024;
 
-/** TASK messages of the window per trace (or job), for traces where more than one pair of agents delegates. */
+/**
+ * TASK messages of the window per trace (or job), for traces where more than one pair of agents
+ * delegates. A delegation loop needs a cycle among a trace's delegations (detect-graph.ts), so the
+ * goals (the payloads' starts) are read only for the traces with one: in a healthy system, none.
+ */
 async function fetchDelegations(
   reader: ClickHouseReader,
   w: DiagnosisWindow,
@@ -32,28 +40,70 @@ async function fetchDelegations(
   const rows = await reader.query<{
     trace_id: string;
     job_id: string;
-    tasks: [string, string, string, N, string, string][];
+    tasks: [string, string, string, N][];
   }>(`
     SELECT if(trace_id != '', trace_id, '') AS trace_id, if(trace_id != '', '', job_id) AS job_id,
-           arraySlice(groupArray((message_id, source_agent, target_agent, sent_at_ms,
-             substring(payload, 1, ${PAYLOAD_CHARS}), substring(reason, 1, 200))), 1, ${MAX_TASKS_PER_TRACE}) AS tasks
+           arraySlice(groupArray((message_id, source_agent, target_agent, sent_at_ms)), 1, ${MAX_TASKS_PER_TRACE}) AS tasks
     FROM ${MESSAGE_LOG}
     WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} AND (trace_id != '' OR job_id != '')
     GROUP BY trace_id, job_id
     HAVING uniqExact(source_agent, target_agent) >= 2
     LIMIT ${MAX_TRACES}`);
-  return rows.map((r) => ({
+  const traces = rows.map((r) => ({
     trace_id: r.trace_id,
     job_id: r.job_id,
-    tasks: r.tasks.map(([message_id, source, target, sent, payload, reason]) => ({
+    tasks: r.tasks.map(([message_id, source, target, sent]) => ({
       message_id,
       source,
       target,
       sent_ms: num(sent),
-      payload,
-      reason,
+      payload: '',
+      reason: '',
     })),
   }));
+  const cyclic = traces.filter(
+    (t) => findCycle(t.tasks.map((task) => [task.source, task.target] as const)).length > 0,
+  );
+  // a few queries, each naming traces of at most GOAL_QUERY_ID_CHARS (ClickHouse reads 256 KiB of query text)
+  let batch: typeof cyclic = [];
+  let chars = 0;
+  for (const trace of cyclic) {
+    batch.push(trace);
+    chars += trace.trace_id.length + trace.job_id.length;
+    if (chars >= GOAL_QUERY_ID_CHARS) {
+      await fetchGoals(reader, w, batch);
+      batch = [];
+      chars = 0;
+    }
+  }
+  if (batch.length > 0) await fetchGoals(reader, w, batch);
+  return traces;
+}
+
+/** Fills in the payload and reason of the traces' tasks (as many as fit one query's text). */
+async function fetchGoals(
+  reader: ClickHouseReader,
+  w: DiagnosisWindow,
+  traces: readonly { trace_id: string; job_id: string; tasks: DelegationTask[] }[],
+): Promise<void> {
+  const byId = new Map(traces.flatMap((t) => t.tasks.map((task) => [task.message_id, task] as const)));
+  const traceIds = traces.filter((t) => t.trace_id !== '').map((t) => quoteString(t.trace_id));
+  const jobIds = traces.filter((t) => t.trace_id === '').map((t) => quoteString(t.job_id));
+  const scope = [
+    ...(traceIds.length > 0 ? [`trace_id IN (${traceIds.join(', ')})`] : []),
+    ...(jobIds.length > 0 ? [`(trace_id = '' AND job_id IN (${jobIds.join(', ')}))`] : []),
+  ].join(' OR ');
+  const rows = await reader.query<{ id: string; p: string; r: string }>(`
+    SELECT message_id AS id, any(substring(payload, 1, ${PAYLOAD_CHARS})) AS p, any(substring(reason, 1, 200)) AS r
+    FROM ${MESSAGE_LOG}
+    WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} AND (${scope})
+    GROUP BY message_id`);
+  for (const row of rows) {
+    const task = byId.get(row.id);
+    if (task === undefined) continue;
+    task.payload = row.p;
+    task.reason = row.r;
+  }
 }
 
 /** Answers of the window whose task was never seen, per answering agent (answers within the grace period wait). */

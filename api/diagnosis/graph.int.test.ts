@@ -59,6 +59,37 @@ describe('message-graph diagnosis over seeded ClickHouse data', () => {
         payload: JSON.stringify({ goal: 'Who owns the outage?', hop: i }),
       });
     }
+    // a loop of a job without a trace id, its goal in the reason; and a cycle of different goals
+    // (a question back to the requester), which is no loop
+    const job = `job-${token}`;
+    for (let i = 0; i < 4; i++) {
+      const [from, to] = i % 2 === 0 ? [name('tick'), name('tock')] : [name('tock'), name('tick')];
+      s.message({
+        message_id: randomUUID(),
+        source_agent: from,
+        target_agent: to,
+        message_type: 'task',
+        timestamp: now - 20_000 + i * 1_000,
+        job_id: job,
+        payload: '{"n":1}',
+        reason: 'Reconcile the ledger',
+      });
+    }
+    const asked = randomUUID().replaceAll('-', '');
+    for (const [from, to, goal] of [
+      [name('ask'), name('tell'), 'draft the summary'],
+      [name('tell'), name('ask'), 'which quarter?'],
+    ] as const) {
+      s.message({
+        message_id: randomUUID(),
+        source_agent: from,
+        target_agent: to,
+        message_type: 'task',
+        timestamp: now - 20_000,
+        trace_id: asked,
+        payload: JSON.stringify({ goal }),
+      });
+    }
     for (let i = 0; i < 5; i++) s.answer(randomUUID(), name('rogue'), name('boss'), now - 20_000 + i * 500);
     for (let i = 0; i < 3; i++) {
       const task = s.task({ agent: name('dup'), requester: name('boss'), atMs: now - 30_000 });
@@ -104,6 +135,14 @@ describe('message-graph diagnosis over seeded ClickHouse data', () => {
     const seen = items.map((i) => `${i.id} [${i.severity}]`).join('\n');
     expect(firstFor(name('ping'))?.kind, seen).toBe('delegation_loop');
     expect(firstFor(name('ping'))?.evidence.cycle, seen).toEqual([name('ping'), name('pong'), name('ping')]);
+    expect(firstFor(name('ping'))?.evidence.goal, seen).toBe('who owns the outage?');
+    expect(firstFor(name('tick'))?.kind, seen).toBe('delegation_loop');
+    expect(firstFor(name('tick'))?.related_trace_ids, seen).toEqual([job]);
+    expect(firstFor(name('tick'))?.evidence.goal, seen).toBe('reconcile the ledger');
+    expect(
+      items.filter((i) => i.affected_components.includes(name('ask'))),
+      seen,
+    ).toEqual([]);
     expect(firstFor(name('rogue'))?.kind, seen).toBe('orphan_answers');
     expect(firstFor(name('dup'))?.kind, seen).toBe('duplicate_answers');
     expect(firstFor(name('dup'))?.evidence.extra_answers, seen).toBe(9);

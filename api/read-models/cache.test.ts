@@ -140,4 +140,16 @@ describe('cacheKey', () => {
     expect(cacheKey('m', { b: 1, a: 2, c: undefined })).toBe(cacheKey('m', { a: 2, b: 1 }));
     expect(cacheKey('m', { a: 1 })).not.toBe(cacheKey('n', { a: 1 }));
   });
+
+  it('keys long arguments by their digest, still independent of key order', () => {
+    const tasks = (n: number) =>
+      Array.from({ length: 50 }, (_, i) => ({ trace_id: `trace-${i}`, t: 1_000 + i, id: `task-${i + n}` }));
+    const key = cacheKey('messages.tasksOf', tasks(0), 'writer');
+    expect(key).toMatch(/^messages\.tasksOf#[A-Za-z0-9+/]{43}=$/);
+    const reordered = tasks(0).map(({ id, t, trace_id }) => ({ id, t, trace_id }));
+    expect(cacheKey('messages.tasksOf', reordered, 'writer')).toBe(key);
+    expect(cacheKey('messages.tasksOf', tasks(1), 'writer')).not.toBe(key);
+    expect(cacheKey('messages.tasksOf', tasks(0), 'coder')).not.toBe(key);
+    expect(cacheKey('messages.tasksOf', tasks(0))).not.toBe(key);
+  });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { inSharedScope } from '../../lib/query-scope.js';
 
 /** How many times its stale limit a value is served while its refresh is still running. */
@@ -159,11 +160,30 @@ export class ReadCache {
   }
 }
 
-/** A stable key for a method and its arguments (object keys sorted, undefined left out). */
+/** Arguments longer than this are keyed by their digest (a pending list's 500 task keys: 40 KB). */
+const LONG_KEY_CHARS = 256;
+
+/**
+ * A stable key for a method and its arguments (object keys sorted, undefined left out); arguments
+ * that serialize long are keyed by their SHA-256, so that the cache's map hashes and keeps 44
+ * characters instead of the whole text on every lookup.
+ */
 export function cacheKey(name: string, ...args: unknown[]): string {
-  return `${name}:${JSON.stringify(args, (_key, value: unknown) =>
-    value !== null && typeof value === 'object' && !Array.isArray(value)
-      ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)))
-      : value,
-  )}`;
+  const text = JSON.stringify(args, (_key, value: unknown) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? sortedKeys(value) : value,
+  );
+  return text.length > LONG_KEY_CHARS
+    ? `${name}#${createHash('sha256').update(text).digest('base64')}`
+    : `${name}:${text}`;
+}
+
+/** The object with its keys in code-unit order (not the locale's: that is for people, and slow). */
+function sortedKeys(value: object): object {
+  const keys = Object.keys(value);
+  let sorted = true;
+  for (let i = 1; i < keys.length && sorted; i++) sorted = (keys[i - 1] as string) < (keys[i] as string);
+  if (sorted) return value;
+  const out: Record<string, unknown> = {};
+  for (const key of keys.sort()) out[key] = (value as Record<string, unknown>)[key];
+  return out;
 }
