@@ -5,6 +5,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * waits on (lookups by id, filtered lists, `sql_query`), `shared` for the work many callers share or
  * nobody waits on (the read cache's whole-system views, the diagnosis, timers). Whole-store scans
  * that take seconds under ingest then cannot hold every connection while lookups queue behind them.
+ * A load a caller waits for (a cache miss) is request work, though shared: `inWaitedScope`.
  */
 export type QueryLane = 'request' | 'shared';
 
@@ -27,6 +28,15 @@ export function inRequestScope<T>(signal: AbortSignal, fn: () => T): T {
  */
 export function inSharedScope<T>(fn: () => T): T {
   return scopes.run({ lane: 'shared' }, fn);
+}
+
+/**
+ * Runs `fn` as work callers wait on and share (a cache miss that concurrent callers join): its
+ * queries take the request pool, as every read a caller waits on, instead of queueing behind the
+ * shared pool's refreshes, and are not stopped when the caller that started them goes away.
+ */
+export function inWaitedScope<T>(fn: () => T): T {
+  return scopes.run({ lane: 'request' }, fn);
 }
 
 /** The scope of the code running now; outside any (timers, start-up, the CLI): shared, unstoppable. */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { currentQueryScope, inRequestScope } from '../../lib/query-scope.js';
 import { cacheKey, ReadCache } from './cache.js';
 
 function deferred<T>() {
@@ -53,6 +54,25 @@ describe('ReadCache', () => {
     await Promise.resolve();
     expect(await cache.get('k', load)).toBe(2);
     expect(cache.stats()).toMatchObject({ misses: 1, refreshes: 1 });
+  });
+
+  it('loads what callers wait for in the request lane, refreshes in the shared lane, neither stoppable', async () => {
+    let now = 0;
+    const cache = new ReadCache({ ttlMs: 100, maxStaleMs: 500, now: () => now });
+    const scopes: ReturnType<typeof currentQueryScope>[] = [];
+    const load = () => {
+      scopes.push(currentQueryScope());
+      return Promise.resolve(scopes.length);
+    };
+    const caller = new AbortController();
+    const asked = () => inRequestScope(caller.signal, () => cache.get('k', load));
+    expect(await asked()).toBe(1); // a miss: the caller waits
+    now = 200;
+    expect(await asked()).toBe(1); // stale: served, refreshed behind it
+    await Promise.resolve();
+    now = 10_000;
+    expect(await asked()).toBe(3); // too stale: the caller waits again
+    expect(scopes).toEqual([{ lane: 'request' }, { lane: 'shared' }, { lane: 'request' }]);
   });
 
   it('never serves a value older than maxStaleMs: the caller waits for the load', async () => {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { inSharedScope } from '../../lib/query-scope.js';
+import { inSharedScope, inWaitedScope } from '../../lib/query-scope.js';
 
 /** How many times its stale limit a value is served while its refresh is still running. */
 const REFRESHING_STALE_FACTOR = 3;
@@ -25,8 +25,11 @@ const REFRESHING_STALE_FACTOR = 3;
  * - A failed load is not cached: the caller that waited gets the error; a failed refresh keeps the
  *   old value until it is too stale.
  * - `ttlMs` 0 turns the cache off: every call loads, as its caller's own work.
- * - A load runs in the shared query scope (lib/query-scope.ts): its queries take the API's shared
- *   ClickHouse pool, and are not stopped when the caller that started it goes away.
+ * - A refresh runs in the shared query scope (lib/query-scope.ts): its queries take the API's shared
+ *   ClickHouse pool. A load that callers wait for (nothing to serve yet, or too stale) takes the
+ *   request pool, as every read a caller waits on: behind the shared pool's one connection it would
+ *   wait for every refresh queued there (a diagnosis takes seconds). Neither is stopped when the
+ *   caller that started it goes away (the others still wait for the answer).
  *
  * Lookups by id, cursors and lists narrowed by the caller are not cached: they go to ClickHouse
  * (a first page's time bound excepted: newest-page.ts).
@@ -112,7 +115,7 @@ export class ReadCache {
         if (entry.pending === undefined) {
           this.#stats.refreshes++;
           // a failed refresh keeps the old value; the next caller tries again
-          this.#start(key, entry, load).catch(() => undefined);
+          this.#start(key, entry, load, inSharedScope).catch(() => undefined);
         }
         return entry.value as T;
       }
@@ -120,7 +123,7 @@ export class ReadCache {
     this.#stats.misses++;
     const current = entry ?? { loadedAt: 0, loadMs: 0 };
     if (entry === undefined) this.#insert(key, current);
-    return (current.pending ?? this.#start(key, current, load)) as Promise<T>;
+    return (current.pending ?? this.#start(key, current, load, inWaitedScope)) as Promise<T>;
   }
 
   /** Forgets every value (e.g. after the store was reset). */
@@ -128,13 +131,17 @@ export class ReadCache {
     this.#entries.clear();
   }
 
-  #start<T>(key: string, entry: Entry, load: () => Promise<T>): Promise<T> {
+  #start<T>(
+    key: string,
+    entry: Entry,
+    load: () => Promise<T>,
+    scope: (fn: () => Promise<T>) => Promise<T>,
+  ): Promise<T> {
     const pending = (async () => {
       const started = this.#now();
       try {
-        // shared work: its queries take the shared pool, and the caller that started it going away
-        // does not stop it for the others
-        const value = await inSharedScope(load);
+        // shared work: the caller that started it going away does not stop it for the others
+        const value = await scope(load);
         entry.value = value;
         entry.loadedAt = this.#now();
         entry.loadMs = entry.loadedAt - started;
