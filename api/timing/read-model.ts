@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
 import { quoteNumber, quoteString } from '../../lib/sql.js';
 import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
@@ -102,24 +103,38 @@ function llmQuery(where: string): string {
     GROUP BY id`;
 }
 
-function assemble(
+/**
+ * Tasks built between two turns of the event loop: a busy window's 10,000 take 20 to 30 ms, more
+ * on a busy machine, and every request in flight would wait for them all.
+ */
+const TASKS_PER_SLICE = 1_000;
+
+const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The tasks' times, oldest first (by ISO time, then id, as ClickHouse orders strings: by bytes). */
+async function assemble(
   answers: readonly AnswerFact[],
   tasks: readonly TaskFact[],
   llm: ReadonlyMap<string, LlmFact>,
   includePending: boolean,
-): TaskTime[] {
+): Promise<TaskTime[]> {
   const first = firstAnswers(answers);
   const taskById = new Map(tasks.map((t) => [t.task_id, t]));
   const times: TaskTime[] = [];
-  for (const answer of first.values())
+  for (const answer of first.values()) {
     times.push(taskTimeOf(taskById.get(answer.task_id), answer, llm.get(answer.answer_id)));
+    if (times.length % TASKS_PER_SLICE === 0) await yieldToLoop();
+  }
   if (includePending)
     for (const task of tasks)
-      if (!first.has(task.task_id)) times.push(taskTimeOf(task, undefined, undefined));
+      if (!first.has(task.task_id)) {
+        times.push(taskTimeOf(task, undefined, undefined));
+        if (times.length % TASKS_PER_SLICE === 0) await yieldToLoop();
+      }
   return times.sort(
     (a, b) =>
-      (a.sent_at ?? a.answered_at ?? '').localeCompare(b.sent_at ?? b.answered_at ?? '') ||
-      a.task_id.localeCompare(b.task_id),
+      byCodeUnits(a.sent_at ?? a.answered_at ?? '', b.sent_at ?? b.answered_at ?? '') ||
+      byCodeUnits(a.task_id, b.task_id),
   );
 }
 
@@ -193,7 +208,7 @@ export class TaskTimeReadModel {
     return {
       from_ms: fromMs,
       to_ms: toMs,
-      tasks: assemble(answers, taskRows.map(toTask), toLlm(llmRows), false),
+      tasks: await assemble(answers, taskRows.map(toTask), toLlm(llmRows), false),
       truncated,
     };
   }
@@ -242,7 +257,7 @@ export class TaskTimeReadModel {
     ]);
     if (taskRows.length === 0 && answerRows.length === 0) return undefined;
     const answers = answerRows.map(toAnswer);
-    const tasks = assemble(answers, taskRows.map(toTask), await this.#llmOf(answers), true);
+    const tasks = await assemble(answers, taskRows.map(toTask), await this.#llmOf(answers), true);
     const known = tasks.filter((t) => t.split === 'known');
     const sum = (pick: (t: TaskTime) => number | null) => known.reduce((s, t) => s + (pick(t) ?? 0), 0);
     return {
