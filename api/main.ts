@@ -60,6 +60,7 @@ export function openReadOnlyReader(config: Config, lifecycle: Lifecycle): ClickH
     shared: open('clickhouse-shared', config.api.clickhouseSharedConnections),
     control: open('clickhouse-control', 1),
     requestConnections: config.api.clickhouseConnections,
+    sharedConnections: config.api.clickhouseSharedConnections,
     requestQueueMs: config.api.clickhouseQueueMs,
   });
 }

@@ -254,6 +254,8 @@ export interface ReaderLanes {
   control: ClickHouseClient;
   /** Queries of the request lane running at once (its client's connections). */
   requestConnections: number;
+  /** Queries of the shared lane running at once (its client's connections). */
+  sharedConnections: number;
   /** How long a request-lane query waits for a connection before it is refused as busy. */
   requestQueueMs: number;
 }
@@ -292,6 +294,16 @@ export function lanedReader(lanes: ReaderLanes): ClickHouseReader {
   };
   const busy = new Error('no request connection in time');
   const requestSlots = withTimeout(new Semaphore(lanes.requestConnections), lanes.requestQueueMs, busy);
+  // the shared lane's queue: what a caller waits for (a cache miss) before the refreshes
+  const sharedSlots = new Semaphore(lanes.sharedConnections);
+  const shared = async <T>(sql: string, waited: boolean): Promise<T[]> => {
+    const [, release] = await sharedSlots.acquire(1, waited ? 1 : 0);
+    try {
+      return await queryRows<T>(lanes.shared, sql);
+    } finally {
+      release();
+    }
+  };
   const isAborted = (signal: AbortSignal): boolean => signal.aborted;
   const abandoned = () =>
     new TelemetryError(ErrorCode.ABANDONED, 'query stopped: its caller went away', { retryable: false });
@@ -327,8 +339,8 @@ export function lanedReader(lanes: ReaderLanes): ClickHouseReader {
   };
   return {
     query<T>(sql: string): Promise<T[]> {
-      const { lane, signal } = currentQueryScope();
-      return lane === 'request' ? request<T>(sql, signal) : queryRows<T>(lanes.shared, sql);
+      const { lane, signal, waited } = currentQueryScope();
+      return lane === 'request' ? request<T>(sql, signal) : shared<T>(sql, waited === true);
     },
   };
 }

@@ -6,7 +6,7 @@ import {
   type ClickHouseClient,
 } from './clickhouse.js';
 import { ErrorCode, TelemetryError } from './errors.js';
-import { inRequestScope, inSharedScope } from './query-scope.js';
+import { inRequestScope, inSharedScope, inWaitedScope } from './query-scope.js';
 import { createTestDatabase, eventually, uniqueToken, type TestDatabase } from './test-support/helpers.js';
 
 /**
@@ -44,6 +44,7 @@ describe('the laned reader', () => {
       shared: open(),
       control: open(),
       requestConnections: 1,
+      sharedConnections: 1,
       requestQueueMs: 300,
     });
   });
@@ -96,6 +97,21 @@ describe('the laned reader', () => {
     await expect(
       inRequestScope(new AbortController().signal, () => reader.query<{ x: number }>('SELECT 2 AS x')),
     ).resolves.toEqual([{ x: 2 }]);
+  });
+
+  it('runs what a caller waits for before the refreshes queued on the shared lane', async () => {
+    const marker = `s${uniqueToken()}`;
+    const holder = inSharedScope(() =>
+      reader.query(`SELECT sleep(1) AS s, '${marker}' AS m UNION ALL SELECT sleep(1) AS s, '${marker}' AS m`),
+    );
+    expect(await eventually(() => running(marker), 20_000)).toBe(true);
+    const order: string[] = [];
+    const refreshes = [1, 2].map((n) =>
+      inSharedScope(() => reader.query(`SELECT ${n} AS x`)).then(() => order.push(`refresh ${n}`)),
+    );
+    const waited = inWaitedScope(() => reader.query('SELECT 3 AS x')).then(() => order.push('waited'));
+    await Promise.all([holder, ...refreshes, waited]);
+    expect(order).toEqual(['waited', 'refresh 1', 'refresh 2']);
   });
 
   it('never sends a query whose caller is already gone', async () => {

@@ -5,12 +5,14 @@ import { AsyncLocalStorage } from 'node:async_hooks';
  * waits on (lookups by id, filtered lists, `sql_query`), `shared` for the work many callers share or
  * nobody waits on (the read cache's whole-system views, the diagnosis, timers). Whole-store scans
  * that take seconds under ingest then cannot hold every connection while lookups queue behind them.
- * A load a caller waits for (a cache miss) is request work, though shared: `inWaitedScope`.
+ * Shared work a caller waits for (a cache miss) goes first in the shared pool: `inWaitedScope`.
  */
 export type QueryLane = 'request' | 'shared';
 
 export interface QueryScope {
   lane: QueryLane;
+  /** Shared work a caller waits for (a cache miss): it goes before the shared lane's queued refreshes. */
+  waited?: boolean;
   /** Aborted when the caller is gone: its queries are stopped, queued ones never sent. */
   signal?: AbortSignal;
 }
@@ -31,12 +33,12 @@ export function inSharedScope<T>(fn: () => T): T {
 }
 
 /**
- * Runs `fn` as work callers wait on and share (a cache miss that concurrent callers join): its
- * queries take the request pool, as every read a caller waits on, instead of queueing behind the
- * shared pool's refreshes, and are not stopped when the caller that started them goes away.
+ * Runs `fn` as shared work that callers wait for (a cache miss that concurrent callers join): its
+ * queries take the shared pool, whole-store scans as they may be, but go before the refreshes queued
+ * there, and are not stopped when the caller that started them goes away.
  */
 export function inWaitedScope<T>(fn: () => T): T {
-  return scopes.run({ lane: 'request' }, fn);
+  return scopes.run({ lane: 'shared', waited: true }, fn);
 }
 
 /** The scope of the code running now; outside any (timers, start-up, the CLI): shared, unstoppable. */

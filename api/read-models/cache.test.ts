@@ -56,7 +56,7 @@ describe('ReadCache', () => {
     expect(cache.stats()).toMatchObject({ misses: 1, refreshes: 1 });
   });
 
-  it('loads what callers wait for in the request lane, refreshes in the shared lane, neither stoppable', async () => {
+  it('loads what callers wait for ahead of the refreshes in the shared lane, neither stoppable', async () => {
     let now = 0;
     const cache = new ReadCache({ ttlMs: 100, maxStaleMs: 500, now: () => now });
     const scopes: ReturnType<typeof currentQueryScope>[] = [];
@@ -72,7 +72,30 @@ describe('ReadCache', () => {
     await Promise.resolve();
     now = 10_000;
     expect(await asked()).toBe(3); // too stale: the caller waits again
-    expect(scopes).toEqual([{ lane: 'request' }, { lane: 'shared' }, { lane: 'request' }]);
+    expect(scopes).toEqual([
+      { lane: 'shared', waited: true },
+      { lane: 'shared' },
+      { lane: 'shared', waited: true },
+    ]);
+  });
+
+  it('refreshes a slow view behind its callers once it is no longer fresh', async () => {
+    let now = 0;
+    const cache = new ReadCache({ ttlMs: 1_000, now: () => now });
+    let loads = 0;
+    const load = () => {
+      loads++;
+      now += 7_000;
+      return Promise.resolve(loads);
+    };
+    expect(await cache.get('k', load)).toBe(1); // 7 s to load: fresh for 70 s
+    now += 69_000;
+    expect(await cache.get('k', load)).toBe(1);
+    expect(loads).toBe(1);
+    now += 30_000;
+    // stale, not too stale (twice the fresh time): served at once, refreshed behind
+    expect(await cache.get('k', load)).toBe(1);
+    expect(loads).toBe(2);
   });
 
   it('never serves a value older than maxStaleMs: the caller waits for the load', async () => {

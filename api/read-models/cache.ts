@@ -16,7 +16,7 @@ const REFRESHING_STALE_FACTOR = 3;
  *   instead of keeping the server busy with refreshes alone (a 250 ms summary over a million
  *   errors, refreshed every second, would take a quarter of a core).
  * - An older one is still served, at once, while one background load refreshes it; a value older
- *   than `maxStaleMs` (a minute by default, or ten of its loads) is not served, and the caller
+ *   than `maxStaleMs` (a minute by default, or twice the time it stays fresh) is not served, and the caller
  *   waits for the load, unless that refresh is still running: then the value is served up to three
  *   times that age (a refresh that fails ends at once, so an outage still reaches the caller). So
  *   an answer is at most its TTL plus one load old while callers keep asking and the store
@@ -25,11 +25,11 @@ const REFRESHING_STALE_FACTOR = 3;
  * - A failed load is not cached: the caller that waited gets the error; a failed refresh keeps the
  *   old value until it is too stale.
  * - `ttlMs` 0 turns the cache off: every call loads, as its caller's own work.
- * - A refresh runs in the shared query scope (lib/query-scope.ts): its queries take the API's shared
- *   ClickHouse pool. A load that callers wait for (nothing to serve yet, or too stale) takes the
- *   request pool, as every read a caller waits on: behind the shared pool's one connection it would
- *   wait for every refresh queued there (a diagnosis takes seconds). Neither is stopped when the
- *   caller that started it goes away (the others still wait for the answer).
+ * - A load runs in the shared query scope (lib/query-scope.ts): its queries take the API's shared
+ *   ClickHouse pool, whole-store scans as they are, never the connections of lookups. One that
+ *   callers wait for (nothing to serve yet, or too stale) goes before the refreshes queued there (a
+ *   diagnosis's take seconds). Neither is stopped when the caller that started it goes away (the
+ *   others still wait for the answer).
  *
  * Lookups by id, cursors and lists narrowed by the caller are not cached: they go to ClickHouse
  * (a first page's time bound excepted: newest-page.ts).
@@ -102,11 +102,14 @@ export class ReadCache {
       // most recently used last, for the eviction below
       this.#entries.delete(key);
       this.#entries.set(key, entry);
-      if (age < Math.max(this.#ttlMs, this.#loadTimeFactor * entry.loadMs)) {
+      const freshMs = Math.max(this.#ttlMs, this.#loadTimeFactor * entry.loadMs);
+      if (age < freshMs) {
         this.#stats.hits++;
         return entry.value as T;
       }
-      const staleLimit = Math.max(this.#maxStaleMs, 10 * entry.loadMs);
+      // twice the fresh time at least: a slow view (a diagnosis of 7 s is fresh for 70) is still
+      // refreshed behind its callers' backs instead of every refresh being a wait
+      const staleLimit = Math.max(this.#maxStaleMs, 2 * freshMs);
       // a refresh already running (the server is slow, not down: a failed one ends at once) keeps
       // the old value served a while longer instead of making every caller wait for it
       const refreshing = entry.pending !== undefined && age <= REFRESHING_STALE_FACTOR * staleLimit;
