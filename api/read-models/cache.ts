@@ -27,8 +27,8 @@ const REFRESHING_STALE_FACTOR = 3;
  * - `ttlMs` 0 turns the cache off: every call loads, as its caller's own work.
  * - A load runs in the shared query scope (lib/query-scope.ts): its queries take the API's shared
  *   ClickHouse pool, whole-store scans as they are, never the connections of lookups. One that
- *   callers wait for (nothing to serve yet, or too stale) goes before the refreshes queued there (a
- *   diagnosis's take seconds). Neither is stopped when the caller that started it goes away (the
+ *   callers wait for (nothing to serve yet, or too stale) goes before the refreshes queued there (the
+ *   diagnosis's queries take seconds). Neither is stopped when the caller that started it goes away (the
  *   others still wait for the answer).
  *
  * Lookups by id, cursors and lists narrowed by the caller are not cached: they go to ClickHouse

@@ -325,6 +325,43 @@ const API: BenchNotes = {
       'without the profiler: `21.2 / 150.6 / 149.3 / 5.61` (`7487328`; 179.4 ms at 25 req/s) and ' +
       '`21.2 / 129.0 / 159.2 / 4.87` (`6e4f24c`, the one recorded ' +
       'here; 128.3 ms at 25 req/s, 1,008 ms at 100 req/s).',
+    '- **Where the tail at 50 req/s is; three stalls and a queue removed.** The mix now prints the ' +
+      'API’s own event loop delay per rate (its `/metrics`). At 50 req/s its longest delay was 43 to ' +
+      '154 ms in the runs below while the p99 of the mix was 145 to 200 ms (612 in one), so most of ' +
+      'the tail is ClickHouse’s: ' +
+      'in the query log of the 50 req/s phase on `a18b5b4`, lookups that used 3 to 13 ms of CPU ' +
+      'waited 90 to 260 ms for a core (`OSCPUWaitMicroseconds`), the machine 1.57 of 2 cores busy on ' +
+      'average, the ingest (Kafka, the producer, the processors, the inserts and merges) 0.8 of them. ' +
+      'What the API did about its own part: the delegation-loop detector parsed the payload of every ' +
+      'TASK of the window for its goal (80 to 125 ms of the event loop per diagnosis), and the facts ' +
+      'read 512 characters of each; a goal’s delegations are some of the trace’s, so a trace whose ' +
+      'delegations have no cycle loops under no goal, and the payloads are now read and parsed only ' +
+      'for traces with a cycle (a property test checks the detector against the definition on random ' +
+      'traces). The time breakdown’s 10,000 tasks are built in slices of 1,000 between turns of the ' +
+      'event loop (one stretch of 77 to 187 ms per diagnosis in the profiles). A pending list’s ' +
+      'messages were cached under a key naming its tasks, 40 KB with object keys sorted by ' +
+      '`localeCompare` for every request (35 ms of one request in a profile): long keys are now a ' +
+      'SHA-256 digest. And a load that callers wait for (nothing cached yet, or too stale) queued ' +
+      'behind the shared connection’s refreshes: at 50 req/s an error list with a filter not asked ' +
+      'for in the last minute waited 3,494 ms for its count behind a diagnosis, whose queries held ' +
+      'the one connection for 7 s. Such loads now go before the queued refreshes (docs/api.md). ' +
+      'Sending them to the request pool instead (`f5c7c36`) let a diagnosis’s thirty scans take the ' +
+      'connections of lookups. A view that takes 6 s or more to load was never refreshed behind its ' +
+      'callers (it went stale and too stale at the same age, ten of its loads): it is served stale ' +
+      'for twice the time it stays fresh. Tried and ' +
+      'left: `max_threads` 1 in the read-only profile. The whole-store views cost the same CPU on one ' +
+      'thread as on two (the queues’ totals 154 to 188 against 142 to 153 ms, the pending overview ' +
+      '421 to 435 against 411 to 434 ms, five runs each on the seed), so it only lengthens them; its ' +
+      'one run: `19.3 / 141.8 / 166.9 / 4.78`. Runs (`RESULT` idle / 50 REST+GraphQL / 50 GraphQL / ' +
+      'CPU): `22.0 / 144.5 / 136.0 / 5.38` (`a18b5b4`), `21.6 / 199.9 / 253.6 / 5.26` (`a99ce65`, the ' +
+      '3.5 s count), `22.8 / 162.9 / 167.4 / 5.09` (`f5c7c36`), `25.5 / 184.1 / 184.1 / 6.25` and ' +
+      '`27.6 / 175.5 / 179.8 / 6.94` (`cc28635`, ClickHouse up for 40 min of benchmarks, idle lookups ' +
+      '35 % slower in both processes than in the runs before), then, the stack restarted, ' +
+      '`23.8 / 154.3 / 135.1 / 5.95` and `22.0 / 612.1 / 633.7 / 5.45` (`cc28635`; in the second the ' +
+      'lookups’ p50 at 50 req/s was 40 to 94 ms), `22.6 / 146.5 / 175.3 / 5.51` (`add9d60`, the one ' +
+      'recorded here) and `27.3 / 188.0 / 204.2 / 6.07` (`add9d60`). At 100 req/s the runs went from 0.34 s to 6.2 s (126 requests ' +
+      'answered 503 once every request connection stayed busy for 3 s): the machine at 1.9 to 2.0 ' +
+      'of 2 cores.',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
       'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core). Its fetches name every ' +
