@@ -10,6 +10,7 @@ import {
   type TestDatabase,
 } from '../../lib/test-support/helpers.js';
 import { createKafkaView, type KafkaView } from '../kafka-view.js';
+import type { AgentMessage } from '../../schemas/records.js';
 import { diagnose, type DiagnosisSettings } from './diagnose.js';
 import { THRESHOLDS } from './test-support/fact-fixtures.js';
 import { seedHealthy, teamOf } from './test-support/seed-scenarios.js';
@@ -46,35 +47,38 @@ describe('message-graph diagnosis over seeded ClickHouse data', () => {
     const now = Date.now();
     const s = new Seeder();
     seedHealthy(s, team, now, 20);
+    /** TASKs back and forth between a and b, one a second from 20 s ago. */
+    const backAndForth = (
+      a: string,
+      b: string,
+      hops: number,
+      fields: (hop: number) => Partial<AgentMessage>,
+    ) => {
+      for (let i = 0; i < hops; i++) {
+        const [from, to] = i % 2 === 0 ? [a, b] : [b, a];
+        s.message({
+          message_id: randomUUID(),
+          source_agent: from,
+          target_agent: to,
+          message_type: 'task',
+          timestamp: now - 20_000 + i * 1_000,
+          ...fields(i),
+        });
+      }
+    };
     const trace = randomUUID().replaceAll('-', '');
-    for (let i = 0; i < 6; i++) {
-      const [from, to] = i % 2 === 0 ? [name('ping'), name('pong')] : [name('pong'), name('ping')];
-      s.message({
-        message_id: randomUUID(),
-        source_agent: from,
-        target_agent: to,
-        message_type: 'task',
-        timestamp: now - 20_000 + i * 1_000,
-        trace_id: trace,
-        payload: JSON.stringify({ goal: 'Who owns the outage?', hop: i }),
-      });
-    }
+    backAndForth(name('ping'), name('pong'), 6, (hop) => ({
+      trace_id: trace,
+      payload: JSON.stringify({ goal: 'Who owns the outage?', hop }),
+    }));
     // a loop of a job without a trace id, its goal in the reason; and a cycle of different goals
     // (a question back to the requester), which is no loop
     const job = `job-${token}`;
-    for (let i = 0; i < 4; i++) {
-      const [from, to] = i % 2 === 0 ? [name('tick'), name('tock')] : [name('tock'), name('tick')];
-      s.message({
-        message_id: randomUUID(),
-        source_agent: from,
-        target_agent: to,
-        message_type: 'task',
-        timestamp: now - 20_000 + i * 1_000,
-        job_id: job,
-        payload: '{"n":1}',
-        reason: 'Reconcile the ledger',
-      });
-    }
+    backAndForth(name('tick'), name('tock'), 4, () => ({
+      job_id: job,
+      payload: '{"n":1}',
+      reason: 'Reconcile the ledger',
+    }));
     const asked = randomUUID().replaceAll('-', '');
     for (const [from, to, goal] of [
       [name('ask'), name('tell'), 'draft the summary'],
