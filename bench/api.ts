@@ -317,10 +317,10 @@ async function runBench(run: Run): Promise<Outcome> {
             run,
             processCores(machineBefore, machineAfter, 'clickhouse'),
           )) +
-          // the load generator's: a request sent or read late counts as slow (from when it was due)
           (apiLoop === undefined
             ? ''
             : `; the API's event loop delay p99 ${fmtMs(apiLoop.p99Ms)} ms, max ${fmtMs(apiLoop.maxMs)} ms`) +
+          // the load generator's: a request sent or read late counts as slow (from when it was due)
           `; the bench's event loop delay p99 ${fmtMs(loopDelay.percentile(99) / 1e6)} ms, max ${fmtMs(loopDelay.max / 1e6)} ms`,
       );
     }
