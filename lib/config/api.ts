@@ -33,7 +33,7 @@ export const apiSlice = defineSlice({
       'how long a read a caller waits on waits for one of those connections; then it is answered 503 with `Retry-After` (ClickHouse busy) instead of joining a queue that outgrows every timeout',
     ),
     API_CLICKHOUSE_SHARED_CONNECTIONS: positiveInt(1, 1_000).describe(
-      'ClickHouse connections for refreshing the views callers share (the read cache, the diagnosis): whole-store scans wait for one of these instead of taking the connections of lookups (a load a caller waits for, with nothing to serve, goes before the queued refreshes). Each scan already uses every core ClickHouse gives one query (`max_threads`), so running more at once finishes them no sooner and leaves lookups fewer cores',
+      'ClickHouse connections for loading the views callers share (the read cache, the diagnosis): whole-store scans wait for one of these instead of taking the connections of lookups (a load a caller waits for, with nothing to serve, goes before the queued background refreshes). Each scan already uses every core ClickHouse gives one query (`max_threads`), so running more at once finishes them no sooner and leaves lookups fewer cores',
     ),
     API_AUTH_TOKEN: z
       .string()
