@@ -1,5 +1,5 @@
 import type { ClickHouseReader } from '../../lib/clickhouse.js';
-import { quoteNumber, quoteString } from '../../lib/sql.js';
+import { quoteNumber } from '../../lib/sql.js';
 import { LLM_CALLS } from '../../lib/tables/llm-calls.js';
 import { MESSAGE_LOG } from '../../lib/tables/message-log.js';
 import { findCycle } from './detect-graph.js';
@@ -25,8 +25,11 @@ const ANSWER = `message_type IN ('result', 'error') AND parent_message_id != ''`
 const MAX_TRACES = 2_000;
 const MAX_TASKS_PER_TRACE = 300;
 const PAYLOAD_CHARS = 512;
-/** Characters of trace and job ids one query for goals names. */
-const GOAL_QUERY_ID_CHARS = 64 * 1024;
+/**
+ * A trace's (or job's) key in the queries for goals: a hash, so that a query naming 2,000 traces
+ * stays 42 KB whatever the producers put in their ids.
+ */
+const TRACE_KEY = `cityHash64(if(trace_id != '', trace_id, ''), if(trace_id != '', '', job_id))`;
 
 /**
  * TASK messages of the window per trace (or job), for traces where more than one pair of agents
@@ -40,18 +43,23 @@ async function fetchDelegations(
   const rows = await reader.query<{
     trace_id: string;
     job_id: string;
+    trace_key: string;
     tasks: [string, string, string, N][];
   }>(`
-    SELECT if(trace_id != '', trace_id, '') AS trace_id, if(trace_id != '', '', job_id) AS job_id,
+    SELECT t AS trace_id, j AS job_id, toString(key) AS trace_key,
            arraySlice(groupArray((message_id, source_agent, target_agent, sent_at_ms)), 1, ${MAX_TASKS_PER_TRACE}) AS tasks
-    FROM ${MESSAGE_LOG}
-    WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} AND (trace_id != '' OR job_id != '')
-    GROUP BY trace_id, job_id
+    FROM (
+      SELECT if(trace_id != '', trace_id, '') AS t, if(trace_id != '', '', job_id) AS j, ${TRACE_KEY} AS key,
+             message_id, source_agent, target_agent, sent_at_ms
+      FROM ${MESSAGE_LOG}
+      WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} AND (trace_id != '' OR job_id != ''))
+    GROUP BY t, j, key
     HAVING uniqExact(source_agent, target_agent) >= 2
     LIMIT ${MAX_TRACES}`);
   const traces = rows.map((r) => ({
     trace_id: r.trace_id,
     job_id: r.job_id,
+    key: r.trace_key,
     tasks: r.tasks.map(([message_id, source, target, sent]) => ({
       message_id,
       source,
@@ -64,39 +72,25 @@ async function fetchDelegations(
   const cyclic = traces.filter(
     (t) => findCycle(t.tasks.map((task) => [task.source, task.target] as const)).length > 0,
   );
-  // a few queries, each naming traces of at most GOAL_QUERY_ID_CHARS (ClickHouse reads 256 KiB of query text)
-  let batch: typeof cyclic = [];
-  let chars = 0;
-  for (const trace of cyclic) {
-    batch.push(trace);
-    chars += trace.trace_id.length + trace.job_id.length;
-    if (chars >= GOAL_QUERY_ID_CHARS) {
-      await fetchGoals(reader, w, batch);
-      batch = [];
-      chars = 0;
-    }
-  }
-  if (batch.length > 0) await fetchGoals(reader, w, batch);
-  return traces;
+  if (cyclic.length > 0) await fetchGoals(reader, w, cyclic);
+  return traces.map(({ trace_id, job_id, tasks }) => ({ trace_id, job_id, tasks }));
 }
 
-/** Fills in the payload and reason of the traces' tasks (as many as fit one query's text). */
+/** Fills in the payload and reason of the traces' tasks. */
 async function fetchGoals(
   reader: ClickHouseReader,
   w: DiagnosisWindow,
-  traces: readonly { trace_id: string; job_id: string; tasks: DelegationTask[] }[],
+  traces: readonly { key: string; tasks: DelegationTask[] }[],
 ): Promise<void> {
   const byId = new Map(traces.flatMap((t) => t.tasks.map((task) => [task.message_id, task] as const)));
-  const traceIds = traces.filter((t) => t.trace_id !== '').map((t) => quoteString(t.trace_id));
-  const jobIds = traces.filter((t) => t.trace_id === '').map((t) => quoteString(t.job_id));
-  const scope = [
-    ...(traceIds.length > 0 ? [`trace_id IN (${traceIds.join(', ')})`] : []),
-    ...(jobIds.length > 0 ? [`(trace_id = '' AND job_id IN (${jobIds.join(', ')}))`] : []),
-  ].join(' OR ');
+  // the server's own UInt64s, as text (a JSON number past 2^53 loses digits); anything else would
+  // not be a number in the query's text
+  const keys = traces.map((t) => t.key).filter((key) => /^\d{1,20}$/.test(key));
+  if (keys.length === 0) return;
   const rows = await reader.query<{ id: string; p: string; r: string }>(`
     SELECT message_id AS id, any(substring(payload, 1, ${PAYLOAD_CHARS})) AS p, any(substring(reason, 1, 200)) AS r
     FROM ${MESSAGE_LOG}
-    WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} AND (${scope})
+    WHERE message_type = 'task' AND ${inWindow('sent_at_ms', w)} AND ${TRACE_KEY} IN (${keys.join(', ')})
     GROUP BY message_id`);
   for (const row of rows) {
     const task = byId.get(row.id);
