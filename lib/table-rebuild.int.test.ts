@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rebuildTable, type RebuildOptions } from './table-rebuild.js';
+import { copyPartsAfter, rebuildTable, type RebuildOptions } from './table-rebuild.js';
 import { createTestDatabase, testLogger, type TestDatabase } from './test-support/helpers.js';
 
 /**
@@ -246,6 +246,42 @@ describe('rebuilding a table in a new layout', () => {
     expect(Number(await scalar('SELECT uniqExact(id) AS x FROM rc'))).toBe(5_150);
     expect(Number(await scalar('SELECT uniqExact(id) AS x FROM rc_seen'))).toBe(5_150);
   }, 60_000);
+
+  it('copies the parts after the mark once the old table stops merging, or all of it when refused', async () => {
+    // a merge that ends between naming the parts and reading them would hide their rows, so the
+    // old table's merges are stopped before the copy; it is dropped next
+    await db.access.command(
+      'CREATE TABLE rm (id String, v UInt64) ENGINE = ReplacingMergeTree(v) ORDER BY id',
+    );
+    await db.access.command('CREATE TABLE rm_old AS rm');
+    await db.access.command('SYSTEM STOP MERGES rm_old');
+    await db.access.insert('rm_old', rows('m', 0, 100));
+    await db.access.insert('rm_old', rows('m', 100, 100));
+    const mark = Number(
+      await scalar(
+        `SELECT max(max_block_number) AS x FROM system.parts WHERE database = currentDatabase() AND table = 'rm_old'`,
+      ),
+    );
+    for (let i = 0; i < 5; i++) await db.access.insert('rm_old', rows('m', 200 + i * 100, 100));
+    // every row after the mark; one before it only in a part merged across the mark
+    await db.access.command('SYSTEM START MERGES rm_old');
+    await copyPartsAfter({ database: db.access, table: 'rm', logger: testLogger() }, 'rm_old', mark);
+    expect(
+      Number(await scalar(`SELECT uniqExact(id) AS x FROM rm WHERE v >= ${rows('m', 200, 1)[0]?.v}`)),
+    ).toBe(500);
+    await expect(db.access.command('OPTIMIZE TABLE rm_old FINAL')).rejects.toThrow(/cancel|abort/i);
+    // a user refused SYSTEM STOP MERGES: every row of the old table is copied
+    const refused: RebuildOptions['database'] = {
+      query: (sql) => db.access.query(sql),
+      command: async (sql) => {
+        if (sql.startsWith('SYSTEM')) throw new Error('Code: 497. DB::Exception: Not enough privileges');
+        return db.access.command(sql);
+      },
+    };
+    await db.access.command('TRUNCATE TABLE rm');
+    await copyPartsAfter({ database: refused, table: 'rm', logger: testLogger() }, 'rm_old', mark);
+    expect(Number(await scalar('SELECT uniqExact(id) AS x FROM rm'))).toBe(700);
+  });
 
   it('refuses a statement that does not create the replacement', async () => {
     await expect(

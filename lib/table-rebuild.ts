@@ -16,7 +16,8 @@ import { quoteIdentifier, quoteString } from './sql.js';
  *    in an Ordinary one, as on ClickHouse 18.16): the views that read or write the table follow its
  *    name on both releases, so they go on with the new one;
  * 5. once the inserts running then have ended (one that began before the swap writes into the old
- *    table), the old table's parts numbered after step 2 are copied into the new one;
+ *    table) and the old table's merges are stopped and over, its parts numbered after step 2 are
+ *    copied into the new one;
  * 6. the old table is dropped.
  *
  * A row can be copied twice (a part merged across the mark), so the table's engine must fold
@@ -38,7 +39,7 @@ export interface RebuildOptions {
   logger: Logger;
   /** How long to wait for another run's lock before failing. Default 10 minutes. */
   lockWaitMs?: number;
-  /** How long to wait for the inserts running at the swap to end. Default 60 s. */
+  /** How long to wait for the inserts running at the swap to end, then for the old table's merges. Default 60 s. */
   insertWaitMs?: number;
 }
 
@@ -169,14 +170,56 @@ async function rebuildLocked(
   // what reached the old table after the mark (during the copy, or from an insert that began
   // before the swap, once those inserts have ended) is copied over
   await waitForRunningInserts(options, writers);
-  await database.command(
-    `INSERT INTO ${id(table)} SELECT * FROM ${id(names.replacement)} WHERE _part IN (
-       SELECT name FROM system.parts WHERE database = currentDatabase()
-       AND table = ${quoteString(names.replacement)} AND active AND max_block_number > ${mark})`,
-  );
+  await copyPartsAfter(options, names.replacement, mark);
   await dropOld(options, names.replacement);
   logger.info({ table }, 'table rebuilt in its new layout');
   return 'rebuilt';
+}
+
+/**
+ * Copies into the table the rows of the old one's parts numbered after `mark`, once nothing
+ * changes its parts: its inserts have ended, and its merges are stopped and the running ones are
+ * over. The copy names the parts in a subquery and reads them by name; a merge that ended between
+ * the two would replace parts named in the list by one that is not, and their rows would not be
+ * read. The old table is dropped next, so its merges are not started again. A user refused
+ * `SYSTEM STOP MERGES` gets the whole old table copied instead (copies fold like redeliveries).
+ */
+export async function copyPartsAfter(
+  options: Pick<RebuildOptions, 'database' | 'table' | 'logger' | 'insertWaitMs'>,
+  old: string,
+  mark: number,
+): Promise<void> {
+  const { database, table } = options;
+  const into = `INSERT INTO ${quoteIdentifier(table)} SELECT * FROM ${quoteIdentifier(old)}`;
+  try {
+    await database.command(`SYSTEM STOP MERGES ${quoteIdentifier(old)}`);
+  } catch (error) {
+    options.logger.warn(
+      { table, old, err: error },
+      "the old table's merges could not be stopped: copying all of it instead of the parts after the copy",
+    );
+    await database.command(into);
+    return;
+  }
+  const waitMs = options.insertWaitMs ?? 60_000;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const rows = await database.query<{ n: string | number }>(
+      `SELECT count() AS n FROM system.merges WHERE database = currentDatabase() AND table = ${quoteString(old)}`,
+    );
+    if (Number(rows[0]?.n ?? 0) === 0) break;
+    if (Date.now() > deadline) {
+      throw new TelemetryError(
+        ErrorCode.MIGRATION_FAILED,
+        `cannot rebuild ${table}: merges of ${old} still running ${waitMs / 1000} s after they were stopped`,
+      );
+    }
+    await sleep(POLL_MS);
+  }
+  await database.command(
+    `${into} WHERE _part IN (SELECT name FROM system.parts WHERE database = currentDatabase()
+       AND table = ${quoteString(old)} AND active AND max_block_number > ${mark})`,
+  );
 }
 
 /** The greatest block number of the table's parts (0 when it has none): later inserts get greater ones. */
