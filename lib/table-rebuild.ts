@@ -39,7 +39,10 @@ export interface RebuildOptions {
   logger: Logger;
   /** How long to wait for another run's lock before failing. Default 10 minutes. */
   lockWaitMs?: number;
-  /** How long to wait for the inserts running at the swap to end, then for the old table's merges. Default 60 s. */
+  /**
+   * How long to wait for the inserts running at the swap to end, and then for the old table's
+   * merges. Default 60 s.
+   */
   insertWaitMs?: number;
 }
 
