@@ -362,6 +362,25 @@ const API: BenchNotes = {
       'recorded here) and `27.3 / 188.0 / 204.2 / 6.07` (`add9d60`). At 100 req/s the runs went from 0.34 s to 6.2 s (126 requests ' +
       'answered 503 once every request connection stayed busy for 3 s): the machine at 1.9 to 2.0 ' +
       'of 2 cores.',
+    '- **Where an idle lookup’s CPU goes.** `GET /api/v1/tasks/{task_id}` alone, 1,000 requests in a ' +
+      'row on the seed (`/proc`): the API 3.7 to 4.6 ms of user and 0.3 ms of system time a request, against ' +
+      '0.34 + 0.03 for `/api/v1/agents` (a cached view: routing, the HTTP adapter, the answer); ' +
+      'ClickHouse 8.4 ms over its three reads (query log: the messages 2.7, the task’s state 3.4 reading ' +
+      '3,072 rows, the errors 2.2). One round trip through @clickhouse/client costs the API 0.5 to 0.8 ms ' +
+      'of CPU once warm whatever the format (JSONEachRow rows, JSON, text; `SELECT 1` or ten rows of ' +
+      '`message_log`), and the API’s profile has no function of its own above 0.1 ms a request: the ' +
+      'rest is streams, promises and sockets, including 0.25 ms a request of `DOMException`s that ' +
+      'Node’s `stream.pipeline` creates when it finishes (it aborts its own signal). Tried and ' +
+      'left: parsing the rows from the answer’s text instead of the client’s row stream (3.4 against ' +
+      '3.6 ms of the API’s CPU over three alternating runs, within their spread), and the queues’ ' +
+      'all-time totals as a sum of per-minute distinct counts (exact, since a message’s minute is its ' +
+      'own `sent_at_ms`; 215 to 269 ms of CPU against 199 to 218 for the one `uniqExactMerge`: reading ' +
+      'the states is the cost). In the idle phase the API’s reads in ClickHouse were, by CPU: the ' +
+      'diagnosis’s pass over every task (1.2 s each), the error and message lookups (3.7 and 3.9 ms, ' +
+      '636 and 551 of them), the pending overview (588 ms), the queues’ totals (218 ms), the error ' +
+      'summary and groups (250 and 188 ms). Two runs on `392c2c0`: `28.0 / 210.6 / 259.6 / 6.33` and ' +
+      '`29.3 / 497.2 / 554.5 / 7.57` (the second with ClickHouse’s own inserts, views and merges at ' +
+      '0.39 of a core at 50 req/s against 0.24 in the first).',
     '- **The live tap** (the API’s own consumer for the live feeds) fetched a few records per round ' +
       'trip and its librdkafka broker thread used 16 to 23 % of a core at 2,000 msg/s whether anyone ' +
       'watched or not; fetches now wait for 256 KiB or 200 ms (3 % of a core). Its fetches name every ' +
