@@ -363,7 +363,7 @@ const API: BenchNotes = {
       'answered 503 once every request connection stayed busy for 3 s): the machine at 1.9 to 2.0 ' +
       'of 2 cores.',
     '- **Where an idle lookup’s CPU goes.** `GET /api/v1/tasks/{task_id}` alone, 1,000 requests in a ' +
-      'row on the seed (`/proc`): the API 3.7 to 4.6 ms of user and 0.3 ms of system time a request, against ' +
+      'row on the seed, six runs (`/proc`): the API 3.2 to 4.6 ms of user and 0.3 ms of system time a request, against ' +
       '0.34 + 0.03 for `/api/v1/agents` (a cached view: routing, the HTTP adapter, the answer); ' +
       'ClickHouse 8.4 ms over its three reads (query log: the messages 2.7, the task’s state 3.4 reading ' +
       '3,072 rows, the errors 2.2). One round trip through @clickhouse/client costs the API 0.5 to 0.8 ms ' +
