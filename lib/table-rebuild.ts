@@ -204,21 +204,16 @@ export async function copyPartsAfter(
     await database.command(into);
     return;
   }
-  const waitMs = options.insertWaitMs ?? 60_000;
-  const deadline = Date.now() + waitMs;
-  for (;;) {
-    const rows = await database.query<{ n: string | number }>(
-      `SELECT count() AS n FROM system.merges WHERE database = currentDatabase() AND table = ${quoteString(old)}`,
-    );
-    if (Number(rows[0]?.n ?? 0) === 0) break;
-    if (Date.now() > deadline) {
-      throw new TelemetryError(
-        ErrorCode.MIGRATION_FAILED,
-        `cannot rebuild ${table}: merges of ${old} still running ${waitMs / 1000} s after they were stopped`,
+  await waitUntilNone(
+    options,
+    async () => {
+      const rows = await database.query<{ n: string | number }>(
+        `SELECT count() AS n FROM system.merges WHERE database = currentDatabase() AND table = ${quoteString(old)}`,
       );
-    }
-    await sleep(POLL_MS);
-  }
+      return Number(rows[0]?.n ?? 0);
+    },
+    (_n, seconds) => `merges of ${old} still running ${seconds} s after they were stopped`,
+  );
   await database.command(
     `${into} WHERE _part IN (SELECT name FROM system.parts WHERE database = currentDatabase()
        AND table = ${quoteString(old)} AND active AND max_block_number > ${mark})`,
@@ -254,7 +249,6 @@ async function dropOld(options: RebuildOptions, old: string): Promise<void> {
  * in any other way than `INSERT INTO [db.]table` is not seen; the processors' are.
  */
 async function waitForRunningInserts(options: RebuildOptions, tables: readonly string[]): Promise<void> {
-  const waitMs = options.insertWaitMs ?? 60_000;
   const into = insertInto(tables);
   const running = async (ids?: readonly string[]): Promise<string[]> => {
     const rows = await options.database.query<{ query_id: string; query: string }>(
@@ -264,17 +258,33 @@ async function waitForRunningInserts(options: RebuildOptions, tables: readonly s
     );
     return rows.filter((row) => into.test(row.query)).map((row) => row.query_id);
   };
-  let ids = await running();
+  let ids: string[] | undefined;
+  await waitUntilNone(
+    options,
+    async () => (ids = await running(ids)).length,
+    (n, seconds) => `${n} inserts still running after ${seconds} s`,
+  );
+}
+
+/**
+ * Asks `remaining` every POLL_MS until it answers 0; once `insertWaitMs` (60 s) has passed, the
+ * rebuild fails with what `still` says of what remains.
+ */
+async function waitUntilNone(
+  options: Pick<RebuildOptions, 'table' | 'insertWaitMs'>,
+  remaining: () => Promise<number>,
+  still: (n: number, seconds: number) => string,
+): Promise<void> {
+  const waitMs = options.insertWaitMs ?? 60_000;
   const deadline = Date.now() + waitMs;
-  while (ids.length > 0) {
+  for (let n = await remaining(); n > 0; n = await remaining()) {
     if (Date.now() > deadline) {
       throw new TelemetryError(
         ErrorCode.MIGRATION_FAILED,
-        `cannot rebuild ${options.table}: ${ids.length} inserts still running after ${waitMs / 1000} s`,
+        `cannot rebuild ${options.table}: ${still(n, waitMs / 1000)}`,
       );
     }
     await sleep(POLL_MS);
-    ids = await running(ids);
   }
 }
 
