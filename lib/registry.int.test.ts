@@ -147,6 +147,116 @@ describe('SchemaCodec against the real schema registry', () => {
     await expectCodecError(() => codec.decode(RecordKind.AGENT_MESSAGE, bytes), 'UNEXPECTED_RECORD');
   });
 
+  describe("writer schemas of producers the project did not write (another language's copy)", () => {
+    /** A codec that writes `schema` as its AgentMessage, under a subject of its own. */
+    function foreignWriter(name: string, schema: object): SchemaCodec {
+      return new SchemaCodec({
+        registry: createSchemaRegistry(config),
+        registryUrl: config.registry.url,
+        records: [
+          {
+            kind: RecordKind.AGENT_MESSAGE,
+            schemaText: JSON.stringify(schema),
+            subject: `it-${token}-foreign-${name}`,
+          },
+        ],
+      });
+    }
+    const messageType = (namespace?: string) => ({
+      type: 'enum',
+      name: 'MessageType',
+      ...(namespace === undefined ? {} : { namespace }),
+      // another order than ours: enums resolve by symbol
+      symbols: ['result', 'task', 'error', 'cancel', 'heartbeat'],
+    });
+    const task = sampleTask();
+
+    it('reads a record without a namespace, with fewer fields in another order, by the Avro rules', async () => {
+      // what a Python or Go producer that wrote its own schema sends: no namespace, the fields it
+      // knows, `timestamp` as a plain long and `parent_message_id` as a plain string
+      const writer = foreignWriter('bare', {
+        type: 'record',
+        name: 'AgentMessage',
+        fields: [
+          { name: 'timestamp', type: 'long' },
+          { name: 'message_type', type: messageType() },
+          { name: 'message_id', type: 'string' },
+          { name: 'target_agent', type: 'string' },
+          { name: 'source_agent', type: 'string' },
+          { name: 'parent_message_id', type: 'string' },
+          { name: 'payload', type: 'string' },
+          { name: 'trace_id', type: 'string' },
+          { name: 'span_id', type: 'string' },
+        ],
+      });
+      const bytes = await writer.encode(RecordKind.AGENT_MESSAGE, {
+        timestamp: task.timestamp,
+        message_type: 'result',
+        message_id: 'py-result-1',
+        target_agent: 'orchestrator',
+        source_agent: 'researcher',
+        parent_message_id: task.message_id,
+        payload: '{"ok":true}',
+        trace_id: task.trace_id,
+        span_id: task.span_id,
+      } as never);
+      const decoded = await codec.decode(RecordKind.AGENT_MESSAGE, bytes);
+      expect(JSON.parse(JSON.stringify(decoded.value))).toEqual({
+        message_id: 'py-result-1',
+        source_agent: 'researcher',
+        target_agent: 'orchestrator',
+        message_type: 'result',
+        // the reader's defaults for what the writer does not have
+        priority: 'normal',
+        payload: '{"ok":true}',
+        trace_id: task.trace_id,
+        span_id: task.span_id,
+        parent_message_id: task.message_id,
+        reason: null,
+        timestamp: task.timestamp,
+        ttl_seconds: null,
+        attempt: 1,
+        max_retries: 0,
+        deadline: null,
+        job_id: null,
+        llm_usage: [],
+        heartbeat: null,
+        started_at: null,
+      });
+    });
+
+    it('reads a record and its enums under another namespace, skipping fields it does not know', async () => {
+      const ours = JSON.parse(loadSchemaText('agent-message.avsc')) as { fields: { name: string }[] };
+      const writer = foreignWriter('namespaced', {
+        type: 'record',
+        name: 'AgentMessage',
+        namespace: 'com.example.agents',
+        fields: [
+          ...ours.fields.filter((f) => !['message_type', 'llm_usage', 'heartbeat'].includes(f.name)),
+          { name: 'message_type', type: messageType('com.example.protocol') },
+          { name: 'tenant', type: 'string', default: '' },
+        ],
+      });
+      const { llm_usage: _usage, heartbeat: _heartbeat, ...sent } = task;
+      const bytes = await writer.encode(RecordKind.AGENT_MESSAGE, { ...sent, tenant: 'acme' } as never);
+      const decoded = await codec.decode(RecordKind.AGENT_MESSAGE, bytes);
+      expect(decoded.value).toEqual(task);
+      expect(decoded.value).not.toHaveProperty('tenant');
+    });
+
+    it('dead-letters a record of another name, naming it', async () => {
+      const writer = foreignWriter('renamed', {
+        type: 'record',
+        name: 'TaskMessage',
+        namespace: 'com.example.agents',
+        fields: [{ name: 'message_id', type: 'string' }],
+      });
+      const bytes = await writer.encode(RecordKind.AGENT_MESSAGE, { message_id: 'x' } as never);
+      const error = await expectCodecError(() => codec.decodeAny(bytes), 'UNEXPECTED_RECORD');
+      expect(error.message).toContain('com.example.agents.TaskMessage');
+    });
+  });
+
   describe('schema evolution (v2 adds a defaulted field)', () => {
     const subject = `it-${token}-evolution`;
     const v1Text = loadSchemaText('agent-message.avsc');

@@ -58,3 +58,58 @@ describe('schema lookups by id', () => {
     expect((error as CodecError).retryable).toBe(true);
   });
 });
+
+describe('which reader record a writer record is read as', () => {
+  const ours = JSON.parse(spec?.schemaText ?? '{}') as { fields: object[] };
+  /** A codec reading our AgentMessage and, as the other kind, `other`; the registry answers `writers[id]`. */
+  function codecReading(other: object, writers: Record<number, object>): SchemaCodec {
+    const registry = {
+      getSchema: (id: number) => {
+        const writer = writers[id];
+        return writer === undefined
+          ? notFound()
+          : Promise.resolve(avro.Type.forSchema(writer as avro.Schema));
+      },
+    } as unknown as SchemaRegistry;
+    return new SchemaCodec({
+      registry,
+      registryUrl: 'http://registry.invalid',
+      records: [
+        spec ?? { kind: RecordKind.AGENT_MESSAGE, schemaText: '{}' },
+        { kind: RecordKind.DETAILED_ERROR, schemaText: JSON.stringify(other) },
+      ],
+    });
+  }
+  const named = (name: string, extra: object = {}) => ({ ...ours, name, ...extra });
+
+  it('takes the full name first, then the one reader of that unqualified name or alias', async () => {
+    const codec = codecReading(
+      { type: 'record', name: 'Legacy', namespace: 'com.other', aliases: ['old.Message'], fields: [] },
+      {
+        1: named('dev.agenttelemetry.AgentMessage'),
+        2: named('AgentMessage'),
+        3: { type: 'record', name: 'Message', fields: [] },
+      },
+    );
+    const framed = (id: number, body: Buffer) => {
+      const header = Buffer.alloc(5);
+      header.writeInt32BE(id, 1);
+      return Buffer.concat([header, body]);
+    };
+    const task = type.toBuffer(sampleTask({ message_id: 'm-2' }));
+    expect((await codec.decodeAny(framed(1, task))).kind).toBe(RecordKind.AGENT_MESSAGE);
+    expect((await codec.decodeAny(framed(2, task))).value).toMatchObject({ message_id: 'm-2' });
+    expect((await codec.decodeAny(framed(3, Buffer.alloc(0)))).kind).toBe(RecordKind.DETAILED_ERROR);
+  });
+
+  it('reads none when two reader records share the unqualified name and neither full name matches', async () => {
+    const codec = codecReading(named('com.other.AgentMessage'), { 4: named('org.example.AgentMessage') });
+    const header = Buffer.alloc(5);
+    header.writeInt32BE(4, 1);
+    const error = await codec
+      .decodeAny(Buffer.concat([header, type.toBuffer(sampleTask())]))
+      .catch((e: unknown) => e);
+    expect((error as CodecError).code).toBe(CodecErrorCode.UNEXPECTED_RECORD);
+    expect((error as CodecError).message).toContain('org.example.AgentMessage');
+  });
+});

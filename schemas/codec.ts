@@ -81,6 +81,10 @@ interface ReadPlan {
 export const MAGIC_BYTE = 0;
 export const WIRE_HEADER_BYTES = 5;
 
+function unqualified(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
 function recordFullName(type: avro.Type): string {
   const name = type.name;
   if (name === undefined || type.typeName !== 'record') {
@@ -439,7 +443,7 @@ export class SchemaCodec {
         schemaId,
       });
     }
-    const record = this.#byFullName.get(writer.name);
+    const record = this.#readerFor(writer.name);
     if (record === undefined) {
       throw new CodecError(
         CodecErrorCode.UNEXPECTED_RECORD,
@@ -450,7 +454,8 @@ export class SchemaCodec {
     let resolver: avro.Resolver | undefined;
     if (!writer.equals(record.type)) {
       try {
-        resolver = record.type.createResolver(writer);
+        // named types match by their unqualified names, as the Avro specification resolves them
+        resolver = record.type.createResolver(writer, { ignoreNamespaces: true });
       } catch (error) {
         throw new CodecError(
           CodecErrorCode.UNEXPECTED_RECORD,
@@ -462,6 +467,25 @@ export class SchemaCodec {
     const plan = { record, resolver };
     this.#plans.set(schemaId, plan);
     return plan;
+  }
+
+  /**
+   * The reader record for a writer record named `name`. The Avro specification resolves records by
+   * their unqualified names (as the Java implementation does), so a producer that wrote its own
+   * copy of a schema under another namespace, or none (a Python or Go producer often does), is read
+   * like ours: first by full name, then by the unqualified name or a reader alias, when exactly one
+   * reader record has it.
+   */
+  #readerFor(name: string): PreparedRecord | undefined {
+    const exact = this.#byFullName.get(name);
+    if (exact !== undefined) return exact;
+    const wanted = unqualified(name);
+    const matches = [...this.#records.values()].filter((record) =>
+      [record.fullName, ...(record.type.aliases ?? [])].some(
+        (alias) => alias === name || unqualified(alias) === wanted,
+      ),
+    );
+    return matches.length === 1 ? matches[0] : undefined;
   }
 
   #record(kind: RecordKind): PreparedRecord {
