@@ -16,7 +16,11 @@ async function serve(delayMs: (path: string) => number): Promise<string> {
     setTimeout(
       () => {
         if (req.url === '/fail') res.writeHead(500).end('{}');
-        else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        else if (req.url === '/busy') {
+          res
+            .writeHead(503)
+            .end('{"detail":"a dependency is unavailable, retry later","code":"CLICKHOUSE_UNAVAILABLE"}');
+        } else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
       },
       delayMs(req.url ?? ''),
     );
@@ -50,6 +54,16 @@ describe('the open loop', () => {
     expect(Math.min(...(run.byRoute.get(slow)?.latenciesMs ?? []))).toBeGreaterThanOrEqual(295);
     expect(run.byRoute.get(failing)?.errors).toBe(10);
     expect(run.byRoute.get(fast)?.errors).toBe(0);
+  });
+
+  it('counts the failed requests by what failed them', async () => {
+    const base = await serve(() => 0);
+    const routes = [route('busy', '/busy'), route('failing', '/fail'), route('fast', '/fast')];
+    const run = await openLoop(base, routes, 60, 500, new AbortController().signal);
+    expect([...run.errorKinds]).toEqual([
+      ['HTTP 503 CLICKHOUSE_UNAVAILABLE', 10],
+      ['HTTP 500', 10],
+    ]);
   });
 
   it('asks one route at a time when idle, after unrecorded warm-up requests', async () => {

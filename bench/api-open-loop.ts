@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { send } from './api-load.js';
+import { BadAnswerError, send } from './api-load.js';
 import type { BenchRoute } from './api-routes.js';
 import type { RouteRun } from './api-stats.js';
 import { cpuSeconds } from './report.js';
@@ -88,6 +88,22 @@ export interface OpenLoopRun {
   offeredPerSecond: number;
   /** Requests answered per second over the phase. */
   achievedPerSecond: number;
+  /** The failed requests by what failed them (`errorKind`), most first. */
+  errorKinds: Map<string, number>;
+}
+
+/** What failed a request: its status (a 503 is the API shedding load), no answer in time, or else. */
+export function errorKind(error: unknown): string {
+  if (error instanceof BadAnswerError) {
+    if (error.status === 200) return 'GraphQL errors';
+    // the API's error bodies name their code: {"detail": …, "code": …}
+    const code = /"code"\s*:\s*"([A-Z_]+)"/.exec(error.excerpt)?.[1];
+    return code === undefined ? `HTTP ${error.status}` : `HTTP ${error.status} ${code}`;
+  }
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return `no answer in ${REQUEST_TIMEOUT_MS / 1000} s`;
+  }
+  return error instanceof Error ? error.name : 'unknown';
 }
 
 /**
@@ -108,6 +124,7 @@ export async function openLoop(
   const started = performance.now();
   const pending = new Set<Promise<void>>();
   let answered = 0;
+  const errorKinds = new Map<string, number>();
   for (let i = 0; i < total && !signal.aborted; i++) {
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
@@ -116,15 +133,19 @@ export async function openLoop(
     if (route === undefined) break;
     const run = byRoute.get(route);
     if (run === undefined) break;
-    if (pending.size >= MAX_IN_FLIGHT) {
+    const failed = (kind: string): void => {
       run.errors += 1;
+      errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+    };
+    if (pending.size >= MAX_IN_FLIGHT) {
+      failed(`over ${MAX_IN_FLIGHT} in flight`);
       continue;
     }
     const request = send(base, route.request(Math.floor(i / routes.length)), false, REQUEST_TIMEOUT_MS)
       .then(
         () => undefined,
-        () => {
-          run.errors += 1;
+        (error: unknown) => {
+          failed(errorKind(error));
         },
       )
       .finally(() => {
@@ -138,7 +159,12 @@ export async function openLoop(
   signal.throwIfAborted();
   const elapsedMs = performance.now() - started;
   for (const run of byRoute.values()) run.elapsedMs = elapsedMs;
-  return { byRoute, offeredPerSecond: rate, achievedPerSecond: (answered * 1000) / elapsedMs };
+  return {
+    byRoute,
+    offeredPerSecond: rate,
+    achievedPerSecond: (answered * 1000) / elapsedMs,
+    errorKinds: new Map([...errorKinds].sort((a, b) => b[1] - a[1])),
+  };
 }
 
 export interface LoopDelay {

@@ -137,6 +137,16 @@ export function reportRates(rates: readonly RateFigures[]): void {
     '* API and ClickHouse CPU over the phase per request, the inserts of the ingest into ClickHouse included',
   );
   for (const { rate, run } of rates) {
+    if (run.errorKinds.size === 0) continue;
+    const kinds = [...run.errorKinds].map(([kind, n]) => `${kind} × ${n}`).join(', ');
+    say(`errors at ${rate} req/s: ${kinds}`);
+  }
+  if (rates.some(({ run }) => run.errorKinds.has('HTTP 503 CLICKHOUSE_UNAVAILABLE'))) {
+    say(
+      "  (503 CLICKHOUSE_UNAVAILABLE: a ClickHouse read failed, or, under load, found none of the request lane's connections free within API_CLICKHOUSE_QUEUE_MS: the API sheds load)",
+    );
+  }
+  for (const { rate, run } of rates) {
     say('');
     say(`Per route at ${rate} req/s`);
     const perRoute = [...run.byRoute].map(([route, r]) => {
