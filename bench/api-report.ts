@@ -141,9 +141,9 @@ export function reportRates(rates: readonly RateFigures[]): void {
     const kinds = [...run.errorKinds].map(([kind, n]) => `${kind} × ${n}`).join(', ');
     say(`errors at ${rate} req/s: ${kinds}`);
   }
-  if (rates.some(({ run }) => run.errorKinds.has('HTTP 503 CLICKHOUSE_UNAVAILABLE'))) {
+  if (rates.some(({ run }) => [...run.errorKinds.keys()].some((kind) => kind.startsWith('HTTP 503')))) {
     say(
-      "  (503 CLICKHOUSE_UNAVAILABLE: a ClickHouse read failed, or, under load, found none of the request lane's connections free within API_CLICKHOUSE_QUEUE_MS: the API sheds load)",
+      "  (503 CLICKHOUSE_UNAVAILABLE, in GraphQL SERVICE_UNAVAILABLE: a ClickHouse read failed, or, under load, found none of the request lane's connections free within API_CLICKHOUSE_QUEUE_MS: the API sheds load)",
     );
   }
   for (const { rate, run } of rates) {
