@@ -16,7 +16,6 @@ import {
   createTestProducer,
   eventually,
   startGroupsAtEnd,
-  testConfig,
   testLogger,
   uniqueToken,
   type TestDatabase,
@@ -27,6 +26,7 @@ import {
   createTopics,
   deleteGroups,
   deleteTopics,
+  processorsTestConfig,
   runProcessorsInProcess,
   type RunningProcessors,
 } from '../processors/test-support/harness.js';
@@ -105,14 +105,7 @@ const oldSubject = `it-${token}-previous-agent-message`;
 
 beforeAll(async () => {
   db = await createTestDatabase('it_time');
-  config = testConfig({
-    CLICKHOUSE_DATABASE: db.name,
-    PROCESSOR_GROUP_ID: `it-time-${token}`,
-    PROCESSOR_QUEUE_TOPIC_PATTERN: `^agent-queue-it-${token}-.*`,
-    PROCESSOR_HTTP_PORT: '0',
-    PROCESSOR_FLUSH_INTERVAL_MS: '100',
-    PROCESSOR_METADATA_REFRESH_MS: '1000',
-  });
+  config = processorsTestConfig(db.name, `it-time-${token}`, token);
   await createTopics(config, [boss, writer, legacy].map(queueTopic));
   await startGroupsAtEnd(config, [config.processors.groupId], [ERRORS_TOPIC]);
   producer = await createTestProducer(config);

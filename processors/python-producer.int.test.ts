@@ -9,7 +9,6 @@ import { queryTasks } from '../lib/tables/task-lifecycle.js';
 import {
   createTestDatabase,
   eventually,
-  testConfig,
   uniqueToken,
   type TestDatabase,
 } from '../lib/test-support/helpers.js';
@@ -20,6 +19,7 @@ import {
   createTopics,
   deleteGroups,
   deleteTopics,
+  processorsTestConfig,
   runProcessorsInProcess,
   type RunningProcessors,
 } from './test-support/harness.js';
@@ -55,14 +55,7 @@ describe('a Python producer with its own copy of the schema (confluent-kafka)', 
   beforeAll(async () => {
     const python = await pythonWithPackages(join(EXAMPLE, 'requirements.txt'));
     db = await createTestDatabase('it_py');
-    config = testConfig({
-      CLICKHOUSE_DATABASE: db.name,
-      PROCESSOR_GROUP_ID: `it-py-${token}`,
-      PROCESSOR_QUEUE_TOPIC_PATTERN: `^agent-queue-it-${token}-.*`,
-      PROCESSOR_HTTP_PORT: '0',
-      PROCESSOR_FLUSH_INTERVAL_MS: '100',
-      PROCESSOR_METADATA_REFRESH_MS: '1000',
-    });
+    config = processorsTestConfig(db.name, `it-py-${token}`, token);
     await createTopics(config, topics);
     processors = await runProcessorsInProcess(config);
     const { stdout } = await run(

@@ -12,7 +12,6 @@ import {
   createTestProducer,
   eventually,
   startGroupsAtEnd,
-  testConfig,
   testLogger,
   uniqueToken,
   type TestDatabase,
@@ -26,6 +25,7 @@ import {
   deleteGroups,
   deleteTopics,
   endTotal,
+  processorsTestConfig,
   runProcessorsInProcess,
   shuffled,
   viewSnapshot,
@@ -121,15 +121,7 @@ describe('processors against the real stack', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('it_proc');
-    config = testConfig({
-      CLICKHOUSE_DATABASE: db.name,
-      PROCESSOR_GROUP_ID: `it-proc-${token}`,
-      PROCESSOR_QUEUE_TOPIC_PATTERN: `^agent-queue-it-${token}-.*`,
-      PROCESSOR_HTTP_PORT: '0',
-      PROCESSOR_FLUSH_INTERVAL_MS: '100',
-      PROCESSOR_METADATA_REFRESH_MS: '1000',
-      LAG_SAMPLE_INTERVAL_MS: '1000',
-    });
+    config = processorsTestConfig(db.name, `it-proc-${token}`, token, { LAG_SAMPLE_INTERVAL_MS: '1000' });
     await createTopics(config, [bossTopic, workerTopic]);
     // both groups start on the shared errors topic where it ends now: they read only this run's errors
     await startGroupsAtEnd(config, [config.processors.groupId, `it-proc-again-${token}`], [ERRORS_TOPIC]);

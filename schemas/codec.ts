@@ -481,9 +481,7 @@ export class SchemaCodec {
     if (exact !== undefined) return exact;
     const wanted = unqualified(name);
     const matches = [...this.#records.values()].filter((record) =>
-      [record.fullName, ...(record.type.aliases ?? [])].some(
-        (alias) => alias === name || unqualified(alias) === wanted,
-      ),
+      [record.fullName, ...(record.type.aliases ?? [])].some((alias) => unqualified(alias) === wanted),
     );
     return matches.length === 1 ? matches[0] : undefined;
   }

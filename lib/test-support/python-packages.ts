@@ -29,21 +29,12 @@ export async function pythonWithPackages(requirementsFile: string): Promise<Pyth
   const complete = join(target, '.complete');
   if (!existsSync(complete)) {
     await rm(target, { recursive: true, force: true });
+    const pip = ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet'];
     try {
-      await run(
-        python,
-        [
-          '-m',
-          'pip',
-          'install',
-          '--disable-pip-version-check',
-          '--no-input',
-          '--quiet',
-          '--target',
-          target,
-        ].concat(['-r', requirementsFile]),
-        { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
-      );
+      await run(python, [...pip, '--target', target, '-r', requirementsFile], {
+        timeout: 300_000,
+        maxBuffer: 16 * 1024 * 1024,
+      });
     } catch (error) {
       const { stderr } = error as { stderr?: string };
       throw new Error(

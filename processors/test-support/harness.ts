@@ -9,7 +9,7 @@ import { createKafka, type Admin } from '../../lib/kafka.js';
 import { Lifecycle } from '../../lib/lifecycle.js';
 import { quoteString } from '../../lib/sql.js';
 import { queryTasks } from '../../lib/tables/task-lifecycle.js';
-import { testLogger } from '../../lib/test-support/helpers.js';
+import { testConfig, testLogger } from '../../lib/test-support/helpers.js';
 import { ensureTopics } from '../../lib/topics.js';
 import { startProcessors, type ProcessorsHandle } from '../main.js';
 
@@ -20,6 +20,27 @@ export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export interface RunningProcessors extends ProcessorsHandle {
   stop(): Promise<number>;
   fatal: Error[];
+}
+
+/**
+ * The configuration of processors under test: `database`, consumer group `groupId`, the queues of
+ * the agents named `it-<token>-…` only, flushing every 100 ms and finding new queues within a second.
+ */
+export function processorsTestConfig(
+  database: string,
+  groupId: string,
+  token: string,
+  more: Record<string, string> = {},
+): Config {
+  return testConfig({
+    CLICKHOUSE_DATABASE: database,
+    PROCESSOR_GROUP_ID: groupId,
+    PROCESSOR_QUEUE_TOPIC_PATTERN: `^agent-queue-it-${token}-.*`,
+    PROCESSOR_HTTP_PORT: '0',
+    PROCESSOR_FLUSH_INTERVAL_MS: '100',
+    PROCESSOR_METADATA_REFRESH_MS: '1000',
+    ...more,
+  });
 }
 
 export async function runProcessorsInProcess(config: Config): Promise<RunningProcessors> {

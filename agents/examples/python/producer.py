@@ -15,6 +15,8 @@ Run as a script it plays one requester and one worker: it sends five tasks, answ
 the task ids by the state agent-telemetry should show, as JSON.
 """
 
+from __future__ import annotations
+
 import argparse
 import json
 import os
