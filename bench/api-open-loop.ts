@@ -92,7 +92,7 @@ export interface OpenLoopRun {
   errorKinds: Map<string, number>;
 }
 
-/** What failed a request: its status (a 503 is the API shedding load), no answer in time, or else. */
+/** What failed a request: its status and the API's error code, no answer in time, or else. */
 export function errorKind(error: unknown): string {
   if (error instanceof BadAnswerError) {
     if (error.status === 200) return 'GraphQL errors';
