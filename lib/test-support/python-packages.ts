@@ -21,7 +21,7 @@ export interface PythonWithPackages {
  * python3 with them. A failed or interrupted install is started again.
  */
 export async function pythonWithPackages(requirementsFile: string): Promise<PythonWithPackages> {
-  const python = process.env.PYTHON ?? 'python3';
+  const python = 'python3';
   const requirements = await readFile(requirementsFile);
   const hash = createHash('sha256').update(requirements).digest('hex').slice(0, 12);
   const cache = process.env.AGENT_TELEMETRY_CACHE_DIR ?? join(homedir(), '.cache', 'agent-telemetry');
